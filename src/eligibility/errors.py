@@ -1,0 +1,174 @@
+"""Pydantic's validation errors in our words: what is wrong and what is allowed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from .rules import CONDITION_KINDS, Condition
+from .vocabulary import closest
+
+__all__ = ["translate"]
+
+
+def shown(value: Any) -> str:
+    """A user's value as quoted in a message."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if value is None:
+        return "an empty value"
+    return str(value)
+
+
+_KIND_WORDS = {
+    "float": "a number", "int": "a whole number", "bool": "true or false", "string": "text",
+    "date": "a date (YYYY-MM-DD)", "tuple": "a list", "list": "a list",
+    "model": "a mapping (key: value lines)", "dict": "a mapping (key: value lines)",
+}
+
+
+def translate(detail: Mapping[str, Any], model: type[BaseModel]) -> str:
+    """One pydantic error detail as `what is wrong (what to do)`."""
+    kind: str = detail["type"]
+    value = detail.get("input")
+    ctx = detail.get("ctx") or {}
+    loc = tuple(detail["loc"])
+    base = kind.split("_")[0]
+    if kind == "extra_forbidden":
+        known = _fields_at(model, loc[:-1])
+        if " " in str(loc[-1]).strip() or value is None:
+            return (f"unknown field {str(loc[-1])!r} (if this is part of a text, quote the "
+                    "whole text: inside { } a comma starts a new field)")
+        return f"unknown field {str(loc[-1])!r}{closest(str(loc[-1]), known)}" + (
+            "" if closest(str(loc[-1]), known) or not known else
+            f" (allowed: {', '.join(sorted(known))})")
+    if kind == "missing":
+        return f"missing required field {str(loc[-1])!r}"
+    if kind == "literal_error":
+        allowed = re.findall(r"'([^']*)'", ctx.get("expected", ""))
+        hint = closest(str(value), allowed)
+        return f"expected one of {ctx.get('expected')}, got {shown(value)}{hint}"
+    if kind == "value_error":
+        return str(ctx.get("error", detail["msg"])).removeprefix("Value error, ")
+    if kind == "condition":
+        return _condition_message(value)
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        low, high = _bounds_at(model, loc)
+        if low is not None and high is not None:
+            return f"expected a value from {low:g} to {high:g}, got {shown(value)}"
+        bound = {"greater_than_equal": ("at least", "ge"), "less_than_equal": ("at most", "le"),
+                 "greater_than": ("above", "gt"), "less_than": ("below", "lt")}[kind]
+        return f"expected a value {bound[0]} {ctx[bound[1]]:g}, got {shown(value)}"
+    if kind == "too_short":
+        return f"expected at least {ctx.get('min_length', 1)} item(s), got none"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "string_pattern_mismatch":
+        return f"{shown(value)} does not have the expected form ({ctx.get('pattern')})"
+    if kind == "string_too_long":
+        return f"{shown(value)} is too long (at most {ctx.get('max_length')} characters)"
+    if base in _KIND_WORDS:
+        return f"expected {_KIND_WORDS[base]}, got {shown(value)}"
+    if kind == "model_attributes_type":
+        return f"expected {_KIND_WORDS['model']}, got {shown(value)}"
+    message: str = detail["msg"]
+    return message[:1].lower() + message[1:]
+
+
+def _condition_message(value: Any) -> str:
+    kinds = ", ".join(CONDITION_KINDS)
+    if isinstance(value, Mapping) and value:
+        keys = [str(key) for key in value]
+        if len(keys) == 1:
+            return f"unknown condition {keys[0]!r}{closest(keys[0], CONDITION_KINDS)} " \
+                   f"(a condition is one of: {kinds})"
+        return f"a condition has exactly one key ({kinds}), got {', '.join(keys)}"
+    return f"expected a condition (a mapping with one key: {kinds}), got {shown(value)}"
+
+
+def _fields_at(model: Any, loc: Sequence[Any]) -> list[str]:
+    """The field names (as written in YAML) of the model that `loc` leads to."""
+    current: Any = model
+    for step in loc:
+        current = _step(current, step)
+        if current is None:
+            return []
+    names = _model_fields(current)
+    return names
+
+
+def _bounds_at(model: Any, loc: Sequence[Any]) -> tuple[float | None, float | None]:
+    """The inclusive bounds declared on the field `loc` leads to, if both are known."""
+    current: Any = model
+    for step in loc:
+        current = _step(current, step)
+    low = high = None
+    while typing.get_origin(current) in (typing.Annotated, typing.Union, types.UnionType):
+        for meta in getattr(current, "__metadata__", ()):
+            for constraint in (meta, *getattr(meta, "metadata", ())):
+                low = getattr(constraint, "ge", low)
+                high = getattr(constraint, "le", high)
+        args = [arg for arg in typing.get_args(current) if arg is not type(None)]
+        current = args[0] if args else None
+    return low, high
+
+
+def _model_fields(annotation: Any) -> list[str]:
+    model = _unwrap(annotation)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return []
+    names = [info.alias or name for name, info in model.model_fields.items()
+             if name not in ("span", "file", "sha256", "condition")]
+    if "condition" in model.model_fields:
+        names += list(CONDITION_KINDS)
+    return names
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Annotated and Optional."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+            if len(args) != 1:
+                return annotation
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def _step(annotation: Any, step: Any) -> Any:
+    annotation = _unwrap(annotation)
+    origin = typing.get_origin(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        for name, info in annotation.model_fields.items():
+            if step in (name, info.alias):
+                return info.annotation
+        return annotation  # a tag or model name: stay
+    if origin in (tuple, list) and isinstance(step, int):
+        return typing.get_args(annotation)[0]
+    if origin in (dict, Mapping):
+        return typing.get_args(annotation)[1]
+    if origin in (typing.Union, types.UnionType) or annotation is Condition:
+        for arg in typing.get_args(Condition if annotation is Condition else annotation):
+            tags = [meta.tag for meta in getattr(arg, "__metadata__", ()) if hasattr(meta, "tag")]
+            if step in tags:
+                return arg
+        return annotation
+    return annotation

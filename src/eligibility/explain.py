@@ -1,0 +1,146 @@
+"""The wording of outcomes: one sentence per kind of outcome, in the vocabulary's units."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from .observations import Observation
+from .operators import Operator
+from .vocabulary import FACTS, Fact
+
+__all__ = [
+    "assessed",
+    "check_sentence",
+    "describe_entry",
+    "format_value",
+    "missing_sentence",
+    "needs_judgment",
+    "stale_sentence",
+    "to_collect",
+    "uncertain_sentence",
+    "undated_sentence",
+]
+
+
+def format_value(fact: Fact, value: Any, *, unit: bool = True) -> str:
+    """A value as a reader sees it: `84 % predicted`, `2026-01-10`, `yes`, `probable`."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        text = f"{value:g}" if isinstance(value, float) else str(value)
+        return f"{text} {fact.unit}" if unit and fact.unit else text
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return " or ".join(format_value(fact, item, unit=False) for item in value)
+    return str(value)
+
+
+def _short_unit(fact: Fact) -> str:
+    """The unit as written after a threshold: `80 %` rather than `80 % predicted`."""
+    return fact.unit.split()[0] if fact.unit else ""
+
+
+def _threshold(fact: Fact, op: Operator, value: Any) -> str:
+    unit = f" {_short_unit(fact)}" if _short_unit(fact) and fact.numeric else ""
+    if op.value == "range":
+        low, high = value
+        return f"{low:g} to {high:g}{unit}"
+    if op.value == "categories":
+        return ", ".join(format_value(fact, item, unit=False) for item in value)
+    if op.value in ("number", "category") and not isinstance(value, bool):
+        return f"{format_value(fact, value, unit=False)}{unit}"
+    if op.value == "date":
+        return value.isoformat()  # type: ignore[no-any-return]
+    return ""
+
+
+def _observed(fact: Fact, observation: Observation) -> str:
+    when = f" on {observation.date.isoformat()}" if observation.date is not None else ""
+    if fact.kind == "date":
+        return f"{fact.label} {observation.value.isoformat()}"
+    if fact.kind == "boolean":
+        return f"{fact.label}: {format_value(fact, observation.value)}{when}"
+    return f"{fact.label} {format_value(fact, observation.value)}{when}"
+
+
+def check_sentence(
+    fact: Fact, op: Operator, observation: Observation, value: Any, holds: bool, as_of: dt.date
+) -> str:
+    """`FVC 78 % predicted on 2026-01-10 is below 80 %`."""
+    if fact.kind == "boolean":
+        return _observed(fact, observation)
+    phrase = (op.phrase if holds else op.negation).format(value=value)
+    threshold = _threshold(fact, op, value)
+    if op.value == "count":
+        threshold = f"the screening date ({as_of.isoformat()})"
+    elif op.value == "none" and observation.reference_range is not None:
+        low, high = observation.reference_range
+        threshold = f"({low:g} to {high:g} {fact.unit})"
+    return " ".join(part for part in (_observed(fact, observation), phrase, threshold) if part)
+
+
+def uncertain_sentence(fact: Fact, observation: Observation, as_of: dt.date) -> str:
+    """`Age is 75 or 76 years on 2026-11-22 (75 recorded on 2026-01-05)`: no birth date."""
+    options = " or ".join(format_value(fact, option, unit=False)
+                          for option in observation.alternatives)
+    recorded = f" on {observation.date.isoformat()}" if observation.date else ""
+    return (f"{fact.label} is {options} {fact.unit} on {as_of.isoformat()} "
+            f"({format_value(fact, observation.value, unit=False)} known{recorded}; the birth "
+            f"date would settle it)")
+
+
+def missing_sentence(fact: Fact) -> str:
+    """`FVC is not recorded`."""
+    return f"{fact.label} is not recorded"
+
+
+def stale_sentence(fact: Fact, observation: Observation, days: int, as_of: dt.date) -> str:
+    """`FVC 84 % predicted on 2025-01-02 is older than the 90 days allowed (689 days old)`."""
+    assert observation.date is not None
+    age = (as_of - observation.date).days
+    return (f"{_observed(fact, observation)} is older than the {days} days allowed "
+            f"({age} days before {as_of.isoformat()})")
+
+
+def undated_sentence(fact: Fact, observation: Observation, days: int) -> str:
+    """`Pregnant: no has no date; the rule needs one within 30 days`."""
+    return (f"{_observed(fact, observation)} has no date; the rule needs one within {days} "
+            f"days of screening")
+
+
+def to_collect(fact: Fact, days: int | None) -> str:
+    """What to collect: `FVC (% predicted), measured within 90 days`."""
+    unit = f" ({fact.unit})" if fact.unit and fact.numeric else ""
+    recency = f", measured within {days} days" if days else ""
+    return f"{fact.label}{unit}{recency}"
+
+
+def needs_judgment(question: str) -> str:
+    return f"Needs a clinician's judgment: {question}"
+
+
+def assessed(by: str, answer: bool, on: dt.date, question: str) -> str:
+    return f"{by} answered {'yes' if answer else 'no'} on {on.isoformat()}: {question}"
+
+
+def describe_entry(entry: Any) -> str:
+    """`HIV infection (viral_infection, current, 2026-03-01)`."""
+    details = [getattr(entry, "category", None), entry.status]
+    for attribute in ("severity", "controlled"):
+        value = getattr(entry, attribute, None)
+        if value is not None:
+            details.append(f"{attribute}: {format_value(FACTS['sex'], value)}")
+    if entry.date is not None:
+        details.append(entry.date.isoformat())
+    name = entry.name or f"any {entry.category}"
+    if entry.status == "absent":
+        return f"{name} ({entry.date.isoformat()})" if entry.date else name
+    return f"{name} ({', '.join(str(detail) for detail in details if detail)})"
+
+
+def join(sentences: Sequence[str]) -> str:
+    """Several part sentences as one: `A; B`."""
+    return "; ".join(sentence for sentence in sentences if sentence)

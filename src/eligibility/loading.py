@@ -1,0 +1,275 @@
+"""Turn YAML files into models, reporting every problem with its file, line and column."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import translate
+from .observations import dated_fields
+from .patient import PatientProfile
+from .rules import Trial
+from .source import Located, SourceSpan, describe_path
+
+__all__ = [
+    "InputError",
+    "Problem",
+    "load_patient",
+    "load_trial",
+    "load_trials",
+    "parse_yaml",
+    "screening_date",
+]
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_constructor = yaml.constructor.SafeConstructor()
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in an input file: where, which field, what, and what to do."""
+
+    span: SourceSpan
+    field: str
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        field = f" {self.field}:" if self.field else ""
+        return f"{self.span}:{field} {self.message}"
+
+
+class InputError(Exception):
+    """An input file cannot be used; `problems` says every reason, in file order."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(sorted(problems))
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+def parse_yaml(text: str, file: str) -> Located:
+    """Parse YAML safely into values with positions; duplicate keys are problems."""
+    located, problems = _parse(text, file)
+    if problems:
+        raise InputError(problems)
+    return located
+
+
+def _parse(text: str, file: str) -> tuple[Located, list[Problem]]:
+    """The document and its key problems (duplicates keep the first value, to go on)."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        span = SourceSpan(file, mark.line + 1, mark.column + 1) if mark else SourceSpan(file, 1, 1)
+        what = " ".join(part for part in (error.context, error.problem) if part)
+        raise InputError([Problem(span, "", f"invalid YAML: {what}")]) from None
+    except yaml.YAMLError as error:
+        raise InputError([Problem(SourceSpan(file, 1, 1), "", f"invalid YAML: {error}")]) from None
+    if node is None:
+        raise InputError([Problem(SourceSpan(file, 1, 1), "", "the file is empty")])
+    problems: list[Problem] = []
+    return _locate(node, file, (), problems), problems
+
+
+def _span(node: yaml.Node, file: str) -> SourceSpan:
+    return SourceSpan(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _locate(node: yaml.Node, file: str, path: tuple[Any, ...], problems: list[Problem]) -> Located:
+    span = _span(node, file)
+    if isinstance(node, yaml.MappingNode):
+        values: dict[Any, Any] = {}
+        children: dict[Any, Located] = {}
+        key_spans: dict[Any, SourceSpan] = {}
+        for key_node, value_node in node.value:
+            key = _locate(key_node, file, path, problems).value
+            if not isinstance(key, (str, int, float, bool, dt.date)):
+                problems.append(Problem(_span(key_node, file), describe_path(path),
+                                        "a key must be plain text"))
+                continue
+            if key in values:
+                first = key_spans[key]
+                problems.append(Problem(_span(key_node, file), describe_path((*path, key)),
+                                        f"duplicate key {key!r} (first written at line "
+                                        f"{first.line}; keep one)"))
+                continue
+            child = _locate(value_node, file, (*path, key), problems)
+            values[key], children[key], key_spans[key] = child.value, child, _span(key_node, file)
+        return Located(values, span, children, key_spans)
+    if isinstance(node, yaml.SequenceNode):
+        items = [_locate(item, file, (*path, index), problems)
+                 for index, item in enumerate(node.value)]
+        return Located([item.value for item in items], span, dict(enumerate(items)))
+    return Located(_constructor.construct_object(node), span)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError([Problem(SourceSpan(str(path), 1, 1), "", "no such file")]) from None
+    except IsADirectoryError:
+        raise InputError([Problem(SourceSpan(str(path), 1, 1), "",
+                                  "this is a folder; give a YAML file")]) from None
+    except UnicodeDecodeError as error:
+        raise InputError([Problem(SourceSpan(str(path), 1, 1), "",
+                                  f"not UTF-8 text ({error.reason})")]) from None
+    except OSError as error:
+        raise InputError([Problem(SourceSpan(str(path), 1, 1), "",
+                                  f"cannot read the file ({error.strerror})")]) from None
+
+
+def _validate(model: type[M], document: Located, file: str) -> tuple[M | None, list[Problem]]:
+    if not isinstance(document.value, Mapping):
+        return None, [Problem(document.span, "", "expected a mapping of fields at the top of "
+                              "the file (key: value lines)")]
+    try:
+        return model.model_validate(document.value), []
+    except ValidationError as error:
+        return None, list(_problems(error, document, model))
+
+
+def _problems(error: ValidationError, document: Located, model: type[BaseModel]) -> (
+        Iterable[Problem]):
+    details = error.errors(include_url=False)
+    failing = [tuple(detail["loc"]) for detail in details]
+    for detail in details:
+        loc = tuple(detail["loc"])
+        if _is_consequence(detail, loc, failing):
+            continue
+        node, key_span, path = document.find(loc)
+        field = describe_path(path)
+        if detail["type"] == "missing":
+            field = describe_path((*path, loc[-1]))
+        span = key_span if detail["type"] == "extra_forbidden" else node.span
+        yield Problem(span, field, translate(detail, model))
+
+
+def _is_consequence(detail: Any, loc: tuple[Any, ...], failing: Sequence[tuple[Any, ...]]) -> bool:
+    """A 'too short after validation' list only failed because its items did."""
+    return detail["type"] == "too_short" and any(
+        other[: len(loc)] == loc and len(other) > len(loc) for other in failing
+    )
+
+
+def load_trial(path: Path | str) -> Trial:
+    """Read one rule file; raise InputError listing every problem in it."""
+    path = Path(path)
+    text = _read(path)
+    document, problems = _parse(text, str(path))
+    problems += _trial_checks(document, path)
+    trial, more = _validate(Trial, document, str(path))
+    problems += more
+    if problems or trial is None:
+        raise InputError(problems)
+    criteria = tuple(
+        criterion.model_copy(update={"span": document.children["criteria"].children[index].span})
+        for index, criterion in enumerate(trial.criteria)
+    )
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return trial.model_copy(update={"criteria": criteria, "file": str(path), "sha256": digest})
+
+
+def _trial_checks(document: Located, path: Path) -> Iterable[Problem]:
+    """Checks pydantic cannot make per field: ids unique, trial id matching the file name."""
+    if not isinstance(document.value, Mapping):
+        return
+    criteria = document.children.get("criteria")
+    if criteria is not None and isinstance(criteria.value, list):
+        first: dict[Any, SourceSpan] = {}
+        for index, item in criteria.children.items():
+            ident = item.children.get("id")
+            if ident is None or not isinstance(ident.value, str):
+                continue
+            if ident.value in first:
+                yield Problem(ident.span, f"criteria[{index}].id",
+                              f"duplicate criterion id {ident.value!r} (first used at line "
+                              f"{first[ident.value].line}; ids must be unique)")
+            else:
+                first[ident.value] = ident.span
+    trial = document.children.get("trial")
+    ident = trial.children.get("id") if trial is not None else None
+    if ident is not None and isinstance(ident.value, str) and re.fullmatch(
+            r"NCT\d{8}", ident.value) and ident.value != path.stem:
+        yield Problem(ident.span, "trial.id",
+                      f"trial id {ident.value!r} does not match the file name {path.name!r} "
+                      f"(name the file {ident.value}.yaml)")
+
+
+def load_trials(path: Path | str) -> tuple[Trial, ...]:
+    """Read a rule file, or every `*.yaml` rule file in a folder, in file-name order.
+
+    Problems in all files are reported together; trial ids must be unique across files.
+    """
+    path = Path(path)
+    if path.is_dir():
+        files = sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
+        if not files:
+            raise InputError([Problem(SourceSpan(str(path), 1, 1), "",
+                                      "no rule files (*.yaml) in this folder")])
+    else:
+        files = [path]
+    trials: list[Trial] = []
+    problems: list[Problem] = []
+    for file in files:
+        try:
+            trials.append(load_trial(file))
+        except InputError as error:
+            problems += error.problems
+    seen: dict[str, Trial] = {}
+    for trial in trials:
+        if trial.id in seen:
+            problems.append(Problem(SourceSpan(str(trial.file), 1, 1), "trial.id",
+                                    f"trial {trial.id} is also defined in {seen[trial.id].file}"))
+        seen[trial.id] = trial
+    if problems:
+        raise InputError(problems)
+    return tuple(trials)
+
+
+def screening_date(profile: PatientProfile, as_of: dt.date | None, today: dt.date) -> dt.date:
+    """The date a screening is for: `--as-of`, else the profile's screening_date, else today."""
+    return as_of or profile.screening_date or today
+
+
+def load_patient(path: Path | str, *, as_of: dt.date | None = None,
+                 today: dt.date | None = None) -> PatientProfile:
+    """Read one patient profile; raise InputError listing every problem in it.
+
+    No date in the profile may be after the screening date (`as_of`, else the profile's
+    `screening_date`, else `today`): a result cannot be known before it was measured.
+    """
+    path = Path(path)
+    document, problems = _parse(_read(path), str(path))
+    profile, more = _validate(PatientProfile, document, str(path))
+    problems += more
+    stated = document.value.get("screening_date") if isinstance(document.value, Mapping) else None
+    on = as_of or (stated if isinstance(stated, dt.date) else None) or today
+    if on is not None:
+        problems += _future_dates(document, on)
+    if problems or profile is None:
+        raise InputError(problems)
+    return profile
+
+
+def _future_dates(document: Located, on: dt.date) -> list[Problem]:
+    problems = []
+    for loc, day in dated_fields(document.value):
+        if loc == ("screening_date",) or day <= on:
+            continue
+        node, _, path = document.find(loc)
+        problems.append(Problem(node.span, describe_path(path),
+                                f"{day.isoformat()} is after the screening date "
+                                f"{on.isoformat()} (dates must be on or before "
+                                "the screening date; check for a typo)"))
+    return problems

@@ -1,0 +1,43 @@
+"""Truth values and the Kleene connectives that combine them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import Enum
+from operator import attrgetter
+
+__all__ = ["Truth", "all_of", "any_of", "negate", "truth_of"]
+
+
+class Truth(Enum):
+    """The value of a condition: false, unknown or true, ordered by that ranking."""
+
+    FALSE = 0
+    UNKNOWN = 1
+    TRUE = 2
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+_value = attrgetter("value")
+
+
+def all_of(truths: Iterable[Truth]) -> Truth:
+    """Kleene conjunction: false if any part is false, true if all are true, else unknown."""
+    return min(truths, key=_value, default=Truth.TRUE)
+
+
+def any_of(truths: Iterable[Truth]) -> Truth:
+    """Kleene disjunction: true if any part is true, false if all are false, else unknown."""
+    return max(truths, key=_value, default=Truth.FALSE)
+
+
+def negate(truth: Truth) -> Truth:
+    """Kleene negation: swaps true and false, keeps unknown."""
+    return Truth(2 - truth.value)
+
+
+def truth_of(answer: bool) -> Truth:
+    """The truth of a plain yes/no answer."""
+    return Truth.TRUE if answer else Truth.FALSE

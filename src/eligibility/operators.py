@@ -1,0 +1,270 @@
+"""Operators: small pure yes/no tests on a present observation, registered in one place."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Literal
+
+from .observations import Observation
+from .vocabulary import Fact, Kind
+
+__all__ = ["OPERATORS", "Operator", "ValueShape", "operator", "shift_date"]
+
+Predicate = Callable[[Observation, Any, dt.date], bool]
+ValueShape = Literal["none", "number", "range", "categories", "category", "count", "date"]
+
+_NUMERIC: frozenset[Kind] = frozenset({"number", "integer", "lab"})
+
+
+@dataclass(frozen=True)
+class Operator:
+    """A named test: `phrase` when it holds, `negation` when it does not."""
+
+    name: str
+    phrase: str
+    negation: str
+    kinds: frozenset[Kind]
+    value: ValueShape
+    test: Predicate
+    doc: str
+
+    def problem_with(self, fact: Fact, value: Any) -> str | None:
+        """Why `value` cannot be this operator's argument for `fact`, or None if it can."""
+        if fact.kind not in self.kinds:
+            return (f"operator {self.name!r} does not apply to {fact.name!r}, a {fact.kind} "
+                    f"fact (operators for {fact.kind}: {', '.join(for_kind(fact.kind))})")
+        return _SHAPES[self.value](fact, value)
+
+
+_OPERATORS: dict[str, Operator] = {}
+OPERATORS: Mapping[str, Operator] = MappingProxyType(_OPERATORS)
+
+
+def operator(
+    name: str, *, phrase: str, negation: str, kinds: frozenset[Kind] | set[Kind],
+    value: ValueShape,
+) -> Callable[[Predicate], Predicate]:
+    """Register a predicate under the name a rule author types."""
+
+    def register(test: Predicate) -> Predicate:
+        _OPERATORS[name] = Operator(name, phrase, negation, frozenset(kinds), value, test,
+                                    (test.__doc__ or "").strip())
+        return test
+
+    return register
+
+
+def for_kind(kind: Kind) -> list[str]:
+    """The operators that apply to facts of `kind`, in registration order."""
+    return [name for name, op in _OPERATORS.items() if kind in op.kinds]
+
+
+# Value shapes: each returns a problem sentence or None.
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _in_range(fact: Fact, number: float) -> str | None:
+    low, high = fact.minimum, fact.maximum
+    if (low is not None and number < low) or (high is not None and number > high):
+        return (f"{number:g} is outside the range of {fact.name!r} "
+                f"({fact.describe_range()}{' ' + fact.unit if fact.unit else ''})")
+    return None
+
+
+def _number(fact: Fact, value: Any) -> str | None:
+    if not _is_number(value):
+        return f"expected a number, got {value!r}"
+    return _in_range(fact, value)
+
+
+def _range(fact: Fact, value: Any) -> str | None:
+    if not (isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2
+            and all(_is_number(v) for v in value)):
+        return f"expected two numbers [low, high], got {value!r}"
+    low, high = value
+    if low > high:
+        return f"the range [{low:g}, {high:g}] is empty: low is above high"
+    return _in_range(fact, low) or _in_range(fact, high)
+
+
+def _category(fact: Fact, value: Any) -> str | None:
+    if fact.kind == "integer":
+        return _number(fact, value)
+    if fact.kind == "boolean":
+        return None if isinstance(value, bool) else f"expected true or false, got {value!r}"
+    if value not in fact.categories:
+        from .vocabulary import closest
+
+        hint = closest(str(value), fact.categories)
+        return (f"{value!r} is not a value of {fact.name!r} (allowed: "
+                f"{fact.describe_range()}){hint}")
+    return None
+
+
+def _categories(fact: Fact, value: Any) -> str | None:
+    if not (isinstance(value, Sequence) and not isinstance(value, str) and value):
+        return f"expected a list of values, got {value!r}"
+    for item in value:
+        if (problem := _category(fact, item)) is not None:
+            return problem
+    return None
+
+
+def _count(fact: Fact, value: Any) -> str | None:
+    if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+        return f"expected a whole number above 0, got {value!r}"
+    return None
+
+
+def _date(fact: Fact, value: Any) -> str | None:
+    return None if isinstance(value, dt.date) else f"expected a date (YYYY-MM-DD), got {value!r}"
+
+
+def _none(fact: Fact, value: Any) -> str | None:
+    return None if value is None else f"this operator takes no value, got {value!r}"
+
+
+_SHAPES: Mapping[ValueShape, Callable[[Fact, Any], str | None]] = {
+    "none": _none, "number": _number, "range": _range, "category": _category,
+    "categories": _categories, "count": _count, "date": _date,
+}
+
+
+def shift_date(day: dt.date, *, years: int = 0, months: int = 0) -> dt.date:
+    """`day` moved back by whole years and months; 29 February falls back to the 28th."""
+    year, month = divmod(day.year * 12 + day.month - 1 - (years * 12 + months), 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+# Comparisons
+
+@operator("at_least", phrase="is at least", negation="is below", kinds=_NUMERIC,
+          value="number")
+def at_least(observed: Observation, threshold: float, as_of: dt.date) -> bool:
+    """Reaches the threshold, inclusive: `{fact: fvc.percent_predicted, op: at_least, value: 80}`."""
+    return bool(observed.value >= threshold)
+
+
+@operator("at_most", phrase="is at most", negation="is above", kinds=_NUMERIC,
+          value="number")
+def at_most(observed: Observation, threshold: float, as_of: dt.date) -> bool:
+    """Does not exceed the threshold, inclusive: `{fact: age, op: at_most, value: 75}`."""
+    return bool(observed.value <= threshold)
+
+
+@operator("above", phrase="is above", negation="is at most", kinds=_NUMERIC, value="number")
+def above(observed: Observation, threshold: float, as_of: dt.date) -> bool:
+    """Strictly greater: `{fact: labs.alt, op: above, value: 120}`."""
+    return bool(observed.value > threshold)
+
+
+@operator("below", phrase="is below", negation="is at least", kinds=_NUMERIC, value="number")
+def below(observed: Observation, threshold: float, as_of: dt.date) -> bool:
+    """Strictly less: `{fact: labs.platelets, op: below, value: 100}`."""
+    return bool(observed.value < threshold)
+
+
+@operator("between", phrase="is within", negation="is outside", kinds=_NUMERIC,
+          value="range")
+def between(observed: Observation, bounds: Sequence[float], as_of: dt.date) -> bool:
+    """Within an inclusive range: `{fact: age, op: between, value: [18, 75]}`."""
+    low, high = bounds
+    return bool(low <= observed.value <= high)
+
+
+@operator("equals", phrase="is", negation="is not",
+          kinds={"integer", "category", "boolean"}, value="category")
+def equals(observed: Observation, expected: Any, as_of: dt.date) -> bool:
+    """Exactly this value: `{fact: sex, op: equals, value: female}`."""
+    return bool(observed.value == expected)
+
+
+@operator("one_of", phrase="is one of", negation="is not one of",
+          kinds={"integer", "category"}, value="categories")
+def one_of(observed: Observation, allowed: Sequence[Any], as_of: dt.date) -> bool:
+    """Any of the listed values: `{fact: als.japan_severity_grade, op: one_of, value: [1, 2]}`."""
+    return observed.value in allowed
+
+
+# Booleans
+
+@operator("is_true", phrase="is yes", negation="is no", kinds={"boolean"}, value="none")
+def is_true(observed: Observation, _: None, as_of: dt.date) -> bool:
+    """Recorded yes: `{fact: reproductive.pregnant, op: is_true}`."""
+    return observed.value is True
+
+
+@operator("is_false", phrase="is no", negation="is yes", kinds={"boolean"}, value="none")
+def is_false(observed: Observation, _: None, as_of: dt.date) -> bool:
+    """Recorded no (silence is unknown, not no): `{fact: consent.willing, op: is_false}`."""
+    return observed.value is False
+
+
+# Dates relative to the screening date
+
+@operator("within_days", phrase="is within {value} days before", negation=(
+    "is more than {value} days before"), kinds={"date"}, value="count")
+def within_days(observed: Observation, days: int, as_of: dt.date) -> bool:
+    """On or after the day `days` before screening: `{fact: consent.signed_date, op: within_days, value: 30}`."""
+    return bool(as_of - dt.timedelta(days=days) <= observed.value <= as_of)
+
+
+@operator("within_months", phrase="is within {value} months before", negation=(
+    "is more than {value} months before"), kinds={"date"}, value="count")
+def within_months(observed: Observation, months: int, as_of: dt.date) -> bool:
+    """On or after the same day `months` months before screening: `{fact: als.onset_date, op: within_months, value: 24}`."""
+    return bool(shift_date(as_of, months=months) <= observed.value <= as_of)
+
+
+@operator("within_years", phrase="is within {value} years before", negation=(
+    "is more than {value} years before"), kinds={"date"}, value="count")
+def within_years(observed: Observation, years: int, as_of: dt.date) -> bool:
+    """On or after the same day `years` years before screening (exactly 2 years counts): `{fact: als.onset_date, op: within_years, value: 2}`."""
+    return bool(shift_date(as_of, years=years) <= observed.value <= as_of)
+
+
+@operator("before", phrase="is before", negation="is on or after", kinds={"date"},
+          value="date")
+def before(observed: Observation, day: dt.date, as_of: dt.date) -> bool:
+    """Strictly before a fixed date: `{fact: als.diagnosis_date, op: before, value: 2025-01-01}`."""
+    return bool(observed.value < day)
+
+
+@operator("on_or_after", phrase="is on or after", negation="is before", kinds={"date"},
+          value="date")
+def on_or_after(observed: Observation, day: dt.date, as_of: dt.date) -> bool:
+    """On or after a fixed date: `{fact: als.onset_date, op: on_or_after, value: 2024-01-01}`."""
+    return bool(observed.value >= day)
+
+
+# Lab results against the reporting lab's own reference range
+
+@operator("below_lower_limit", phrase="is below the lab's lower limit",
+          negation="is not below the lab's lower limit", kinds={"lab"}, value="none")
+def below_lower_limit(observed: Observation, _: None, as_of: dt.date) -> bool:
+    """Under the lower reference limit: `{fact: labs.hemoglobin, op: below_lower_limit}`."""
+    assert observed.reference_range is not None, "a lab observation has a reference range"
+    return bool(observed.value < observed.reference_range[0])
+
+
+@operator("above_upper_limit", phrase="is above the lab's upper limit",
+          negation="is not above the lab's upper limit", kinds={"lab"}, value="none")
+def above_upper_limit(observed: Observation, _: None, as_of: dt.date) -> bool:
+    """Over the upper reference limit: `{fact: labs.alt, op: above_upper_limit}`."""
+    assert observed.reference_range is not None, "a lab observation has a reference range"
+    return bool(observed.value > observed.reference_range[1])
+
+
+@operator("outside_reference_range", phrase="is outside the lab's reference range",
+          negation="is within the lab's reference range", kinds={"lab"}, value="none")
+def outside_reference_range(observed: Observation, _: None, as_of: dt.date) -> bool:
+    """Under the lower or over the upper limit: `{fact: labs.creatinine, op: outside_reference_range}`."""
+    assert observed.reference_range is not None, "a lab observation has a reference range"
+    low, high = observed.reference_range
+    return not low <= observed.value <= high

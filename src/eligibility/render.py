@@ -1,0 +1,143 @@
+"""Rich tables for screenings: a summary, a table per trial, a verdict and what to collect."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from .loading import Problem
+from .results import CriterionResult, Screening, Status, Verdict
+
+__all__ = ["render_problems", "render_screenings"]
+
+_STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.UNKNOWN: "yellow"}
+_VERDICT_STYLE = {
+    Verdict.ELIGIBLE: "bold green",
+    Verdict.INELIGIBLE: "bold red",
+    Verdict.NEEDS_REVIEW: "bold yellow",
+}
+_SYMBOLS = {Status.PASS: "✓", Status.FAIL: "✗", Status.UNKNOWN: "?"}
+_ASCII = {Status.PASS: "+", Status.FAIL: "x", Status.UNKNOWN: "?"}
+_VERDICT_WORDS = {
+    Verdict.ELIGIBLE: "ELIGIBLE",
+    Verdict.INELIGIBLE: "INELIGIBLE",
+    Verdict.NEEDS_REVIEW: "NEEDS REVIEW",
+}
+WIDE = 120
+
+
+def _symbol(console: Console, status: Status) -> str:
+    table = _SYMBOLS if console.encoding.lower().startswith("utf") else _ASCII
+    return table[status]
+
+
+def status_text(console: Console, status: Status) -> Text:
+    """`✓ pass` in green: symbol and word, so colour is never the only signal."""
+    return Text(f"{_symbol(console, status)} {status}", style=_STATUS_STYLE[status])
+
+
+def verdict_text(verdict: Verdict) -> Text:
+    return Text(_VERDICT_WORDS[verdict], style=_VERDICT_STYLE[verdict])
+
+
+def render_screenings(console: Console, screenings: Sequence[Screening], *, patient_id: str,
+                      as_of: dt.date) -> None:
+    """Print a patient's screening: summary (several trials), then each trial in full."""
+    count = f"{len(screenings)} trial{'s' if len(screenings) != 1 else ''}"
+    console.print(Text.assemble(("Patient ", "bold"), (patient_id, "bold cyan"),
+                                f" · screened as of {as_of.isoformat()} · {count}"))
+    if len(screenings) > 1:
+        console.print(_summary(console, screenings))
+    for screening in screenings:
+        console.print()
+        console.print(_trial(console, screening))
+
+
+def _summary(console: Console, screenings: Sequence[Screening]) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, title="Summary", title_justify="left", expand=False)
+    table.add_column("Trial", no_wrap=True)
+    table.add_column("Name")
+    table.add_column("Verdict", no_wrap=True)
+    table.add_column("Pass", justify="right", no_wrap=True)
+    table.add_column("Fail", justify="right", no_wrap=True)
+    table.add_column("Unknown", justify="right", no_wrap=True)
+    table.add_column("Registry", no_wrap=True)
+    for screening in screenings:
+        info = screening.trial.trial
+        table.add_row(
+            info.id, info.short_name or "", verdict_text(screening.verdict),
+            *(str(len(screening.with_status(status))) for status in Status),
+            Text(info.overall_status, style="green" if info.recruiting else "yellow"),
+        )
+    return table
+
+
+def _trial(console: Console, screening: Screening) -> RenderableType:
+    info = screening.trial.trial
+    name = f" ({info.short_name})" if info.short_name else ""
+    parts: list[RenderableType] = [Text.assemble((f"{info.id}{name}", "bold"), f" {info.title}")]
+    if not info.recruiting:
+        parts.append(Text(f"! Not recruiting: the registry lists this trial as "
+                          f"{info.overall_status} (last update "
+                          f"{info.last_update or 'unknown'}). Confirm with the site before "
+                          f"referring.", style="yellow"))
+    parts.append(_criteria_table(console, screening.results))
+    parts.append(_verdict(screening))
+    return Group(*parts)
+
+
+def _criteria_table(console: Console, results: Sequence[CriterionResult]) -> Table:
+    wide = console.width >= WIDE
+    table = Table(box=box.SIMPLE_HEAD, show_lines=False, expand=True, pad_edge=False)
+    table.add_column("ID", no_wrap=True, style="bold")
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    if wide:
+        table.add_column("Criterion (protocol text)", ratio=1, overflow="fold")
+        table.add_column("Why", ratio=1, overflow="fold")
+    else:
+        table.add_column("Criterion (protocol text) and why", ratio=1, overflow="fold")
+    for result in results:
+        kind = "incl" if result.criterion.kind == "inclusion" else "excl"
+        text = Text(result.criterion.text)
+        why = Text(result.outcome.explanation, style=_STATUS_STYLE[result.status].replace(
+            "bold ", ""))
+        cells: list[RenderableType] = [text, why] if wide else [
+            Text.assemble(text, "\n", ("→ ", "dim"), why)]
+        table.add_row(result.criterion.id, kind, status_text(console, result.status), *cells)
+    return table
+
+
+def _verdict(screening: Screening) -> RenderableType:
+    verdict = screening.verdict
+    counts = ", ".join(f"{len(screening.with_status(status))} {status}" for status in Status)
+    lines: list[RenderableType] = [
+        Text.assemble("Verdict: ", verdict_text(verdict), f"  ({counts})")
+    ]
+    if verdict is Verdict.INELIGIBLE:
+        failing = ", ".join(result.criterion.id for result in screening.with_status(Status.FAIL))
+        lines.append(Text(f"Fails {failing}.", style="red"))
+    if verdict is Verdict.NEEDS_REVIEW and screening.collect_next:
+        lines.append(Text("Collect or assess next:", style="bold"))
+        bullets = Table.grid(padding=(0, 1), pad_edge=True)
+        bullets.add_column(no_wrap=True)
+        bullets.add_column(ratio=1, overflow="fold")
+        for item in screening.collect_next:
+            bullets.add_row(" •", item)
+        lines.append(bullets)
+    return Group(*lines)
+
+
+def render_problems(console: Console, problems: Sequence[Problem]) -> None:
+    """Print one line per problem, `file:line:col: field: message`, errors before warnings."""
+    for problem in problems:
+        style = "red" if problem.severity == "error" else "yellow"
+        console.print(Text.assemble((str(problem.span), "bold"), ": ",
+                                    (f"{problem.severity}: ", style),
+                                    f"{problem.field}: " if problem.field else "",
+                                    problem.message), soft_wrap=True, highlight=False)

@@ -1,0 +1,354 @@
+"""Evaluate conditions and screen a patient against a trial; pure, total, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, assert_never
+
+from . import explain
+from .logic import Truth, all_of, any_of, negate, truth_of
+from .observations import Observation, observations
+from .operators import OPERATORS
+from .patient import Entry, PatientProfile
+from .results import CriterionResult, Evidence, Outcome, Screening, Status
+from .rules import AllOf, AnyOf, Check, Condition, Criterion, Every, Has, Judgment, Not, Trial
+from .vocabulary import COLLECTIONS, FACTS, GROUPS, Collection, normalise_name
+
+__all__ = ["Context", "evaluate", "screen", "screen_all"]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a condition is evaluated against: one profile, one date, one criterion."""
+
+    profile: PatientProfile
+    facts: Mapping[str, Observation]
+    as_of: dt.date
+    trial_id: str = ""
+    criterion_id: str = ""
+
+    @classmethod
+    def of(cls, profile: PatientProfile, as_of: dt.date, trial_id: str = "") -> Context:
+        return cls(profile, observations(profile, as_of), as_of, trial_id)
+
+
+def evaluate(condition: Condition, context: Context) -> Outcome:
+    """The truth of `condition` for the patient, with why. Every part is evaluated."""
+    match condition:
+        case Check():
+            return _check(condition, context)
+        case AllOf():
+            return combine_all([evaluate(part, context) for part in condition.parts])
+        case AnyOf():
+            return combine_any([evaluate(part, context) for part in condition.parts])
+        case Not():
+            inner = evaluate(condition.part, context)
+            return Outcome(negate(inner.truth), inner.explanation, inner.evidence,
+                           inner.missing, (inner,))
+        case Judgment():
+            return _judgment(condition, context)
+        case Has():
+            return _has(condition, context)
+        case Every():
+            return _every(condition, context)
+        case _:
+            assert_never(condition)
+
+
+def combine_all(parts: Sequence[Outcome]) -> Outcome:
+    """Kleene `and` of outcomes; the sentence keeps the parts that decide it."""
+    return _combine(all_of(part.truth for part in parts), parts)
+
+
+def combine_any(parts: Sequence[Outcome]) -> Outcome:
+    """Kleene `or` of outcomes; the sentence keeps the parts that decide it."""
+    return _combine(any_of(part.truth for part in parts), parts)
+
+
+def _combine(truth: Truth, parts: Sequence[Outcome]) -> Outcome:
+    deciding = [part for part in parts if part.truth is truth] or list(parts)
+    missing = _unique(item for part in deciding for item in part.missing)
+    return Outcome(
+        truth,
+        explain.join([part.explanation for part in deciding]),
+        tuple(evidence for part in parts for evidence in part.evidence),
+        missing if truth is Truth.UNKNOWN else (),
+        tuple(parts),
+    )
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def _check(check: Check, context: Context) -> Outcome:
+    fact, op = FACTS[check.fact], OPERATORS[check.op]
+    observation = context.facts.get(check.fact)
+    days = check.measured_within_days
+    if observation is None:
+        return _unknown(explain.missing_sentence(fact), Evidence(check.fact, "missing"),
+                        explain.to_collect(fact, days))
+    problem = _too_old(observation, days, context.as_of)
+    if problem is not None:
+        state, sentence = problem
+        return _unknown(sentence, _evidence(observation, state), explain.to_collect(fact, days))
+    evidence = _evidence(observation)
+    if observation.alternatives:
+        answers = {op.test(_as(observation, alt), check.value, context.as_of)
+                   for alt in observation.alternatives}
+        if len(answers) > 1:
+            return _unknown(explain.uncertain_sentence(fact, observation, context.as_of),
+                            evidence, f"{fact.label}: birth date")
+        observation = _as(observation, observation.alternatives[0])
+    holds = op.test(observation, check.value, context.as_of)
+    sentence = explain.check_sentence(fact, op, observation, check.value, holds, context.as_of)
+    return Outcome(truth_of(holds), sentence, (evidence,))
+
+
+def _as(observation: Observation, value: Any) -> Observation:
+    return Observation(observation.fact, value, observation.date, observation.source,
+                       observation.reference_range)
+
+
+def _too_old(observation: Observation, days: int | None, as_of: dt.date) -> (
+        tuple[str, str] | None):
+    if days is None:
+        return None
+    fact = FACTS[observation.fact]
+    if observation.date is None:
+        return "undated", explain.undated_sentence(fact, observation, days)
+    if observation.date < as_of - dt.timedelta(days=days):
+        return "stale", explain.stale_sentence(fact, observation, days, as_of)
+    return None
+
+
+def _evidence(observation: Observation, state: str = "observed") -> Evidence:
+    return Evidence(observation.fact, state, observation.value, observation.date,
+                    FACTS[observation.fact].unit)
+
+
+def _unknown(sentence: str, evidence: Evidence, missing: str) -> Outcome:
+    return Outcome(Truth.UNKNOWN, sentence, (evidence,), (missing,))
+
+
+def _judgment(judgment: Judgment, context: Context) -> Outcome:
+    key = context.criterion_id + (f".{judgment.id}" if judgment.id else "")
+    answers = [
+        assessment for assessment in context.profile.assessments
+        if assessment.trial == context.trial_id and assessment.criterion == key
+    ]
+    if not answers:
+        return Outcome(Truth.UNKNOWN, explain.needs_judgment(judgment.question), (),
+                       (f"clinician assessment of {key}: {judgment.question}",))
+    latest = max(answers, key=lambda assessment: assessment.date)
+    sentence = explain.assessed(latest.by, latest.answer, latest.date, judgment.question)
+    evidence = Evidence(f"assessment:{context.trial_id}:{key}", "observed", latest.answer,
+                        latest.date)
+    return Outcome(truth_of(latest.answer), sentence, (evidence,))
+
+
+def _has(has: Has, context: Context) -> Outcome:
+    collection = COLLECTIONS[has.in_]
+    history = getattr(context.profile, has.in_)
+    query = _describe_query(has)
+    names = {normalise_name(name) for name in has.name}
+    categories = set(has.category)
+    present: list[tuple[Truth, Entry]] = []
+    absent: list[Entry] = []
+    matching: list[Entry] = []
+    for entry in history.items:
+        entry_categories = collection.categories_of(entry.name, _stated(entry))
+        matches = (not names and not categories) or bool(
+            (entry.name is not None and normalise_name(entry.name) in names)
+            or entry_categories & categories
+        )
+        if not matches:
+            continue
+        matching.append(entry)
+        if entry.status == "absent":
+            absent.append(entry)
+        elif has.status in ("ever", entry.status):
+            present.append((all_of(_attribute_truths(has, entry)), entry))
+    evidence = tuple(Evidence(has.in_, "observed", explain.describe_entry(entry), entry.date)
+                     for _, entry in present) + tuple(
+        Evidence(has.in_, "absent", explain.describe_entry(entry), entry.date)
+        for entry in absent)
+    found = [entry for truth, entry in present if truth is Truth.TRUE]
+    if found:
+        listed = ", ".join(explain.describe_entry(entry) for entry in found)
+        return Outcome(Truth.TRUE, f"Recorded {query}: {listed}", evidence)
+    undecided = [entry for truth, entry in present if truth is Truth.UNKNOWN]
+    closed = _closed_by(has, collection, history.complete, matching, names, categories)
+    if closed is not None and not undecided:
+        return Outcome(Truth.FALSE, f"No {query}: {closed}", evidence)
+    detail = "; ".join(f"{explain.describe_entry(entry)} lacks "
+                       f"{' and '.join(_unknown_attributes(has, entry))}"
+                       for entry in undecided)
+    sentence = f"Not recorded whether there is any {query}" + (f" ({detail})" if detail else "")
+    return Outcome(Truth.UNKNOWN, sentence, evidence,
+                   (f"{collection.label}: whether there is any {query}",))
+
+
+def _attribute_truths(has: Has, entry: Entry) -> list[Truth]:
+    truths = []
+    if has.severity:
+        severity = getattr(entry, "severity", None)
+        truths.append(Truth.UNKNOWN if severity is None else truth_of(severity in has.severity))
+    if has.controlled is not None:
+        controlled = getattr(entry, "controlled", None)
+        truths.append(Truth.UNKNOWN if controlled is None else
+                      truth_of(controlled == has.controlled))
+    return truths
+
+
+def _unknown_attributes(has: Has, entry: Entry) -> list[str]:
+    wanted = (["severity"] if has.severity else []) + (
+        ["controlled"] if has.controlled is not None else [])
+    return [name for name in wanted if getattr(entry, name, None) is None]
+
+
+def _closed_by(has: Has, collection: Collection, complete: bool, entries: Sequence[Entry],
+               names: set[str], categories: set[str]) -> str | None:
+    """Why nothing unlisted can match, or None when the open world leaves it unknown.
+
+    A list marked complete closes every question. Otherwise each name and category asked for
+    must be covered: a name by an entry recorded absent under that name (or under a category
+    it is known to fall in), a category by an entry recorded absent for the whole category or
+    a broader one; a singular category (hypertension) by any entry recorded in it.
+    """
+    if complete:
+        return f"the {collection.label} list is marked complete"
+    if not names and not categories:
+        return None
+    absent = [entry for entry in entries if entry.status == "absent"]
+    absent_names = {normalise_name(entry.name) for entry in absent if entry.name}
+    absent_categories = {entry.category for entry in absent
+                         if entry.name is None and getattr(entry, "category", None)}
+    recorded = {category for entry in entries
+                for category in collection.categories_of(entry.name, _stated(entry))}
+
+    def covered_category(category: str) -> bool:
+        return (category in collection.singular and category in recorded) or any(
+            ancestor in absent_categories for ancestor in collection.ancestors(category))
+
+    def covered_name(name: str) -> bool:
+        known = collection.categories_of(name, ())
+        return name in absent_names or any(covered_category(category) for category in known)
+
+    if all(covered_name(name) for name in names) and all(
+            covered_category(category) for category in categories):
+        listed = ", ".join(explain.describe_entry(entry) for entry in entries)
+        return f"recorded: {listed}"
+    return None
+
+
+def _stated(entry: Entry) -> list[str]:
+    category = getattr(entry, "category", None)
+    return [category] if category else []
+
+
+def _describe_query(has: Has) -> str:
+    collection = COLLECTIONS[has.in_]
+    status = {"current": "current", "past": "past", "ever": "current or past"}[has.status]
+    terms = [f"named {' or '.join(has.name)}"] if has.name else []
+    terms += [f"in category {' or '.join(has.category)}"] if has.category else []
+    text = f"{status} {collection.entry}" + (f" {' or '.join(terms)}" if terms else "")
+    if has.severity:
+        text += f" of severity {' or '.join(has.severity)}"
+    if has.controlled is not None:
+        text += " that is controlled" if has.controlled else " that is not controlled"
+    return text
+
+
+def _every(every: Every, context: Context) -> Outcome:
+    group = GROUPS[every.in_]
+    op = OPERATORS[every.op]
+    slots = [slot for slot in group.slots if not every.only or set(slot) & set(every.only)]
+    parts = [_slot(every, slot, group.name, context) for slot in slots]
+    truth = all_of(part.truth for part in parts)
+    evidence = tuple(evidence for part in parts for evidence in part.evidence)
+    label = f"{group.label}" + (f" {', '.join(every.only)}" if every.only else "")
+    dates = sorted({e.date.isoformat() for e in evidence if e.date and e.state == "observed"})
+    when = f" on {', '.join(dates)}" if dates else ""
+    fact = FACTS[f"{group.name}.{group.members()[0]}"]
+    threshold = explain.format_value(fact, every.value)
+    if truth is Truth.TRUE:
+        count = f"All {len(slots)} " if not every.only else ""
+        phrase = re.sub(r"^is\b", "are", op.phrase)
+        return Outcome(truth, f"{count}{label}{when} {phrase} {threshold}", evidence)
+    if truth is Truth.FALSE:
+        failing = ", ".join(part.explanation for part in parts if part.truth is Truth.FALSE)
+        phrase = op.negation.removeprefix("is ")
+        return Outcome(truth, f"{label} {phrase} {threshold}{when}: {failing}", evidence)
+    unknown = [part for part in parts if part.truth is Truth.UNKNOWN]
+    sentence = explain.join([part.explanation for part in unknown])
+    return Outcome(truth, f"{label}: {sentence}", evidence,
+                   _unique(item for part in unknown for item in part.missing))
+
+
+def _slot(every: Every, slot: Sequence[str], group: str, context: Context) -> Outcome:
+    """One slot of a group: the member that was scored, or unknown if none was."""
+    for member in slot:
+        name = f"{group}.{member}"
+        observation = context.facts.get(name)
+        if observation is None:
+            continue
+        fact = FACTS[name]
+        problem = _too_old(observation, every.measured_within_days, context.as_of)
+        if problem is not None:
+            state, sentence = problem
+            return _unknown(sentence, _evidence(observation, state),
+                            explain.to_collect(fact, every.measured_within_days))
+        holds = OPERATORS[every.op].test(observation, every.value, context.as_of)
+        return Outcome(truth_of(holds), f"{member} {observation.value}",
+                       (_evidence(observation),))
+    fact = FACTS[f"{group}.{slot[0]}"]
+    return _unknown(f"{' or '.join(slot)} not scored", Evidence(f"{group}.{slot[0]}", "missing"),
+                    explain.to_collect(fact, every.measured_within_days))
+
+
+def screen_criterion(criterion: Criterion, context: Context) -> CriterionResult:
+    """One criterion's status: an inclusion passes when true, an exclusion fails when true."""
+    local = Context(context.profile, context.facts, context.as_of, context.trial_id,
+                    criterion.id)
+    outcome = evaluate(criterion.condition, local)
+    if criterion.applies_to is not None:
+        outcome = _applied(criterion, evaluate(criterion.applies_to, local), outcome)
+    truth = outcome.truth
+    if truth is Truth.UNKNOWN:
+        status = Status.UNKNOWN
+    elif (truth is Truth.TRUE) == (criterion.kind == "inclusion"):
+        status = Status.PASS
+    else:
+        status = Status.FAIL
+    return CriterionResult(criterion, status, outcome)
+
+
+def _applied(criterion: Criterion, guard: Outcome, outcome: Outcome) -> Outcome:
+    """Restrict a criterion to whom it is about: an exclusion is `guard and condition`, an
+    inclusion `not guard or condition`; when the guard is false it does not apply."""
+    if guard.truth is Truth.FALSE:
+        truth = Truth.TRUE if criterion.kind == "inclusion" else Truth.FALSE
+        return Outcome(truth, f"Does not apply: {guard.explanation}", guard.evidence, (),
+                       (guard, outcome), applies=False)
+    if criterion.kind == "inclusion":
+        not_guard = Outcome(negate(guard.truth), guard.explanation, guard.evidence,
+                            guard.missing, (guard,))
+        return combine_any([not_guard, outcome])
+    return combine_all([guard, outcome])
+
+
+def screen(profile: PatientProfile, trial: Trial, *, as_of: dt.date) -> Screening:
+    """Screen one patient against one trial on `as_of`, criterion by criterion."""
+    context = Context.of(profile, as_of, trial.id)
+    results = tuple(screen_criterion(criterion, context) for criterion in trial.criteria)
+    return Screening(trial, profile.id, as_of, results)
+
+
+def screen_all(profile: PatientProfile, trials: Iterable[Trial], *, as_of: dt.date) -> (
+        tuple[Screening, ...]):
+    """Screen one patient against each trial."""
+    return tuple(screen(profile, trial, as_of=as_of) for trial in trials)

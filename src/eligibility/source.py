@@ -1,0 +1,70 @@
+"""Positions in a YAML document: where each key and list item was written."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Located", "SourceSpan", "describe_path"]
+
+
+@dataclass(frozen=True, order=True)
+class SourceSpan:
+    """A 1-based line and column in a named file."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Located:
+    """A parsed YAML value with the position of the value and of each child.
+
+    `children` maps a key (mapping) or an index (sequence) to the child's own tree; `key_spans`
+    gives where each mapping key was written, which is where a message about the key belongs.
+    """
+
+    value: Any
+    span: SourceSpan
+    children: Mapping[Any, Located] = field(default_factory=dict)
+    key_spans: Mapping[Any, SourceSpan] = field(default_factory=dict)
+
+    def plain(self) -> Any:
+        """The value without positions, as PyYAML's safe_load would give it."""
+        return self.value
+
+    def find(self, loc: Sequence[Any]) -> tuple[Located, SourceSpan, tuple[Any, ...]]:
+        """Follow an error location as far as the document goes.
+
+        Steps that name no key or index of the document (a model's name, a union tag, a field
+        the model adds) are skipped, so a pydantic `loc` lands on what the author wrote. Returns
+        the deepest node reached, the span of the key that leads to it (for messages about the
+        key itself) and the path of steps that matched.
+        """
+        node: Located = self
+        key_span = self.span
+        path: list[Any] = []
+        for step in loc:
+            child = node.children.get(step)
+            if child is None:
+                continue
+            key_span = node.key_spans.get(step, child.span)
+            path.append(step)
+            node = child
+        return node, key_span, tuple(path)
+
+
+def describe_path(path: Sequence[Any]) -> str:
+    """A field path as a reader writes it: `criteria[4].check.op`."""
+    text = ""
+    for step in path:
+        if isinstance(step, int):
+            text += f"[{step}]"
+        else:
+            text += f".{step}" if text else str(step)
+    return text

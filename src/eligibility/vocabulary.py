@@ -1,0 +1,347 @@
+"""The fact vocabulary: every name a rule may read, with its kind, unit and allowed range.
+
+This is the one place that knows the clinical domain. The evaluator only sees facts by name, so
+encoding a trial in another disease means adding facts here and rules in `rules/`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+__all__ = [
+    "ALSFRS_R_ITEMS",
+    "COLLECTIONS",
+    "FACTS",
+    "GROUPS",
+    "LAB_TESTS",
+    "Collection",
+    "Fact",
+    "Group",
+    "Kind",
+    "closest",
+    "normalise_name",
+]
+
+Kind = Literal["number", "integer", "boolean", "category", "date", "lab"]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One thing a profile can state about a patient, named by its path in the profile."""
+
+    name: str
+    kind: Kind
+    label: str
+    description: str
+    unit: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    categories: tuple[str, ...] = ()
+    derived: bool = False
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("number", "integer", "lab")
+
+    def describe_range(self) -> str:
+        """The allowed values in words: `0 to 4`, `'definite', 'probable'`."""
+        if self.categories:
+            return ", ".join(repr(category) for category in self.categories)
+        if self.minimum is not None and self.maximum is not None:
+            return f"{_number(self.minimum)} to {_number(self.maximum)}"
+        return self.kind
+
+
+@dataclass(frozen=True)
+class Group:
+    """A fixed set of facts scored together, such as the twelve ALSFRS-R items.
+
+    Each slot lists the facts that can fill it (ALSFRS-R item 5 is 5a or 5b, whichever was
+    scored); `every` quantifies over the slots.
+    """
+
+    name: str
+    label: str
+    slots: tuple[tuple[str, ...], ...]
+
+    def members(self) -> tuple[str, ...]:
+        return tuple(name for slot in self.slots for name in slot)
+
+
+@dataclass(frozen=True)
+class Collection:
+    """An open list in the profile (conditions, medications, ...) that `has` searches.
+
+    `categories` maps each category to its parent, so a rule asking for `infection` also finds
+    a `viral_infection`. `known_names` gives the categories of common entries by name, so a
+    profile that records `warfarin` is found by a rule asking for `anticoagulant`. A `singular`
+    category is one state a patient has at most once (hypertension): any entry recorded in it
+    settles a question about it, where for other categories another entry may be unlisted.
+    """
+
+    name: str
+    label: str
+    entry: str
+    categories: Mapping[str, str | None]
+    known_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    singular: frozenset[str] = frozenset()
+
+    def ancestors(self, category: str) -> tuple[str, ...]:
+        """The category and every broader one above it."""
+        chain: list[str] = []
+        current: str | None = category
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = self.categories.get(current)
+        return tuple(chain)
+
+    def categories_of(self, name: str | None, stated: Iterable[str]) -> frozenset[str]:
+        """Every category an entry belongs to: stated, known by name, and their ancestors."""
+        direct = set(stated)
+        if name is not None:
+            direct.update(self.known_names.get(normalise_name(name), ()))
+        return frozenset(ancestor for category in direct for ancestor in self.ancestors(category))
+
+
+def normalise_name(name: str) -> str:
+    """Names match case-insensitively and ignore repeated spaces, hyphens and underscores."""
+    return " ".join(name.casefold().replace("-", " ").replace("_", " ").split())
+
+
+def closest(word: str, known: Iterable[str]) -> str:
+    """A ` (did you mean 'x'?)` hint for a misspelt name, or nothing."""
+    matches = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {matches[0]!r}?)" if matches else ""
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+ALSFRS_R_ITEMS: Mapping[str, str] = MappingProxyType(
+    {
+        "speech": "1 speech",
+        "salivation": "2 salivation",
+        "swallowing": "3 swallowing",
+        "handwriting": "4 handwriting",
+        "cutting_food": "5a cutting food and handling utensils",
+        "cutting_food_gastrostomy": "5b cutting food (gastrostomy)",
+        "dressing_hygiene": "6 dressing and hygiene",
+        "turning_in_bed": "7 turning in bed",
+        "walking": "8 walking",
+        "climbing_stairs": "9 climbing stairs",
+        "dyspnea": "10 dyspnea",
+        "orthopnea": "11 orthopnea",
+        "respiratory_insufficiency": "12 respiratory insufficiency",
+    }
+)
+
+LAB_TESTS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "hemoglobin": ("Hemoglobin", "g/dL"),
+        "hematocrit": ("Hematocrit", "%"),
+        "wbc": ("White blood cells", "10^9/L"),
+        "neutrophils": ("Absolute neutrophils", "10^9/L"),
+        "lymphocytes": ("Absolute lymphocytes", "10^9/L"),
+        "platelets": ("Platelets", "10^9/L"),
+        "creatinine": ("Creatinine", "mg/dL"),
+        "egfr": ("eGFR", "mL/min/1.73m2"),
+        "alt": ("ALT", "U/L"),
+        "ast": ("AST", "U/L"),
+        "bilirubin": ("Total bilirubin", "mg/dL"),
+        "inr": ("INR", "ratio"),
+        "hba1c": ("HbA1c", "%"),
+        "tsh": ("TSH", "mIU/L"),
+    }
+)
+
+
+def _facts() -> Iterable[Fact]:
+    yield Fact("age", "integer", "Age", "Age in completed years on the screening date, from "
+               "birth_date (or the recorded age).", unit="years", minimum=0, maximum=130,
+               derived=True)
+    yield Fact("birth_date", "date", "Birth date", "Date of birth.")
+    yield Fact("sex", "category", "Sex", "Sex recorded for eligibility.",
+               categories=("female", "male"))
+    yield Fact("als.diagnosed", "boolean", "ALS diagnosis", "Whether ALS has been diagnosed "
+               "(true when a diagnosis date is recorded).", derived=True)
+    yield Fact("als.onset_date", "date", "ALS symptom onset", "Date of first ALS symptom "
+               "(weakness, dysarthria, ...), as recorded in the history.")
+    yield Fact("als.diagnosis_date", "date", "ALS diagnosis date", "Date ALS was diagnosed.")
+    yield Fact("als.el_escorial", "category", "Revised El Escorial category",
+               "Diagnostic certainty by the revised El Escorial (Airlie House) criteria.",
+               categories=("definite", "probable", "probable_laboratory_supported",
+                           "possible"))
+    yield Fact("als.japan_severity_grade", "integer", "Japan ALS severity grade",
+               "Japan ALS Severity Classification, 1 (mild) to 5 (most severe).",
+               minimum=1, maximum=5)
+    for item, label in ALSFRS_R_ITEMS.items():
+        yield Fact(f"alsfrs_r.items.{item}", "integer", f"ALSFRS-R item {label}",
+                   f"ALSFRS-R item {label}, scored 0 (worst) to 4 (normal).",
+                   unit="points", minimum=0, maximum=4)
+    yield Fact("alsfrs_r.total", "integer", "ALSFRS-R total", "Sum of the twelve ALSFRS-R "
+               "items; derived, only when all twelve are scored.", unit="points", minimum=0,
+               maximum=48, derived=True)
+    yield Fact("fvc.percent_predicted", "number", "FVC", "Forced vital capacity, percent of "
+               "predicted.", unit="% predicted", minimum=0, maximum=200)
+    for test, (label, unit) in LAB_TESTS.items():
+        yield Fact(f"labs.{test}", "lab", label, f"{label} with its lab's reference range.",
+                   unit=unit, minimum=0, maximum=100_000)
+    yield Fact("reproductive.pregnant", "boolean", "Pregnant", "Currently pregnant.")
+    yield Fact("reproductive.breastfeeding", "boolean", "Breastfeeding",
+               "Currently breastfeeding.")
+    yield Fact("reproductive.plans_pregnancy", "boolean", "Plans pregnancy",
+               "Plans to become pregnant during the study period.")
+    yield Fact("reproductive.partner_plans_pregnancy", "boolean", "Partner plans pregnancy",
+               "Plans for their partner to become pregnant during the study period.")
+    yield Fact("reproductive.menopausal_status", "category", "Menopausal status",
+               "Menopausal status.",
+               categories=("premenopausal", "perimenopausal", "postmenopausal"))
+    yield Fact("reproductive.contraception", "boolean", "Uses contraception",
+               "Uses an effective method of contraception.")
+    yield Fact("trial_participation.current", "boolean", "In another clinical trial",
+               "Currently participating in another clinical trial.")
+    yield Fact("consent.understands", "boolean", "Understands consent",
+               "Understands the informed consent document.")
+    yield Fact("consent.willing", "boolean", "Willing to consent",
+               "Willing to sign a written informed consent document.")
+    yield Fact("consent.signed_date", "date", "Consent signed", "Date informed consent was "
+               "signed.")
+
+
+FACTS: Mapping[str, Fact] = MappingProxyType({fact.name: fact for fact in _facts()})
+
+GROUPS: Mapping[str, Group] = MappingProxyType(
+    {
+        "alsfrs_r.items": Group(
+            "alsfrs_r.items",
+            "ALSFRS-R items",
+            tuple(
+                ("cutting_food", "cutting_food_gastrostomy") if item == "cutting_food" else (item,)
+                for item in ALSFRS_R_ITEMS
+                if item != "cutting_food_gastrostomy"
+            ),
+        )
+    }
+)
+
+_STATUSES = ("current", "past", "absent")
+
+COLLECTIONS: Mapping[str, Collection] = MappingProxyType(
+    {
+        "conditions": Collection(
+            "conditions",
+            "conditions",
+            "condition",
+            categories={
+                "infection": None,
+                "viral_infection": "infection",
+                "bacterial_infection": "infection",
+                "fungal_infection": "infection",
+                "cancer": None,
+                "congenital_malformation": None,
+                "chromosomal_abnormality": None,
+                "intracranial_lesion": "neurological_disease",
+                "head_neck_vessel_disease": "cardiovascular_disease",
+                "hypertension": "cardiovascular_disease",
+                "cardiovascular_disease": None,
+                "respiratory_disease": None,
+                "endocrine_disease": None,
+                "metabolic_disease": None,
+                "immune_disease": None,
+                "blood_disease": None,
+                "psychiatric_disorder": None,
+                "neurological_disease": None,
+                "gastrointestinal_disease": None,
+                "liver_disease": None,
+                "musculoskeletal_disease": None,
+                "renal_urogenital_disease": None,
+                "multisystem_organ_failure": None,
+                "substance_use_disorder": "psychiatric_disorder",
+            },
+            known_names={
+                "hiv": ("viral_infection",),
+                "hiv infection": ("viral_infection",),
+                "hepatitis b": ("viral_infection",),
+                "hbv": ("viral_infection",),
+                "hepatitis c": ("viral_infection",),
+                "hcv": ("viral_infection",),
+                "htlv 1": ("viral_infection",),
+                "parvovirus b19": ("viral_infection",),
+                "hpvb19": ("viral_infection",),
+                "covid 19": ("viral_infection",),
+                "syphilis": ("bacterial_infection",),
+                "hypertension": ("hypertension",),
+                "essential hypertension": ("hypertension",),
+            },
+            attributes={"controlled": ("true", "false")},
+            singular=frozenset({"hypertension"}),
+        ),
+        "medications": Collection(
+            "medications",
+            "medications",
+            "medication",
+            categories={
+                "anticoagulant": None,
+                "antiplatelet": None,
+                "immunosuppressant": None,
+                "als_therapy": None,
+            },
+            known_names={
+                **{name: ("anticoagulant",) for name in (
+                    "warfarin", "acenocoumarol", "phenprocoumon", "apixaban", "rivaroxaban",
+                    "edoxaban", "dabigatran", "heparin", "enoxaparin", "dalteparin",
+                    "tinzaparin", "fondaparinux", "argatroban", "bivalirudin")},
+                **{name: ("antiplatelet",) for name in (
+                    "aspirin", "clopidogrel", "prasugrel", "ticagrelor", "dipyridamole")},
+                **{name: ("als_therapy",) for name in (
+                    "riluzole", "edaravone", "tofersen")},
+            },
+        ),
+        "allergies": Collection(
+            "allergies",
+            "allergies",
+            "allergy",
+            categories={
+                "drug": None,
+                "penicillin": "drug",
+                "aminoglycoside": "drug",
+                "sulfonamide": "drug",
+                "food": None,
+                "environmental": None,
+            },
+            known_names={
+                **{name: ("penicillin",) for name in (
+                    "penicillin", "penicillin g", "penicillin v", "amoxicillin", "ampicillin",
+                    "piperacillin", "dicloxacillin", "flucloxacillin", "nafcillin")},
+                **{name: ("aminoglycoside",) for name in (
+                    "streptomycin", "gentamicin", "tobramycin", "amikacin", "neomycin")},
+                **{name: ("sulfonamide",) for name in (
+                    "sulfa", "sulfonamide", "sulfamethoxazole", "sulfasalazine",
+                    "sulfadiazine")},
+            },
+            attributes={"severity": ("mild", "moderate", "severe")},
+        ),
+        "prior_therapies": Collection(
+            "prior_therapies",
+            "prior therapies",
+            "prior therapy",
+            categories={
+                "cell_therapy": None,
+                "stem_cell_transplant": "cell_therapy",
+                "gene_therapy": None,
+                "antisense_oligonucleotide": None,
+                "organ_transplant": None,
+                "investigational_drug": None,
+            },
+            known_names={"tofersen": ("antisense_oligonucleotide",)},
+        ),
+    }
+)
+
+STATUSES: tuple[str, ...] = _STATUSES
