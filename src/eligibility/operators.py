@@ -147,33 +147,48 @@ def shift_date(day: dt.date, *, years: int = 0, months: int = 0) -> dt.date:
 @operator("at_least", phrase="is at least", negation="is below", kinds=_NUMERIC,
           value="number")
 def at_least(observed: Observation, threshold: float, as_of: dt.date) -> bool:
-    """Reaches the threshold, inclusive: `{fact: fvc.percent_predicted, op: at_least, value: 80}`."""
+    """Reaches the threshold, inclusive.
+
+    `{fact: fvc.percent_predicted, op: at_least, value: 80}`
+    """
     return bool(observed.value >= threshold)
 
 
 @operator("at_most", phrase="is at most", negation="is above", kinds=_NUMERIC,
           value="number")
 def at_most(observed: Observation, threshold: float, as_of: dt.date) -> bool:
-    """Does not exceed the threshold, inclusive: `{fact: age, op: at_most, value: 75}`."""
+    """Does not exceed the threshold, inclusive.
+
+    `{fact: age, op: at_most, value: 75}`
+    """
     return bool(observed.value <= threshold)
 
 
 @operator("above", phrase="is above", negation="is at most", kinds=_NUMERIC, value="number")
 def above(observed: Observation, threshold: float, as_of: dt.date) -> bool:
-    """Strictly greater: `{fact: labs.alt, op: above, value: 120}`."""
+    """Strictly greater.
+
+    `{fact: labs.alt, op: above, value: 120}`
+    """
     return bool(observed.value > threshold)
 
 
 @operator("below", phrase="is below", negation="is at least", kinds=_NUMERIC, value="number")
 def below(observed: Observation, threshold: float, as_of: dt.date) -> bool:
-    """Strictly less: `{fact: labs.platelets, op: below, value: 100}`."""
+    """Strictly less.
+
+    `{fact: labs.platelets, op: below, value: 100}`
+    """
     return bool(observed.value < threshold)
 
 
 @operator("between", phrase="is within", negation="is outside", kinds=_NUMERIC,
           value="range")
 def between(observed: Observation, bounds: Sequence[float], as_of: dt.date) -> bool:
-    """Within an inclusive range: `{fact: age, op: between, value: [18, 75]}`."""
+    """Within an inclusive range.
+
+    `{fact: age, op: between, value: [18, 75]}`
+    """
     low, high = bounds
     return bool(low <= observed.value <= high)
 
@@ -181,14 +196,20 @@ def between(observed: Observation, bounds: Sequence[float], as_of: dt.date) -> b
 @operator("equals", phrase="is", negation="is not",
           kinds={"integer", "category", "boolean"}, value="category")
 def equals(observed: Observation, expected: Any, as_of: dt.date) -> bool:
-    """Exactly this value: `{fact: sex, op: equals, value: female}`."""
+    """Exactly this value.
+
+    `{fact: sex, op: equals, value: female}`
+    """
     return bool(observed.value == expected)
 
 
 @operator("one_of", phrase="is one of", negation="is not one of",
           kinds={"integer", "category"}, value="categories")
 def one_of(observed: Observation, allowed: Sequence[Any], as_of: dt.date) -> bool:
-    """Any of the listed values: `{fact: als.japan_severity_grade, op: one_of, value: [1, 2]}`."""
+    """Any of the listed values.
+
+    `{fact: als.japan_severity_grade, op: one_of, value: [1, 2]}`
+    """
     return observed.value in allowed
 
 
@@ -196,13 +217,19 @@ def one_of(observed: Observation, allowed: Sequence[Any], as_of: dt.date) -> boo
 
 @operator("is_true", phrase="is yes", negation="is no", kinds={"boolean"}, value="none")
 def is_true(observed: Observation, _: None, as_of: dt.date) -> bool:
-    """Recorded yes: `{fact: reproductive.pregnant, op: is_true}`."""
+    """Recorded yes.
+
+    `{fact: reproductive.pregnant, op: is_true}`
+    """
     return observed.value is True
 
 
 @operator("is_false", phrase="is no", negation="is yes", kinds={"boolean"}, value="none")
 def is_false(observed: Observation, _: None, as_of: dt.date) -> bool:
-    """Recorded no (silence is unknown, not no): `{fact: consent.willing, op: is_false}`."""
+    """Recorded no (silence is unknown, not no).
+
+    `{fact: consent.willing, op: is_false}`
+    """
     return observed.value is False
 
 
@@ -211,35 +238,50 @@ def is_false(observed: Observation, _: None, as_of: dt.date) -> bool:
 @operator("within_days", phrase="is within {value} days before", negation=(
     "is more than {value} days before"), kinds={"date"}, value="count")
 def within_days(observed: Observation, days: int, as_of: dt.date) -> bool:
-    """On or after the day `days` before screening: `{fact: consent.signed_date, op: within_days, value: 30}`."""
+    """On or after the day `days` days before screening.
+
+    `{fact: consent.signed_date, op: within_days, value: 30}`
+    """
     return bool(as_of - dt.timedelta(days=days) <= observed.value <= as_of)
 
 
 @operator("within_months", phrase="is within {value} months before", negation=(
     "is more than {value} months before"), kinds={"date"}, value="count")
 def within_months(observed: Observation, months: int, as_of: dt.date) -> bool:
-    """On or after the same day `months` months before screening: `{fact: als.onset_date, op: within_months, value: 24}`."""
+    """On or after the same calendar day `months` months before screening.
+
+    `{fact: als.onset_date, op: within_months, value: 24}`
+    """
     return bool(shift_date(as_of, months=months) <= observed.value <= as_of)
 
 
 @operator("within_years", phrase="is within {value} years before", negation=(
     "is more than {value} years before"), kinds={"date"}, value="count")
 def within_years(observed: Observation, years: int, as_of: dt.date) -> bool:
-    """On or after the same day `years` years before screening (exactly 2 years counts): `{fact: als.onset_date, op: within_years, value: 2}`."""
+    """On or after the same calendar day `years` years before screening (inclusive).
+
+    `{fact: als.onset_date, op: within_years, value: 2}`
+    """
     return bool(shift_date(as_of, years=years) <= observed.value <= as_of)
 
 
 @operator("before", phrase="is before", negation="is on or after", kinds={"date"},
           value="date")
 def before(observed: Observation, day: dt.date, as_of: dt.date) -> bool:
-    """Strictly before a fixed date: `{fact: als.diagnosis_date, op: before, value: 2025-01-01}`."""
+    """Strictly before a fixed date.
+
+    `{fact: als.diagnosis_date, op: before, value: 2025-01-01}`
+    """
     return bool(observed.value < day)
 
 
 @operator("on_or_after", phrase="is on or after", negation="is before", kinds={"date"},
           value="date")
 def on_or_after(observed: Observation, day: dt.date, as_of: dt.date) -> bool:
-    """On or after a fixed date: `{fact: als.onset_date, op: on_or_after, value: 2024-01-01}`."""
+    """On or after a fixed date.
+
+    `{fact: als.onset_date, op: on_or_after, value: 2024-01-01}`
+    """
     return bool(observed.value >= day)
 
 
@@ -248,7 +290,10 @@ def on_or_after(observed: Observation, day: dt.date, as_of: dt.date) -> bool:
 @operator("below_lower_limit", phrase="is below the lab's lower limit",
           negation="is not below the lab's lower limit", kinds={"lab"}, value="none")
 def below_lower_limit(observed: Observation, _: None, as_of: dt.date) -> bool:
-    """Under the lower reference limit: `{fact: labs.hemoglobin, op: below_lower_limit}`."""
+    """Under the lower reference limit.
+
+    `{fact: labs.hemoglobin, op: below_lower_limit}`
+    """
     assert observed.reference_range is not None, "a lab observation has a reference range"
     return bool(observed.value < observed.reference_range[0])
 
@@ -256,7 +301,10 @@ def below_lower_limit(observed: Observation, _: None, as_of: dt.date) -> bool:
 @operator("above_upper_limit", phrase="is above the lab's upper limit",
           negation="is not above the lab's upper limit", kinds={"lab"}, value="none")
 def above_upper_limit(observed: Observation, _: None, as_of: dt.date) -> bool:
-    """Over the upper reference limit: `{fact: labs.alt, op: above_upper_limit}`."""
+    """Over the upper reference limit.
+
+    `{fact: labs.alt, op: above_upper_limit}`
+    """
     assert observed.reference_range is not None, "a lab observation has a reference range"
     return bool(observed.value > observed.reference_range[1])
 
@@ -264,7 +312,10 @@ def above_upper_limit(observed: Observation, _: None, as_of: dt.date) -> bool:
 @operator("outside_reference_range", phrase="is outside the lab's reference range",
           negation="is within the lab's reference range", kinds={"lab"}, value="none")
 def outside_reference_range(observed: Observation, _: None, as_of: dt.date) -> bool:
-    """Under the lower or over the upper limit: `{fact: labs.creatinine, op: outside_reference_range}`."""
+    """Under the lower or over the upper limit.
+
+    `{fact: labs.creatinine, op: outside_reference_range}`
+    """
     assert observed.reference_range is not None, "a lab observation has a reference range"
     low, high = observed.reference_range
     return not low <= observed.value <= high

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -15,8 +16,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import WithJsonSchema
 
-from .vocabulary import ALSFRS_R_ITEMS, COLLECTIONS, FACTS, LAB_TESTS
+from .vocabulary import ALSFRS_R_ITEMS, COLLECTIONS, FACTS, LAB_TESTS, closest
 
 __all__ = [
     "AllergyEntry",
@@ -41,18 +43,16 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-def _bounded(fact: str, base: type = float) -> Any:
-    """A strict number type with the range the vocabulary gives for `fact`."""
+def _range(fact: str) -> Any:
+    """The allowed range the vocabulary gives for `fact`, as field constraints."""
     spec = FACTS[fact]
-    return Annotated[
-        base, Strict(), Field(ge=spec.minimum, le=spec.maximum, description=spec.description)
-    ]
+    return Field(ge=spec.minimum, le=spec.maximum, description=spec.description)
 
 
-Score = _bounded("alsfrs_r.items.speech", int)
-JapanGrade = _bounded("als.japan_severity_grade", int)
-FvcPercent = _bounded("fvc.percent_predicted")
-Age = _bounded("age", int)
+Score = Annotated[int, Strict(), _range("alsfrs_r.items.speech")]
+JapanGrade = Annotated[int, Strict(), _range("als.japan_severity_grade")]
+FvcPercent = Annotated[float, Strict(), _range("fvc.percent_predicted")]
+Age = Annotated[int, Strict(), _range("age")]
 Text = Annotated[str, Field(min_length=1)]
 Sex = Literal["female", "male"]
 ElEscorial = Literal["definite", "probable", "probable_laboratory_supported", "possible"]
@@ -120,7 +120,7 @@ class AlsfrsR(Model):
     """One ALSFRS-R assessment; the total is derived from the items, never typed."""
 
     date: dt.date
-    items: AlsfrsItems  # type: ignore[valid-type]
+    items: AlsfrsItems
 
     _check_items = field_validator("items")(lambda cls, items: _one_item_five(items))
 
@@ -185,25 +185,40 @@ class Entry(Model):
     """One entry of an open list: present (current or past) or recorded absent."""
 
     name: Text | None = None
+    category: str | None = None
     status: Status = "current"
     date: dt.date | None = None
     note: str | None = None
 
     @model_validator(mode="after")
     def _named(self) -> Entry:
-        if self.name is None and getattr(self, "category", None) is None:
+        if self.name is None and self.category is None:
             raise ValueError("give a name or a category (or both)")
         return self
 
 
-def _category_type(collection: str) -> Any:
-    return Literal[tuple(COLLECTIONS[collection].categories)]  # type: ignore[valid-type]
+def _in_collection(collection: str) -> Any:
+    """A validator accepting only the categories the vocabulary lists for `collection`."""
+    known = COLLECTIONS[collection]
+
+    def check(category: str) -> str:
+        if category not in known.categories:
+            hint = closest(category, known.categories) or (
+                f" (allowed: {', '.join(known.categories)})")
+            raise ValueError(f"unknown {known.entry} category {category!r}{hint}")
+        return category
+
+    return AfterValidator(check)
 
 
-ConditionCategory = _category_type("conditions")
-MedicationCategory = _category_type("medications")
-AllergyCategory = _category_type("allergies")
-PriorTherapyCategory = _category_type("prior_therapies")
+def _enum(collection: str) -> Any:
+    return WithJsonSchema({"type": "string", "enum": list(COLLECTIONS[collection].categories)})
+
+
+ConditionCategory = Annotated[str, _in_collection("conditions"), _enum("conditions")]
+MedicationCategory = Annotated[str, _in_collection("medications"), _enum("medications")]
+AllergyCategory = Annotated[str, _in_collection("allergies"), _enum("allergies")]
+PriorTherapyCategory = Annotated[str, _in_collection("prior_therapies"), _enum("prior_therapies")]
 
 
 class ConditionEntry(Entry):
@@ -303,7 +318,7 @@ class PatientProfile(Model):
     als: Als | None = None
     alsfrs_r: AlsfrsR | None = None
     fvc: Fvc | None = None
-    labs: Labs = Field(default_factory=Labs)  # type: ignore[valid-type]
+    labs: Labs = Field(default_factory=Labs)
     conditions: History[ConditionEntry] = Field(default_factory=History[ConditionEntry])
     medications: History[MedicationEntry] = Field(default_factory=History[MedicationEntry])
     allergies: History[AllergyEntry] = Field(default_factory=History[AllergyEntry])

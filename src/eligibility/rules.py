@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -256,20 +256,20 @@ def _condition_kind(value: Any) -> str | None:
         key = next(iter(value))
         return key if key in CONDITION_KINDS else None
     if isinstance(value, Node):
-        return value._key  # type: ignore[no-any-return]
+        return str(value._key)
     return None
 
 
 Condition = Annotated[
-    Union[
-        Annotated[Check, Tag("check")],
-        Annotated[AllOf, Tag("all")],
-        Annotated[AnyOf, Tag("any")],
-        Annotated[Not, Tag("not")],
-        Annotated[Judgment, Tag("judgment")],
-        Annotated[Has, Tag("has")],
-        Annotated[Every, Tag("every")],
-    ],
+    (
+        Annotated[Check, Tag("check")]
+        | Annotated[AllOf, Tag("all")]
+        | Annotated[AnyOf, Tag("any")]
+        | Annotated[Not, Tag("not")]
+        | Annotated[Judgment, Tag("judgment")]
+        | Annotated[Has, Tag("has")]
+        | Annotated[Every, Tag("every")]
+    ),
     Discriminator(
         _condition_kind,
         custom_error_type="condition",
