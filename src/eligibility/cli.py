@@ -12,10 +12,24 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .loading import InputError, load_patient, load_trials, screening_date
-from .render import render_problems, render_screenings
+from .coverage import Coverage, coverage
+from .loading import (
+    InputError,
+    Problem,
+    check_patient,
+    check_trial,
+    is_rule_file,
+    load_patient,
+    load_trial,
+    load_trials,
+    screening_date,
+)
+from .page import trial_markdown
+from .render import render_coverage, render_problems, render_screenings, render_trial_page
 from .report import report
+from .rules import Trial
 from .screening import screen_all
+from .source import SourceSpan
 
 app = typer.Typer(
     name="eligibility",
@@ -30,6 +44,22 @@ app = typer.Typer(
 class Format(StrEnum):
     TABLE = "table"
     JSON = "json"
+
+
+class CheckFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    GITHUB = "github"
+
+
+class PageFormat(StrEnum):
+    TEXT = "text"
+    MARKDOWN = "markdown"
+
+
+class SchemaKind(StrEnum):
+    RULES = "rules"
+    PATIENT = "patient"
 
 
 def _consoles() -> tuple[Console, Console]:
@@ -96,3 +126,144 @@ def screen_command(
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+def _yaml_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+            files += found
+        elif path.exists():
+            files.append(path)
+        else:
+            problems.append(Problem(SourceSpan(str(path), 1, 1), "", "no such file or folder"))
+    return files, problems
+
+
+@app.command("check")
+def check_command(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Rule files, profiles or folders (default: rules/ and patients/).",
+        show_default=False)] = None,
+    output: Annotated[CheckFormat, typer.Option(
+        "--format", help="text, json, or github (workflow annotations).")] = CheckFormat.TEXT,
+    show_coverage: Annotated[bool, typer.Option(
+        "--coverage", help="Also say per trial how many criteria are computable.")] = False,
+) -> None:
+    """Validate rule files and patient profiles without screening anyone.
+
+    Every problem is reported as file:line:col: field: message. Exit status: 0 when no file
+    has an error (warnings allowed), 1 when any has.
+    """
+    out, _ = _consoles()
+    files, problems = _yaml_files(paths or [Path("rules"), Path("patients")])
+    trials: list[Trial] = []
+    kinds: dict[str, str] = {}
+    for file in files:
+        if is_rule_file(file):
+            kinds[str(file)] = "rules"
+            trial, found = check_trial_quietly(file)
+            if trial is not None:
+                trials.append(trial)
+        else:
+            kinds[str(file)] = "patient"
+            found = check_patient_quietly(file)
+        problems += found
+    problems.sort()
+    errors = sum(problem.severity == "error" for problem in problems)
+    warnings = len(problems) - errors
+    rows = [coverage(trial) for trial in trials]
+    if output is CheckFormat.JSON:
+        typer.echo(json.dumps(check_report(files, kinds, problems, rows), indent=2,
+                              ensure_ascii=False))
+    elif output is CheckFormat.GITHUB:
+        for problem in problems:
+            typer.echo(github_annotation(problem))
+    else:
+        render_problems(out, problems)
+        if show_coverage and rows:
+            render_coverage(out, rows)
+        summary = (f"checked {len(files)} file{'s' if len(files) != 1 else ''}: "
+                   f"{errors} error{'s' if errors != 1 else ''}, "
+                   f"{warnings} warning{'s' if warnings != 1 else ''}")
+        out.print(summary, style="red" if errors else "green", highlight=False)
+    if errors:
+        raise typer.Exit(1)
+
+
+def check_trial_quietly(file: Path) -> tuple[Trial | None, tuple[Problem, ...]]:
+    try:
+        return check_trial(file)
+    except InputError as error:
+        return None, error.problems
+
+
+def check_patient_quietly(file: Path) -> tuple[Problem, ...]:
+    try:
+        return check_patient(file, today=dt.date.today())[1]
+    except InputError as error:
+        return error.problems
+
+
+def check_report(files: list[Path], kinds: dict[str, str], problems: list[Problem],
+                 rows: list[Coverage]) -> dict[str, object]:
+    by_file: dict[str, list[dict[str, object]]] = {str(file): [] for file in files}
+    for problem in problems:
+        by_file.setdefault(problem.span.file, []).append({
+            "line": problem.span.line, "column": problem.span.column, "field": problem.field,
+            "severity": problem.severity, "message": problem.message})
+    return {
+        "schema_version": "1",
+        "errors": sum(problem.severity == "error" for problem in problems),
+        "warnings": sum(problem.severity == "warning" for problem in problems),
+        "files": [{"path": path, "kind": kinds.get(path, "missing"), "problems": found}
+                  for path, found in by_file.items()],
+        "coverage": [vars(row) | {"curation_ids": list(row.curation_ids),
+                                  "judgment_ids": list(row.judgment_ids)} for row in rows],
+    }
+
+
+def github_annotation(problem: Problem) -> str:
+    """`::error file=...,line=..,col=..,title=field::message` for GitHub Actions."""
+    def escape(text: str) -> str:
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    title = escape(problem.field or "eligibility").replace(",", "%2C").replace(":", "%3A")
+    return (f"::{problem.severity} file={problem.span.file},line={problem.span.line},"
+            f"col={problem.span.column},title={title}::{escape(problem.message)}")
+
+
+@app.command("schema")
+def schema_command(
+    kind: Annotated[SchemaKind, typer.Argument(help="rules or patient.")],
+) -> None:
+    """Print the JSON Schema of rule files or patient profiles (for editors)."""
+    from .schema import patient_schema, rules_schema
+
+    schema = rules_schema() if kind is SchemaKind.RULES else patient_schema()
+    typer.echo(json.dumps(schema, indent=2, ensure_ascii=False))
+
+
+@app.command("show")
+def show_command(
+    trial: Annotated[str, typer.Argument(help="A trial id (looked up in --rules) or a rule "
+                                         "file.", show_default=False)],
+    rules: Annotated[Path, typer.Option(help="Folder of rule files.")] = Path("rules"),
+    output: Annotated[PageFormat, typer.Option("--format", help="text or markdown.")] = (
+        PageFormat.TEXT),
+) -> None:
+    """Print a trial's criteria as a clinician reads them: protocol text beside the rule."""
+    out, err = _consoles()
+    path = Path(trial)
+    if not path.suffix:
+        path = rules / f"{trial}.yaml"
+    try:
+        loaded = load_trial(path)
+    except InputError as error:
+        render_problems(err, error.problems)
+        raise typer.Exit(1) from None
+    if output is PageFormat.MARKDOWN:
+        typer.echo(trial_markdown(loaded), nl=False)
+    else:
+        render_trial_page(out, loaded)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from .observations import Observation
-from .operators import Operator
-from .vocabulary import FACTS, Fact
+from .operators import OPERATORS, Operator
+from .rules import AllOf, AnyOf, Check, Condition, Every, Has, Judgment, Not
+from .vocabulary import COLLECTIONS, FACTS, GROUPS, Fact
 
 __all__ = [
     "assessed",
@@ -144,3 +146,63 @@ def describe_entry(entry: Any) -> str:
 def join(sentences: Sequence[str]) -> str:
     """Several part sentences as one: `A; B`."""
     return "; ".join(sentence for sentence in sentences if sentence)
+
+
+def describe_query(has: Has) -> str:
+    """`current condition in category viral_infection`: what a `has` rule looks for."""
+    collection = COLLECTIONS[has.in_]
+    status = {"current": "current", "past": "past", "ever": "current or past"}[has.status]
+    terms = [f"named {' or '.join(has.name)}"] if has.name else []
+    terms += [f"in category {' or '.join(has.category)}"] if has.category else []
+    text = f"{status} {collection.entry}" + (f" {' or '.join(terms)}" if terms else "")
+    if has.severity:
+        text += f" of severity {' or '.join(has.severity)}"
+    if has.controlled is not None:
+        text += " that is controlled" if has.controlled else " that is not controlled"
+    return text
+
+
+def _recency(days: int | None) -> str:
+    return f", measured within {days} days of screening" if days else ""
+
+
+def _rule_phrase(fact: Fact, op: Operator, value: Any) -> str:
+    phrase = re.sub(r"^is\b ?", "", op.phrase.format(value=value)) or "equal to"
+    if op.value == "count":
+        return f"{phrase} the screening date"
+    return " ".join(part for part in (phrase, _threshold(fact, op, value)) if part)
+
+
+def describe(condition: Condition) -> list[str]:
+    """A condition in plain words, one line per part, nested parts indented by two spaces."""
+    match condition:
+        case Check():
+            fact, op = FACTS[condition.fact], OPERATORS[condition.op]
+            recency = _recency(condition.measured_within_days)
+            if fact.kind == "boolean":
+                answer = "yes" if condition.op == "is_true" else "no"
+                return [f"{fact.label}: recorded {answer}{recency}"]
+            return [f"{fact.label} {_rule_phrase(fact, op, condition.value)}{recency}"]
+        case AllOf() | AnyOf():
+            head = "all of:" if isinstance(condition, AllOf) else "any of:"
+            return [head] + [f"  {line}" for part in condition.parts for line in
+                             _bulleted(describe(part))]
+        case Not():
+            inner = describe(condition.part)
+            return [f"not: {inner[0]}", *inner[1:]]
+        case Judgment():
+            return [f"clinician judgment: {condition.question}"]
+        case Has():
+            return [f"{COLLECTIONS[condition.in_].label} include a {describe_query(condition)}"]
+        case Every():
+            group = GROUPS[condition.in_]
+            fact = FACTS[f"{group.name}.{group.members()[0]}"]
+            which = f"{group.label} {', '.join(condition.only)}" if condition.only else (
+                f"every one of the {len(group.slots)} {group.label}")
+            return [f"{which}: each {_rule_phrase(fact, OPERATORS[condition.op], condition.value)}"
+                    f"{_recency(condition.measured_within_days)}"]
+    return [str(condition)]
+
+
+def _bulleted(lines: list[str]) -> list[str]:
+    return [f"- {lines[0]}", *(f"  {line}" for line in lines[1:])]

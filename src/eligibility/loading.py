@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import translate
+from .lint import lint_trial
 from .observations import dated_fields
 from .patient import PatientProfile
 from .rules import Trial
@@ -22,6 +23,9 @@ from .source import Located, SourceSpan, describe_path
 __all__ = [
     "InputError",
     "Problem",
+    "check_patient",
+    "check_trial",
+    "is_rule_file",
     "load_patient",
     "load_trial",
     "load_trials",
@@ -162,22 +166,37 @@ def _is_consequence(detail: Any, loc: tuple[Any, ...], failing: Sequence[tuple[A
     )
 
 
-def load_trial(path: Path | str) -> Trial:
-    """Read one rule file; raise InputError listing every problem in it."""
+def check_trial(path: Path | str) -> tuple[Trial | None, tuple[Problem, ...]]:
+    """Read one rule file and report every problem, errors and warnings, without raising
+    for them; the trial is None when any problem is an error."""
     path = Path(path)
     text = _read(path)
     document, problems = _parse(text, str(path))
     problems += _trial_checks(document, path)
     trial, more = _validate(Trial, document, str(path))
     problems += more
-    if problems or trial is None:
-        raise InputError(problems)
+    if trial is not None:
+        for finding in lint_trial(trial):
+            node, _, found = document.find(finding.path)
+            problems.append(Problem(node.span, describe_path(found), finding.message,
+                                    finding.severity))
+    if trial is None or any(problem.severity == "error" for problem in problems):
+        return None, tuple(sorted(problems))
     criteria = tuple(
         criterion.model_copy(update={"span": document.children["criteria"].children[index].span})
         for index, criterion in enumerate(trial.criteria)
     )
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return trial.model_copy(update={"criteria": criteria, "file": str(path), "sha256": digest})
+    trial = trial.model_copy(update={"criteria": criteria, "file": str(path), "sha256": digest})
+    return trial, tuple(sorted(problems))
+
+
+def load_trial(path: Path | str) -> Trial:
+    """Read one rule file; raise InputError listing every error in it (warnings pass)."""
+    trial, problems = check_trial(path)
+    if trial is None:
+        raise InputError([problem for problem in problems if problem.severity == "error"])
+    return trial
 
 
 def _trial_checks(document: Located, path: Path) -> Iterable[Problem]:
@@ -242,12 +261,13 @@ def screening_date(profile: PatientProfile, as_of: dt.date | None, today: dt.dat
     return as_of or profile.screening_date or today
 
 
-def load_patient(path: Path | str, *, as_of: dt.date | None = None,
-                 today: dt.date | None = None) -> PatientProfile:
-    """Read one patient profile; raise InputError listing every problem in it.
+def check_patient(path: Path | str, *, as_of: dt.date | None = None,
+                  today: dt.date | None = None) -> tuple[PatientProfile | None,
+                                                         tuple[Problem, ...]]:
+    """Read one patient profile and report every problem; the profile is None if any.
 
     No date in the profile may be after the screening date (`as_of`, else the profile's
-    `screening_date`, else `today`): a result cannot be known before it was measured.
+    `screening_date`, else `today`): nothing can be measured after the day it is screened on.
     """
     path = Path(path)
     document, problems = _parse(_read(path), str(path))
@@ -257,9 +277,28 @@ def load_patient(path: Path | str, *, as_of: dt.date | None = None,
     on = as_of or (stated if isinstance(stated, dt.date) else None) or today
     if on is not None:
         problems += _future_dates(document, on)
-    if problems or profile is None:
+    if problems:
+        return None, tuple(sorted(problems))
+    return profile, ()
+
+
+def load_patient(path: Path | str, *, as_of: dt.date | None = None,
+                 today: dt.date | None = None) -> PatientProfile:
+    """Read one patient profile; raise InputError listing every problem in it."""
+    profile, problems = check_patient(path, as_of=as_of, today=today)
+    if profile is None:
         raise InputError(problems)
     return profile
+
+
+def is_rule_file(path: Path | str) -> bool:
+    """Whether a YAML file looks like a rule file (a `trial:` or `criteria:` key at the top)
+    rather than a patient profile; unreadable files count as profiles."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return any(line.startswith(("trial:", "criteria:")) for line in text.splitlines())
 
 
 def _future_dates(document: Located, on: dt.date) -> list[Problem]:

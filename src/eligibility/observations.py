@@ -84,8 +84,11 @@ def _block(profile: PatientProfile, block: str) -> Iterator[Observation]:
 
 
 def _age(profile: PatientProfile, as_of: dt.date) -> Iterator[Observation]:
-    if profile.birth_date is not None:
-        yield Observation("age", years_between(profile.birth_date, as_of), as_of, ("birth_date",))
+    if (born := profile.birth_date) is not None:
+        yield Observation("age", years_between(born, as_of), as_of, ("birth_date",))
+        months = (as_of.year - born.year) * 12 + as_of.month - born.month - (as_of.day < born.day)
+        yield Observation("age_months", months, as_of, ("birth_date",))
+        yield Observation("age_days", (as_of - born).days, as_of, ("birth_date",))
         return
     if profile.age is None:
         return

@@ -10,10 +10,13 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from .coverage import Coverage
 from .loading import Problem
+from .page import criterion_rule, decided_by
 from .results import CriterionResult, Screening, Status, Verdict
+from .rules import Trial
 
-__all__ = ["render_problems", "render_screenings"]
+__all__ = ["render_coverage", "render_problems", "render_screenings", "render_trial_page"]
 
 _STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.UNKNOWN: "yellow"}
 _VERDICT_STYLE = {
@@ -141,3 +144,47 @@ def render_problems(console: Console, problems: Sequence[Problem]) -> None:
                                     (f"{problem.severity}: ", style),
                                     f"{problem.field}: " if problem.field else "",
                                     problem.message), soft_wrap=True, highlight=False)
+
+
+def render_trial_page(console: Console, trial: Trial) -> None:
+    """A trial as a clinician reads it: verbatim text beside the rule in plain words."""
+    info = trial.trial
+    name = f" ({info.short_name})" if info.short_name else ""
+    console.print(Text.assemble((f"{info.id}{name}", "bold"), f" {info.title}"))
+    facts = [info.sponsor, info.phase, f"registry: {info.overall_status}",
+             f"updated {info.last_update}" if info.last_update else None, info.source]
+    console.print(Text(" · ".join(fact for fact in facts if fact), style="dim"))
+    if not info.recruiting:
+        console.print(Text(f"! Not recruiting ({info.overall_status}).", style="yellow"))
+    table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False)
+    table.add_column("ID", no_wrap=True, style="bold")
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Protocol text, and the rule in plain words", ratio=1, overflow="fold")
+    for criterion in trial.criteria:
+        kind = "incl" if criterion.kind == "inclusion" else "excl"
+        cell = Text(criterion.text)
+        cell.append("\n")
+        cell.append("\n".join(f"→ {line}" if index == 0 else f"  {line}"
+                               for index, line in enumerate(criterion_rule(criterion))),
+                    style="cyan")
+        decided = decided_by(criterion)
+        if decided != "computable":
+            cell.append(f"\n[{decided}]", style="magenta")
+        if criterion.reading:
+            cell.append(f"\nReading: {criterion.reading}", style="dim")
+        table.add_row(criterion.id, kind, cell)
+    console.print(table)
+
+
+def render_coverage(console: Console, rows: Sequence[Coverage]) -> None:
+    """Per trial: how many criteria are computable, judgment, or still to curate."""
+    table = Table(box=box.SIMPLE_HEAD, title="Coverage", title_justify="left")
+    table.add_column("Trial", no_wrap=True)
+    for heading in ("Criteria", "Computable", "Judgment", "To curate"):
+        table.add_column(heading, justify="right", no_wrap=True)
+    table.add_column("Not computable")
+    for row in rows:
+        share = f"{row.computable} ({100 * row.computable // row.total}%)" if row.total else "0"
+        table.add_row(row.trial, str(row.total), share, str(row.judgment), str(row.curation),
+                      ", ".join((*row.judgment_ids, *row.curation_ids)))
+    console.print(table)

@@ -295,6 +295,10 @@ class Criterion(BaseModel):
     reading: str | None = Field(
         None, description="How vague protocol text was read into the rule, and why."
     )
+    needs_curation: StrictBool = Field(
+        False, description="Imported from a registry and not yet encoded by hand: the rule is "
+        "a placeholder judgment until a rule author replaces it."
+    )
     applies_to: Condition | None = Field(
         None, description="Who the criterion is about; when false it does not apply."
     )
@@ -334,6 +338,9 @@ class TrialInfo(BaseModel):
     maximum_age: str | None = None
     sex: Literal["ALL", "FEMALE", "MALE"] | None = None
     healthy_volunteers: StrictBool | None = None
+    notes: str | None = Field(
+        None, description="Notes on the whole encoding (Markdown): sources, limitations."
+    )
 
     @property
     def recruiting(self) -> bool:

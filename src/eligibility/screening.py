@@ -153,7 +153,7 @@ def _judgment(judgment: Judgment, context: Context) -> Outcome:
 def _has(has: Has, context: Context) -> Outcome:
     collection = COLLECTIONS[has.in_]
     history = getattr(context.profile, has.in_)
-    query = _describe_query(has)
+    query = explain.describe_query(has)
     names = {normalise_name(name) for name in has.name}
     categories = set(has.category)
     present: list[tuple[Truth, Entry]] = []
@@ -248,19 +248,6 @@ def _closed_by(has: Has, collection: Collection, complete: bool, entries: Sequen
 def _stated(entry: Entry) -> list[str]:
     category = getattr(entry, "category", None)
     return [category] if category else []
-
-
-def _describe_query(has: Has) -> str:
-    collection = COLLECTIONS[has.in_]
-    status = {"current": "current", "past": "past", "ever": "current or past"}[has.status]
-    terms = [f"named {' or '.join(has.name)}"] if has.name else []
-    terms += [f"in category {' or '.join(has.category)}"] if has.category else []
-    text = f"{status} {collection.entry}" + (f" {' or '.join(terms)}" if terms else "")
-    if has.severity:
-        text += f" of severity {' or '.join(has.severity)}"
-    if has.controlled is not None:
-        text += " that is controlled" if has.controlled else " that is not controlled"
-    return text
 
 
 def _every(every: Every, context: Context) -> Outcome:

@@ -165,6 +165,12 @@ def _facts() -> Iterable[Fact]:
     yield Fact("age", "integer", "Age", "Age in completed years on the screening date, from "
                "birth_date (or the recorded age).", unit="years", minimum=0, maximum=130,
                derived=True)
+    yield Fact("age_months", "integer", "Age in months", "Age in completed months on the "
+               "screening date, from birth_date; for trials that admit children by months.",
+               unit="months", minimum=0, maximum=1560, derived=True)
+    yield Fact("age_days", "integer", "Age in days", "Age in days on the screening date, from "
+               "birth_date; for registry limits in weeks or days.", unit="days", minimum=0,
+               maximum=47_500, derived=True)
     yield Fact("birth_date", "date", "Birth date", "Date of birth.")
     yield Fact("sex", "category", "Sex", "Sex recorded for eligibility.",
                categories=("female", "male"))

@@ -1,0 +1,51 @@
+"""How much of a protocol the engine really evaluates: computable, judgment, to curate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .rules import AllOf, AnyOf, Condition, Criterion, Judgment, Not, Trial
+
+__all__ = ["Coverage", "coverage", "needs_judgment"]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Counts of a trial's criteria by how they are decided."""
+
+    trial: str
+    total: int
+    computable: int
+    judgment: int
+    curation: int
+    curation_ids: tuple[str, ...]
+    judgment_ids: tuple[str, ...]
+
+
+def needs_judgment(condition: Condition) -> bool:
+    """Whether any part of `condition` is a clinician's judgment."""
+    match condition:
+        case Judgment():
+            return True
+        case AllOf() | AnyOf():
+            return any(needs_judgment(part) for part in condition.parts)
+        case Not():
+            return needs_judgment(condition.part)
+        case _:
+            return False
+
+
+def _kind(criterion: Criterion) -> str:
+    if criterion.needs_curation:
+        return "curation"
+    return "judgment" if needs_judgment(criterion.condition) else "computable"
+
+
+def coverage(trial: Trial) -> Coverage:
+    """Sort each criterion: to curate (imported, not yet encoded), judgment (has a clinician
+    judgment in it) or computable (decided by the profile's data alone)."""
+    kinds = [(criterion.id, _kind(criterion)) for criterion in trial.criteria]
+    ids = {kind: tuple(ident for ident, k in kinds if k == kind)
+           for kind in ("computable", "judgment", "curation")}
+    return Coverage(trial.id, len(kinds), len(ids["computable"]), len(ids["judgment"]),
+                    len(ids["curation"]), ids["curation"], ids["judgment"])

@@ -1,0 +1,226 @@
+"""Checks on a trial that need no patient: contradictions, rules always true, loose ends."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from .rules import AllOf, AnyOf, Check, Condition, Every, Has, Judgment, Not, Trial
+from .vocabulary import FACTS, Fact
+
+__all__ = ["Finding", "lint_trial"]
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem found in a valid trial: where (a YAML path), what, and how bad."""
+
+    path: Path
+    message: str
+    severity: Literal["error", "warning"]
+
+
+# A set of values as closed/open intervals: (low, low_closed, high, high_closed).
+Interval = tuple[float, bool, float, bool]
+
+
+def lint_trial(trial: Trial) -> tuple[Finding, ...]:
+    """Every finding in `trial`, in criterion order."""
+    findings: list[Finding] = []
+    if not trial.trial.recruiting:
+        findings.append(Finding(("trial", "overall_status"),
+                                f"the registry lists this trial as {trial.trial.overall_status}:"
+                                " screenings will warn that it is not recruiting", "warning"))
+    for index, criterion in enumerate(trial.criteria):
+        base: Path = ("criteria", index)
+        if criterion.needs_curation:
+            findings.append(Finding((*base, "needs_curation"), "imported criterion still needs "
+                                    "curation: replace the placeholder judgment with a "
+                                    "computable rule where one exists, then remove "
+                                    "needs_curation", "warning"))
+        findings += _walk(criterion.condition, base)
+        if criterion.applies_to is not None:
+            findings += _walk(criterion.applies_to, (*base, "applies_to"), wrapped=True)
+    return tuple(findings)
+
+
+def _walk(condition: Condition, at: Path, *, wrapped: bool = False) -> Iterator[Finding]:
+    """Findings in a condition written at `at` (its one key follows unless `wrapped`)."""
+    key = _key(condition)
+    here: Path = (*at, key)
+    match condition:
+        case Check():
+            yield from _single(condition, here)
+        case AllOf() | AnyOf():
+            for index, part in enumerate(condition.parts):
+                yield from _walk(part, (*here, index), wrapped=True)
+            yield from _combined(condition, here)
+        case Not():
+            yield from _walk(condition.part, here, wrapped=True)
+        case Judgment():
+            if not condition.guidance:
+                yield Finding(here, "judgment without guidance: say what the clinician should "
+                              "review and which answer excludes", "warning")
+        case Has() | Every():
+            pass
+
+
+def _key(condition: Condition) -> str:
+    return {Check: "check", AllOf: "all", AnyOf: "any", Not: "not", Judgment: "judgment",
+            Has: "has", Every: "every"}[type(condition)]
+
+
+def _single(check: Check, at: Path) -> Iterator[Finding]:
+    fact = FACTS[check.fact]
+    allowed = _allowed(check, fact)
+    if allowed is None:
+        return
+    domain = _domain(fact)
+    if _empty(_intersect(allowed, domain)):
+        yield Finding((*at, "value"), f"never true: no allowed value of {fact.name!r} "
+                      f"({fact.describe_range()}) {_words(check)}", "error")
+    elif _covers(allowed, domain, whole=_is_whole(fact)):
+        yield Finding((*at, "value"), f"always true once {fact.name!r} is known: every allowed "
+                      f"value ({fact.describe_range()}) {_words(check)}", "warning")
+
+
+def _combined(group: AllOf | AnyOf, at: Path) -> Iterator[Finding]:
+    by_fact: dict[str, list[tuple[int, Check]]] = {}
+    for index, part in enumerate(group.parts):
+        if isinstance(part, Check):
+            by_fact.setdefault(part.fact, []).append((index, part))
+    for name, checks in by_fact.items():
+        if len(checks) < 2:
+            continue
+        fact = FACTS[name]
+        sets = [_allowed(check, fact) for _, check in checks]
+        if any(allowed is None for allowed in sets):
+            continue
+        together = " and ".join(_words(check) for _, check in checks)
+        where = (*at, checks[-1][0])
+        domain = _domain(fact)
+        if isinstance(group, AllOf):
+            combined = domain
+            for allowed in sets:
+                combined = _intersect(combined, allowed or [])
+            if _empty(combined):
+                yield Finding(where, f"contradictory: {name!r} cannot both {together}", "error")
+        else:
+            union = [interval for allowed in sets for interval in allowed or []]
+            if _covers(union, domain, whole=_is_whole(fact)):
+                yield Finding(where, f"always true once {name!r} is known: every value "
+                              f"{' or '.join(_words(check) for _, check in checks)}",
+                              "warning")
+
+
+def _is_whole(fact: Fact) -> bool:
+    return fact.kind in ("integer", "category", "boolean")
+
+
+def _words(check: Check) -> str:
+    value = "" if check.value is None else f" {check.value!r}"
+    return f"{check.op}{value}".replace("_", " ").replace("(", "[").replace(")", "]")
+
+
+def _domain(fact: Fact) -> list[Interval]:
+    if fact.kind in ("category", "boolean"):
+        return [(index, True, index, True) for index in range(len(_values(fact)))]
+    low = -math.inf if fact.minimum is None else fact.minimum
+    high = math.inf if fact.maximum is None else fact.maximum
+    return [(low, True, high, True)]
+
+
+def _values(fact: Fact) -> tuple[object, ...]:
+    return (True, False) if fact.kind == "boolean" else fact.categories
+
+
+def _allowed(check: Check, fact: Fact) -> list[Interval] | None:
+    """The values for which `check` holds, or None when that cannot be known without data."""
+    op, value = check.op, check.value
+    if fact.kind in ("category", "boolean"):
+        values = _values(fact)
+        chosen = {"equals": [value], "one_of": list(value or ()), "is_true": [True],
+                  "is_false": [False]}.get(op)
+        if chosen is None:
+            return None
+        return [(values.index(v), True, values.index(v), True) for v in chosen if v in values]
+    if fact.kind not in ("number", "integer"):
+        return None
+    whole = fact.kind == "integer"
+    match op:
+        case "at_least":
+            return [(value, True, math.inf, True)]
+        case "above":
+            return [(math.floor(value) + 1, True, math.inf, True)] if whole else [
+                (value, False, math.inf, True)]
+        case "at_most":
+            return [(-math.inf, True, value, True)]
+        case "below":
+            return [(-math.inf, True, math.ceil(value) - 1, True)] if whole else [
+                (-math.inf, True, value, False)]
+        case "between":
+            return [(value[0], True, value[1], True)]
+        case "equals":
+            return [(value, True, value, True)]
+        case "one_of":
+            return [(item, True, item, True) for item in value]
+    return None
+
+
+def _intersect(left: Sequence[Interval], right: Sequence[Interval]) -> list[Interval]:
+    result = []
+    for a in left:
+        for b in right:
+            low, low_open = max((a[0], not a[1]), (b[0], not b[1]))
+            high, high_closed = min((a[2], a[3]), (b[2], b[3]))
+            interval = (low, not low_open, high, high_closed)
+            if not _empty([interval]):
+                result.append(interval)
+    return result
+
+
+def _empty(intervals: Sequence[Interval]) -> bool:
+    return all(low > high or (low == high and not (low_closed and high_closed))
+               for low, low_closed, high, high_closed in intervals)
+
+
+def _whole(intervals: Sequence[Interval]) -> list[Interval]:
+    """Integer intervals as closed whole ranges, widened by a half so neighbours touch."""
+    result = []
+    for low, low_closed, high, high_closed in intervals:
+        first = low if math.isinf(low) else (math.ceil(low) if low_closed else math.floor(low) + 1)
+        last = high if math.isinf(high) else (
+            math.floor(high) if high_closed else math.ceil(high) - 1)
+        if first <= last:
+            result.append((first - 0.5, True, last + 0.5, True))
+    return result
+
+
+def _covers(intervals: Sequence[Interval], domain: Sequence[Interval], *,
+            whole: bool = False) -> bool:
+    """Whether the union of `intervals` contains every point (every integer, if `whole`) of
+    `domain`."""
+    if whole:
+        intervals, domain = _whole(intervals), _whole(domain)
+    for target in domain:
+        low, low_closed, high, high_closed = target
+        pieces = sorted((i for i in _intersect(intervals, [target])),
+                        key=lambda i: (i[0], not i[1]))
+        reach, reach_closed = low, not low_closed  # covered up to `reach`
+        started = False
+        for p_low, p_low_closed, p_high, p_high_closed in pieces:
+            if not started:
+                if p_low > low or (p_low == low and low_closed and not p_low_closed):
+                    return False
+                started = True
+            elif p_low > reach or (p_low == reach and not (reach_closed or p_low_closed)):
+                return False
+            if (p_high, p_high_closed) > (reach, reach_closed):
+                reach, reach_closed = p_high, p_high_closed
+        if not started or reach < high or (reach == high and high_closed and not reach_closed):
+            return False
+    return True
