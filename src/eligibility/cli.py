@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import datetime as dt
+import glob
+import io
 import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -12,23 +20,32 @@ import typer
 from rich.console import Console
 
 from . import __version__
+from .cohort import funnel
 from .coverage import Coverage, coverage
+from .html_report import html_page
 from .loading import (
     InputError,
     Problem,
     check_patient,
     check_trial,
     is_rule_file,
-    load_patient,
     load_trial,
     load_trials,
     screening_date,
 )
 from .page import trial_markdown
-from .render import render_coverage, render_problems, render_screenings, render_trial_page
-from .report import report
+from .render import (
+    render_coverage,
+    render_funnel,
+    render_matrix,
+    render_problems,
+    render_screenings,
+    render_trial_page,
+)
+from .report import CSV_FIELDS, batch_report, csv_rows, funnel_report, report
+from .results import Screening
 from .rules import Trial
-from .screening import screen_all
+from .screening import screen, screen_all
 from .source import SourceSpan
 
 app = typer.Typer(
@@ -39,11 +56,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-
-class Format(StrEnum):
-    TABLE = "table"
-    JSON = "json"
 
 
 class CheckFormat(StrEnum):
@@ -80,47 +92,245 @@ def main_options(
     """Pre-screen patients for clinical trials, criterion by criterion."""
 
 
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    HTML = "html"
+
+
+Patient = tuple[str, dt.date, tuple[Screening, ...]]
+
+
 @app.command("screen")
 def screen_command(
-    patient: Annotated[Path, typer.Argument(help="Patient profile (YAML).", show_default=False)],
+    patients: Annotated[list[Path], typer.Argument(
+        help="Patient profiles (YAML): files, folders or quoted globs.", show_default=False)],
     rules: Annotated[Path, typer.Option(help="Rule file, or folder of rule files.")] = Path(
         "rules"),
     trial: Annotated[list[str] | None, typer.Option(
         "--trial", help="Only this trial id (repeat for several).", show_default=False)] = None,
     as_of: Annotated[dt.datetime | None, typer.Option(
-        "--as-of", formats=["%Y-%m-%d"], help="Screening date (YYYY-MM-DD); default: the "
+        "--as-of", formats=["%Y-%m-%d"], help="Screening date (YYYY-MM-DD); default: each "
         "profile's screening_date, else today.", show_default=False)] = None,
-    output: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.TABLE,
+    output: Annotated[Format, typer.Option(
+        "--format", help="table, json, csv (a row per patient, trial and criterion) or html "
+        "(a printable page).")] = Format.TABLE,
+    detail: Annotated[bool, typer.Option(
+        "--detail", help="With several patients, print every criterion table too.")] = False,
+    destination: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write to this file (atomically) instead of the terminal.",
+        show_default=False)] = None,
 ) -> None:
-    """Screen one patient against every trial and explain each criterion.
+    """Screen patients against every trial and explain each criterion.
 
-    Exit status: 0 when the screening ran (whatever the verdicts), 1 when an input file
-    cannot be used, 2 for a usage error.
+    One patient: a ranked summary, then each trial's criteria. Several: a patients x trials
+    matrix (--detail for everything). A profile that cannot be loaded is reported and the
+    others are still screened. Exit status: 0 when every screening ran (whatever the
+    verdicts), 1 when an input file could not be used, 2 for a usage error.
     """
     out, err = _consoles()
     today = dt.date.today()
     day = as_of.date() if as_of else None
+    trials = _trials_or_exit(err, rules, trial)
+    files, problems = _patient_files(patients)
+    _refuse_overwriting_inputs(err, destination, [*files, rules])
+    screened: list[Patient] = []
+    with _progress(err, len(files)) as advance:
+        for file in files:
+            profile, found = check_patient(file, as_of=day, today=today)
+            problems += found
+            if profile is not None:
+                on = screening_date(profile, day, today)
+                screened.append((profile.id, on, screen_all(profile, trials, as_of=on)))
+            advance()
+    if problems:
+        render_problems(err, problems)
+    single = len(files) == 1 and len(patients) == 1 and patients[0].is_file()
+    text = _formatted(output, screened, problems, trials, single=single)
+    if text is not None:
+        _emit(err, text, destination)
+    elif destination is not None:
+        _emit(err, _captured(lambda console: _tables(console, screened, single, detail)),
+              destination)
+    else:
+        _tables(out, screened, single, detail)
+    if problems:
+        err.print(f"{len({p.span.file for p in problems})} of {len(files)} profile(s) could "
+                  "not be used; see above.", style="red", highlight=False)
+        raise typer.Exit(1)
+
+
+def _tables(console: Console, screened: list[Patient], single: bool, detail: bool) -> None:
+    if single or (detail and screened):
+        for ident, on, screenings in screened:
+            render_screenings(console, screenings, patient_id=ident, as_of=on)
+            console.print()
+    if not single and screened:
+        render_matrix(console, screened)
+
+
+def _formatted(output: Format, screened: list[Patient], problems: list[Problem],
+               trials: tuple[Trial, ...], *, single: bool) -> str | None:
+    """The document for a machine format, or None for tables."""
+    if output is Format.TABLE:
+        return None
+    if output is Format.HTML:
+        funnels = [funnel(t, [s[2][index] for s in screened]) for index, t in enumerate(trials)]
+        return html_page(screened, funnels=funnels, problems=problems,
+                         generated=dt.datetime.now().astimezone())
+    if single and screened and output is Format.JSON:
+        ident, on, screenings = screened[0]
+        document = report(screenings, patient_id=ident, as_of=on)
+    else:
+        document = batch_report(screened, problems)
+    if output is Format.JSON:
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(csv_rows(document))
+    return buffer.getvalue()
+
+
+def _trials_or_exit(err: Console, rules: Path, wanted: list[str] | None) -> tuple[Trial, ...]:
     try:
         trials = load_trials(rules)
-        profile = load_patient(patient, as_of=day, today=today)
     except InputError as error:
         render_problems(err, error.problems)
+        if not rules.exists() and rules == Path("rules"):
+            err.print("(run from the folder that holds rules/, or point --rules at your rule "
+                      "files)", highlight=False)
         raise typer.Exit(1) from None
-    if trial:
+    if wanted:
         known = {t.id for t in trials}
-        unknown = [ident for ident in trial if ident not in known]
+        unknown = [ident for ident in wanted if ident not in known]
         if unknown:
             err.print(f"error: no rule file for trial {', '.join(unknown)} in {rules} "
                       f"(known: {', '.join(sorted(known))})", highlight=False)
             raise typer.Exit(1)
-        trials = tuple(t for t in trials if t.id in trial)
-    on = screening_date(profile, day, today)
-    screenings = screen_all(profile, trials, as_of=on)
-    if output is Format.JSON:
-        document = report(screenings, patient_id=profile.id, as_of=on)
-        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        trials = tuple(t for t in trials if t.id in wanted)
+    return trials
+
+
+def _patient_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    """Files named, the YAML files of folders (recursively), and matches of quoted globs."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+        elif path.exists() or not any(char in str(path) for char in "*?["):
+            files.append(path)
+        else:
+            matches = sorted(Path(match) for match in glob.glob(str(path), recursive=True))
+            if not matches:
+                problems.append(Problem(SourceSpan(str(path), 1, 1), "",
+                                        "no file matches this pattern"))
+            files += matches
+    return list(dict.fromkeys(files)), problems
+
+
+def _refuse_overwriting_inputs(err: Console, destination: Path | None,
+                               inputs: list[Path]) -> None:
+    if destination is None:
         return
-    render_screenings(out, screenings, patient_id=profile.id, as_of=on)
+    target = destination.resolve()
+    for path in inputs:
+        resolved = path.resolve()
+        if target == resolved or (resolved.is_dir() and resolved in target.parents):
+            err.print(f"error: --output {destination} would overwrite an input ({path}); "
+                      "choose another file", highlight=False)
+            raise typer.Exit(1)
+
+
+def _emit(err: Console, text: str, destination: Path | None) -> None:
+    """Print `text`, or write it to `destination` atomically (temporary file, then rename)."""
+    if destination is None:
+        sys.stdout.write(text)
+        return
+    try:
+        write_atomically(destination, text)
+    except OSError as error:
+        err.print(f"error: cannot write {destination}: {error.strerror}", highlight=False)
+        raise typer.Exit(1) from None
+    err.print(f"wrote {destination}", highlight=False)
+
+
+def write_atomically(destination: Path, text: str) -> None:
+    """Write a whole file or nothing: a reader never sees half of it."""
+    folder = destination.parent if str(destination.parent) else Path(".")
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{destination.name}.",
+                                         suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, destination)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _captured(draw: Callable[[Console], None]) -> str:
+    console = Console(file=io.StringIO(), width=100, no_color=True, highlight=False)
+    draw(console)
+    return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
+
+
+@contextlib.contextmanager
+def _progress(err: Console, total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar on a terminal for long batches; nothing when piped."""
+    if total < 25 or not err.is_terminal:
+        yield lambda: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("screening", total=total)
+        yield lambda: progress.advance(task)
+
+
+@app.command("funnel")
+def funnel_command(
+    trial: Annotated[str, typer.Argument(help="Trial id.", show_default=False)],
+    patients: Annotated[list[Path], typer.Argument(
+        help="Patient profiles: files, folders or quoted globs.", show_default=False)],
+    rules: Annotated[Path, typer.Option(help="Rule file, or folder of rule files.")] = Path(
+        "rules"),
+    as_of: Annotated[dt.datetime | None, typer.Option(
+        "--as-of", formats=["%Y-%m-%d"], help="Screening date (YYYY-MM-DD).",
+        show_default=False)] = None,
+    output: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.TABLE,
+) -> None:
+    """Show how many patients pass, fail or are unknown on each criterion, in protocol order,
+    and how many remain after each: the attrition a cohort tool reports."""
+    out, err = _consoles()
+    today = dt.date.today()
+    day = as_of.date() if as_of else None
+    (chosen,) = _trials_or_exit(err, rules, [trial])
+    files, problems = _patient_files(patients)
+    screenings = []
+    for file in files:
+        profile, found = check_patient(file, as_of=day, today=today)
+        problems += found
+        if profile is not None:
+            screenings.append(screen(profile, chosen,
+                                     as_of=screening_date(profile, day, today)))
+    if problems:
+        render_problems(err, problems)
+    result = funnel(chosen, screenings)
+    if output is Format.JSON:
+        typer.echo(json.dumps(funnel_report(result), indent=2, ensure_ascii=False))
+    elif output is Format.TABLE:
+        render_funnel(out, result)
+    else:
+        err.print("error: funnel prints table or json", highlight=False)
+        raise typer.Exit(2)
+    if problems:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -10,13 +10,21 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from .cohort import Funnel, deciding, rank
 from .coverage import Coverage
 from .loading import Problem
 from .page import criterion_rule, decided_by
 from .results import CriterionResult, Screening, Status, Verdict
 from .rules import Trial
 
-__all__ = ["render_coverage", "render_problems", "render_screenings", "render_trial_page"]
+__all__ = [
+    "render_coverage",
+    "render_funnel",
+    "render_matrix",
+    "render_problems",
+    "render_screenings",
+    "render_trial_page",
+]
 
 _STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.UNKNOWN: "yellow"}
 _VERDICT_STYLE = {
@@ -54,6 +62,7 @@ def render_screenings(console: Console, screenings: Sequence[Screening], *, pati
     count = f"{len(screenings)} trial{'s' if len(screenings) != 1 else ''}"
     console.print(Text.assemble(("Patient ", "bold"), (patient_id, "bold cyan"),
                                 f" · screened as of {as_of.isoformat()} · {count}"))
+    screenings = rank(screenings)
     if len(screenings) > 1:
         console.print(_summary(console, screenings))
     for screening in screenings:
@@ -70,12 +79,14 @@ def _summary(console: Console, screenings: Sequence[Screening]) -> Table:
     table.add_column("Fail", justify="right", no_wrap=True)
     table.add_column("Unknown", justify="right", no_wrap=True)
     table.add_column("Registry", no_wrap=True)
+    table.add_column("Deciding", overflow="fold")
     for screening in screenings:
         info = screening.trial.trial
         table.add_row(
             info.id, info.short_name or "", verdict_text(screening.verdict),
             *(str(len(screening.with_status(status))) for status in Status),
             Text(info.overall_status, style="green" if info.recruiting else "yellow"),
+            ", ".join(deciding(screening)),
         )
     return table
 
@@ -188,3 +199,58 @@ def render_coverage(console: Console, rows: Sequence[Coverage]) -> None:
         table.add_row(row.trial, str(row.total), share, str(row.judgment), str(row.curation),
                       ", ".join((*row.judgment_ids, *row.curation_ids)))
     console.print(table)
+
+
+def render_matrix(console: Console,
+                  patients: Sequence[tuple[str, dt.date, Sequence[Screening]]]) -> None:
+    """Patients x trials: each cell the verdict and its fail and unknown counts."""
+    trials = [screening.trial for screening in patients[0][2]] if patients else []
+    table = Table(box=box.SIMPLE_HEAD, title=f"{len(patients)} patients", title_justify="left")
+    table.add_column("Patient", overflow="fold")
+    table.add_column("As of", no_wrap=True)
+    for trial in trials:
+        short = f"\n{trial.trial.short_name}" if trial.trial.short_name else ""
+        table.add_column(f"{trial.id}{short}", no_wrap=True)
+    for ident, as_of, screenings in patients:
+        cells = [Text.assemble(verdict_text(s.verdict), "\n",
+                               (f"{len(s.with_status(Status.FAIL))} fail, "
+                                f"{len(s.with_status(Status.UNKNOWN))} unknown", "dim"))
+                 for s in screenings]
+        table.add_row(ident, as_of.isoformat(), *cells)
+    totals = []
+    for index in range(len(trials)):
+        verdicts = [screenings[index].verdict for _, _, screenings in patients]
+        totals.append(" · ".join(f"{verdicts.count(v)} {_VERDICT_WORDS[v].lower()}"
+                                 for v in Verdict))
+    console.print(table)
+    for trial, total in zip(trials, totals, strict=True):
+        console.print(f"{trial.id}: {total}", highlight=False)
+
+
+def render_funnel(console: Console, funnel: Funnel) -> None:
+    """A trial's criteria in protocol order with how many patients remain after each."""
+    info = funnel.trial.trial
+    console.print(Text.assemble(("Funnel ", "bold"), (info.id, "bold"),
+                                f" ({info.short_name or info.title}) · {funnel.patients} "
+                                "patients"))
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("ID", no_wrap=True, style="bold")
+    table.add_column("Kind", no_wrap=True)
+    for heading in ("Pass", "Fail", "Unknown", "Remain"):
+        table.add_column(heading, justify="right", no_wrap=True)
+    table.add_column("", ratio=1, no_wrap=True, overflow="crop")
+    width = max(10, min(30, console.width - 48))
+    table.add_row("start", "", "", "", "", str(funnel.patients), "█" * width)
+    for step in funnel.steps:
+        filled = 0 if not funnel.patients else round(width * step.remaining / funnel.patients)
+        table.add_row(step.criterion.id, step.criterion.kind[:4], str(step.passed),
+                      Text(str(step.failed), style="red" if step.failed else ""),
+                      str(step.unknown), str(step.remaining), "█" * filled)
+    console.print(table)
+    verdicts = " · ".join(f"{count} {_VERDICT_WORDS[verdict].lower()}"
+                          for verdict, count in funnel.verdicts.items())
+    console.print(f"Verdicts: {verdicts}", highlight=False)
+    top = funnel.top_excluders()
+    if top:
+        console.print("Excludes the most: " + ", ".join(
+            f"{step.criterion.id} ({step.failed})" for step in top), highlight=False)

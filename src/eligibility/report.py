@@ -1,28 +1,99 @@
-"""Screenings as a versioned JSON document, for machines and for audit."""
+"""Screenings as versioned JSON and as CSV rows, for machines and for audit."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from . import __version__
+from .cohort import Funnel
+from .loading import Problem
 from .results import CriterionResult, Evidence, Screening, Status
 
-__all__ = ["SCHEMA_VERSION", "report"]
+__all__ = ["CSV_FIELDS", "SCHEMA_VERSION", "batch_report", "csv_rows", "funnel_report", "report"]
 
 SCHEMA_VERSION = "1"
 
 
+def _engine() -> dict[str, str]:
+    return {"name": "eligibility", "version": __version__}
+
+
 def report(screenings: Sequence[Screening], *, patient_id: str, as_of: dt.date) -> dict[str, Any]:
     """The whole screening of one patient as plain JSON-ready data (see docs/json-output.md)."""
+    return {"schema_version": SCHEMA_VERSION, "engine": _engine(),
+            **_patient(screenings, patient_id=patient_id, as_of=as_of)}
+
+
+def _patient(screenings: Sequence[Screening], *, patient_id: str, as_of: dt.date) -> (
+        dict[str, Any]):
     return {
-        "schema_version": SCHEMA_VERSION,
-        "engine": {"name": "eligibility", "version": __version__},
         "patient_id": patient_id,
         "as_of": as_of.isoformat(),
         "trials": [_trial(screening) for screening in screenings],
     }
+
+
+def batch_report(patients: Sequence[tuple[str, dt.date, Sequence[Screening]]],
+                 problems: Sequence[Problem]) -> dict[str, Any]:
+    """Several patients: one entry per patient as in `report`, and the files that failed."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "engine": _engine(),
+        "patients": [_patient(screenings, patient_id=ident, as_of=as_of)
+                     for ident, as_of, screenings in patients],
+        "failed_files": [_problem(problem) for problem in problems],
+    }
+
+
+def _problem(problem: Problem) -> dict[str, Any]:
+    return {"file": problem.span.file, "line": problem.span.line,
+            "column": problem.span.column, "field": problem.field,
+            "severity": problem.severity, "message": problem.message}
+
+
+def funnel_report(funnel: Funnel) -> dict[str, Any]:
+    """A trial's attrition funnel as JSON-ready data."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "engine": _engine(),
+        "trial": funnel.trial.id,
+        "rule_file": {"path": funnel.trial.file, "sha256": funnel.trial.sha256},
+        "patients": funnel.patients,
+        "verdicts": {str(verdict): count for verdict, count in funnel.verdicts.items()},
+        "steps": [
+            {"id": step.criterion.id, "kind": step.criterion.kind, "text": step.criterion.text,
+             "pass": step.passed, "fail": step.failed, "unknown": step.unknown,
+             "remaining": step.remaining, "first_excluded": step.first_excluded}
+            for step in funnel.steps
+        ],
+        "top_excluders": [step.criterion.id for step in funnel.top_excluders()],
+    }
+
+
+CSV_FIELDS = ("patient_id", "as_of", "trial_id", "verdict", "criterion_id", "kind", "status",
+              "applies", "explanation", "missing", "facts_read", "text", "rule_sha256")
+
+
+def csv_rows(document: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """One row per patient x trial x criterion of a `report` or `batch_report` document,
+    with the same fields as the JSON (lists joined by '; ', facts read as JSON)."""
+    patients = document.get("patients", [document])
+    for patient in patients:
+        for trial in patient["trials"]:
+            for criterion in trial["criteria"]:
+                yield {
+                    "patient_id": patient["patient_id"], "as_of": patient["as_of"],
+                    "trial_id": trial["id"], "verdict": trial["verdict"],
+                    "criterion_id": criterion["id"], "kind": criterion["kind"],
+                    "status": criterion["status"], "applies": criterion["applies"],
+                    "explanation": criterion["explanation"],
+                    "missing": "; ".join(criterion["missing"]),
+                    "facts_read": json.dumps(criterion["facts_read"], ensure_ascii=False),
+                    "text": criterion["text"], "rule_sha256": trial["rule_file"]["sha256"],
+                }
 
 
 def _trial(screening: Screening) -> dict[str, Any]:
