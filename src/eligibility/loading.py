@@ -35,6 +35,36 @@ __all__ = [
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _constructor = yaml.constructor.SafeConstructor()
+
+
+class _Duplicate(Exception):
+    """A mapping repeats a key: the careful parse will say where."""
+
+
+class _QuickLoader(_Loader):  # type: ignore[misc]
+    """Safe loading without positions, refusing duplicate keys: the fast path for good files."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        self.flatten_mapping(node)
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in mapping:
+                raise _Duplicate
+            mapping[key] = self.construct_object(value_node, deep=True)
+        return mapping
+
+
+_QuickLoader.add_constructor(
+    "tag:yaml.org,2002:map", lambda loader, node: loader.construct_mapping(node))
+
+
+def _quick(text: str) -> Any:
+    """The document's values, or None when the careful parse is needed to report problems."""
+    try:
+        return yaml.load(text, Loader=_QuickLoader)  # a SafeLoader subclass: safe
+    except (yaml.YAMLError, _Duplicate, TypeError, ValueError):
+        return None
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -268,9 +298,29 @@ def check_patient(path: Path | str, *, as_of: dt.date | None = None,
 
     No date in the profile may be after the screening date (`as_of`, else the profile's
     `screening_date`, else `today`): nothing can be measured after the day it is screened on.
+    A good file is read once, without positions; only a file with problems is parsed again
+    with positions, to say where each one is.
     """
     path = Path(path)
-    document, problems = _parse(_read(path), str(path))
+    text = _read(path)
+    values = _quick(text)
+    if isinstance(values, dict):
+        try:
+            profile = PatientProfile.model_validate(values)
+        except ValidationError:
+            pass
+        else:
+            on = as_of or profile.screening_date or today
+            if on is None or all(day <= on for loc, day in dated_fields(values)
+                                 if loc != ("screening_date",)):
+                return profile, ()
+    return _check_patient_carefully(text, path, as_of, today)
+
+
+def _check_patient_carefully(text: str, path: Path, as_of: dt.date | None,
+                             today: dt.date | None) -> tuple[PatientProfile | None,
+                                                            tuple[Problem, ...]]:
+    document, problems = _parse(text, str(path))
     profile, more = _validate(PatientProfile, document, str(path))
     problems += more
     stated = document.value.get("screening_date") if isinstance(document.value, Mapping) else None
