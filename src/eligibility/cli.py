@@ -20,9 +20,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .cohort import funnel
 from .coverage import Coverage, coverage
-from .html_report import html_page
 from .loading import (
     InputError,
     Problem,
@@ -33,7 +31,6 @@ from .loading import (
     load_trials,
     screening_date,
 )
-from .page import trial_markdown
 from .render import (
     render_coverage,
     render_funnel,
@@ -176,6 +173,9 @@ def _formatted(output: Format, screened: list[Patient], problems: list[Problem],
     if output is Format.TABLE:
         return None
     if output is Format.HTML:
+        from .cohort import funnel
+        from .html_report import html_page
+
         funnels = [funnel(t, [s[2][index] for s in screened]) for index, t in enumerate(trials)]
         return html_page(screened, funnels=funnels, problems=problems,
                          generated=dt.datetime.now().astimezone())
@@ -307,6 +307,8 @@ def funnel_command(
 ) -> None:
     """Show how many patients pass, fail or are unknown on each criterion, in protocol order,
     and how many remain after each: the attrition a cohort tool reports."""
+    from .cohort import funnel
+
     out, err = _consoles()
     today = dt.date.today()
     day = as_of.date() if as_of else None
@@ -474,6 +476,8 @@ def show_command(
         render_problems(err, error.problems)
         raise typer.Exit(1) from None
     if output is PageFormat.MARKDOWN:
+        from .page import trial_markdown
+
         typer.echo(trial_markdown(loaded), nl=False)
     else:
         render_trial_page(out, loaded)

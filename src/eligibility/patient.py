@@ -12,6 +12,7 @@ from pydantic import (
     Field,
     Strict,
     StrictBool,
+    ValidationInfo,
     create_model,
     field_validator,
     model_validator,
@@ -162,20 +163,23 @@ class Lab(Model):
     reference_range: ReferenceRange
 
 
+def _unit_fits(lab: Lab | None, info: ValidationInfo) -> Lab | None:
+    """A lab result must be in its test's one unit, so thresholds compare like with like."""
+    if lab is not None:
+        label, unit = LAB_TESTS[str(info.field_name)]
+        if lab.unit != unit:
+            raise ValueError(f"unit {lab.unit!r} is not the unit of {label}: give the value in "
+                             f"{unit!r}")
+    return lab
+
+
 Labs = create_model(  # type: ignore[call-overload]
     "Labs",
     __base__=Model,
     __doc__="Lab results by test name; each test has one fixed unit.",
+    __validators__={"units": field_validator(*LAB_TESTS)(_unit_fits)},
     **{
-        test: (
-            create_model(
-                f"Lab_{test}",
-                __base__=Lab,
-                unit=(Literal[unit], Field(description=f"Must be {unit}.")),
-            )
-            | None,
-            Field(None, description=f"{label} ({unit})."),
-        )
+        test: (Lab | None, Field(None, description=f"{label} (unit: {unit})."))
         for test, (label, unit) in LAB_TESTS.items()
     },
 )
