@@ -678,13 +678,18 @@ def _judgment(question: str, guidance: str) -> list[str]:
     return ["    judgment:", *_entry("question", question, 6), *_entry("guidance", guidance, 6)]
 
 
+_UNICODE_BREAK = re.compile("[\x85\u2028\u2029]")
+
+
 class _Dumper(yaml.SafeDumper):
     """Safe YAML, with multi-line text as a literal block so it reads like the protocol."""
 
 
 def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text,
-                                   style="|" if "\n" in text else None)
+    # PyYAML writes U+0085, U+2028 and U+2029 raw in other styles, where they read back as
+    # line breaks; only double quotes escape them.
+    style = '"' if _UNICODE_BREAK.search(text) else "|" if "\n" in text else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
 
 
 _Dumper.add_representer(str, _represent_text)
@@ -695,7 +700,10 @@ def _entry(key: str, value: Any, indent: int) -> list[str]:
     so any text loads back exactly as written."""
     dumped = yaml.dump({key: value}, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
                        default_flow_style=False, width=max(88 - indent, 40))
-    return [" " * indent + line if line else line for line in dumped.split("\n")[:-1]]
+    lines = dumped.split("\n")[:-1]
+    if lines[-1] == "...":  # ends a document after a `|+` block; the next key ends it here
+        lines.pop()
+    return [" " * indent + line if line else line for line in lines]
 
 
 _NOT_PRINTABLE = re.compile("[^\x09\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -158,20 +158,19 @@ def _has(has: Has, context: Context) -> Outcome:
     categories = set(has.category)
     present: list[tuple[Truth, Entry]] = []
     absent: list[Entry] = []
-    matching: list[Entry] = []
+    unclassified: list[Entry] = []
     for entry in history.items:
         entry_categories = collection.categories_of(entry.name, _stated(entry))
-        matches = (not names and not categories) or bool(
-            (entry.name is not None and normalise_name(entry.name) in names)
-            or entry_categories & categories
-        )
-        if not matches:
-            continue
-        matching.append(entry)
-        if entry.status == "absent":
-            absent.append(entry)
-        elif has.status in ("ever", entry.status):
-            present.append((all_of(_attribute_truths(has, entry)), entry))
+        fits = entry.status != "absent" and has.status in ("ever", entry.status)
+        if (not names and not categories) or (
+            entry.name is not None and normalise_name(entry.name) in names
+        ) or entry_categories & categories:
+            if entry.status == "absent":
+                absent.append(entry)
+            elif fits:
+                present.append((all_of(_attribute_truths(has, entry)), entry))
+        elif fits and categories and not entry_categories:
+            unclassified.append(entry)
     evidence = tuple(Evidence(has.in_, "observed", explain.describe_entry(entry), entry.date)
                      for _, entry in present) + tuple(
         Evidence(has.in_, "absent", explain.describe_entry(entry), entry.date)
@@ -181,13 +180,17 @@ def _has(has: Has, context: Context) -> Outcome:
         listed = ", ".join(explain.describe_entry(entry) for entry in found)
         return Outcome(Truth.TRUE, f"Recorded {query}: {listed}", evidence)
     undecided = [entry for truth, entry in present if truth is Truth.UNKNOWN]
-    closed = _closed_by(has, collection, history.complete, matching, names, categories)
-    if closed is not None and not undecided:
-        return Outcome(Truth.FALSE, f"No {query}: {closed}", evidence)
-    detail = "; ".join(f"{explain.describe_entry(entry)} lacks "
-                       f"{' and '.join(_unknown_attributes(has, entry))}"
-                       for entry in undecided)
-    sentence = f"Not recorded whether there is any {query}" + (f" ({detail})" if detail else "")
+    closed = _closed_by(collection, history.complete, history.items, names, categories)
+    if closed is not None and not undecided and not unclassified:
+        read = [explain.describe_entry(entry) for _, entry in present]
+        also = f" ({', '.join(read)} does not match)" if read else ""
+        return Outcome(Truth.FALSE, f"No {query}: {closed}{also}", evidence)
+    details = [f"{explain.describe_entry(entry)} lacks "
+               f"{' and '.join(_unknown_attributes(has, entry))}" for entry in undecided]
+    details += [f"{entry.name!r} has no category, so it may be one (add its category, or "
+                "category: other)" for entry in unclassified]
+    sentence = f"Not recorded whether there is any {query}" + (
+        f" ({'; '.join(details)})" if details else "")
     return Outcome(Truth.UNKNOWN, sentence, evidence,
                    (f"{collection.label}: whether there is any {query}",))
 
@@ -210,7 +213,7 @@ def _unknown_attributes(has: Has, entry: Entry) -> list[str]:
     return [name for name in wanted if getattr(entry, name, None) is None]
 
 
-def _closed_by(has: Has, collection: Collection, complete: bool, entries: Sequence[Entry],
+def _closed_by(collection: Collection, complete: bool, entries: Sequence[Entry],
                names: set[str], categories: set[str]) -> str | None:
     """Why nothing unlisted can match, or None when the open world leaves it unknown.
 
@@ -226,7 +229,7 @@ def _closed_by(has: Has, collection: Collection, complete: bool, entries: Sequen
     absent = [entry for entry in entries if entry.status == "absent"]
     absent_names = {normalise_name(entry.name) for entry in absent if entry.name}
     absent_categories = {entry.category for entry in absent
-                         if entry.name is None and getattr(entry, "category", None)}
+                         if entry.name is None and entry.category}
     recorded = {category for entry in entries
                 for category in collection.categories_of(entry.name, _stated(entry))}
 
@@ -240,8 +243,10 @@ def _closed_by(has: Has, collection: Collection, complete: bool, entries: Sequen
 
     if all(covered_name(name) for name in names) and all(
             covered_category(category) for category in categories):
-        listed = ", ".join(explain.describe_entry(entry) for entry in entries)
-        return f"recorded: {listed}"
+        used = [entry for entry in absent if entry.name is None or
+                normalise_name(entry.name) in names]
+        return "recorded absent: " + ", ".join(explain.describe_entry(entry) for entry in used
+                                               ) if used else "recorded"
     return None
 
 

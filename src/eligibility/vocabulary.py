@@ -246,6 +246,7 @@ COLLECTIONS: Mapping[str, Collection] = MappingProxyType(
             "condition",
             categories={
                 "infection": None,
+                "other": None,
                 "viral_infection": "infection",
                 "bacterial_infection": "infection",
                 "fungal_infection": "infection",
@@ -281,6 +282,13 @@ COLLECTIONS: Mapping[str, Collection] = MappingProxyType(
                 "parvovirus b19": ("viral_infection",),
                 "hpvb19": ("viral_infection",),
                 "covid 19": ("viral_infection",),
+                "covid": ("viral_infection",),
+                "sars cov 2": ("viral_infection",),
+                "sars cov 2 infection": ("viral_infection",),
+                "hiv 1": ("viral_infection",),
+                "chronic hepatitis b": ("viral_infection",),
+                "chronic hepatitis c": ("viral_infection",),
+                "htlv i": ("viral_infection",),
                 "syphilis": ("bacterial_infection",),
                 "hypertension": ("hypertension",),
                 "essential hypertension": ("hypertension",),
@@ -294,6 +302,7 @@ COLLECTIONS: Mapping[str, Collection] = MappingProxyType(
             "medication",
             categories={
                 "anticoagulant": None,
+                "other": None,
                 "antiplatelet": None,
                 "immunosuppressant": None,
                 "als_therapy": None,
@@ -305,8 +314,21 @@ COLLECTIONS: Mapping[str, Collection] = MappingProxyType(
                     "tinzaparin", "fondaparinux", "argatroban", "bivalirudin")},
                 **{name: ("antiplatelet",) for name in (
                     "aspirin", "clopidogrel", "prasugrel", "ticagrelor", "dipyridamole")},
+                **{name: ("anticoagulant",) for name in (
+                    "eliquis", "xarelto", "pradaxa", "savaysa", "lixiana", "coumadin",
+                    "jantoven", "lovenox", "fragmin", "arixtra")},
                 **{name: ("als_therapy",) for name in (
-                    "riluzole", "edaravone", "tofersen")},
+                    "riluzole", "rilutek", "tiglutik", "exservan", "edaravone", "radicava",
+                    "tofersen", "qalsody")},
+                # Common in ALS clinics and in none of the categories above.
+                **{name: ("other",) for name in (
+                    "baclofen", "tizanidine", "amitriptyline", "glycopyrrolate", "sertraline",
+                    "citalopram", "escitalopram", "omeprazole", "pantoprazole", "amlodipine",
+                    "lisinopril", "losartan", "metoprolol", "atorvastatin", "simvastatin",
+                    "metformin", "levothyroxine", "tamsulosin", "paracetamol", "acetaminophen",
+                    "ibuprofen", "vitamin d", "cholecalciferol", "mexiletine", "quinine",
+                    "dextromethorphan quinidine", "nuedexta", "hydrochlorothiazide", "gabapentin",
+                    "pregabalin", "melatonin", "senna", "polyethylene glycol", "macrogol")},
             },
         ),
         "allergies": Collection(
@@ -315,6 +337,7 @@ COLLECTIONS: Mapping[str, Collection] = MappingProxyType(
             "allergy",
             categories={
                 "drug": None,
+                "other": None,
                 "penicillin": "drug",
                 "aminoglycoside": "drug",
                 "sulfonamide": "drug",
@@ -328,8 +351,12 @@ COLLECTIONS: Mapping[str, Collection] = MappingProxyType(
                 **{name: ("aminoglycoside",) for name in (
                     "streptomycin", "gentamicin", "tobramycin", "amikacin", "neomycin")},
                 **{name: ("sulfonamide",) for name in (
-                    "sulfa", "sulfonamide", "sulfamethoxazole", "sulfasalazine",
-                    "sulfadiazine")},
+                    "sulfa", "sulfa drugs", "sulfonamide", "sulfonamides", "sulfamethoxazole",
+                    "sulfamethoxazole trimethoprim", "co trimoxazole", "bactrim", "septra",
+                    "sulfasalazine", "sulfadiazine")},
+                "augmentin": ("penicillin",),
+                "amoxicillin clavulanate": ("penicillin",),
+                "co amoxiclav": ("penicillin",),
             },
             attributes={"severity": ("mild", "moderate", "severe")},
         ),
@@ -339,6 +366,7 @@ COLLECTIONS: Mapping[str, Collection] = MappingProxyType(
             "prior therapy",
             categories={
                 "cell_therapy": None,
+                "other": None,
                 "stem_cell_transplant": "cell_therapy",
                 "gene_therapy": None,
                 "antisense_oligonucleotide": None,

@@ -1,0 +1,393 @@
+"""Every example profile in patients/, pinned: its verdict and each criterion's status per trial.
+
+The examples are documentation a reader runs (`eligibility screen patients/FILE`), so what they
+demonstrate must stay true. Any change to a rule, the vocabulary or the engine that moves a
+status shows up here as a one-line diff to review. Each profile is screened on its own
+`screening_date`, through the public API only.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from eligibility import Screening, Trial, Verdict, load_patient, load_trials, screen
+
+ROOT = Path(__file__).resolve().parents[1]
+PATIENTS = ROOT / "patients"
+RULES = ROOT / "rules"
+
+STR04 = "NCT06910384"
+ALLORX = "NCT05003921"
+TRIAL_IDS = (STR04, ALLORX)
+
+
+class Pinned(NamedTuple):
+    """What screening one profile against one trial must give: the verdict and every status."""
+
+    verdict: str
+    statuses: dict[str, str]
+
+
+# profile file -> trial id -> verdict and {criterion id: status}, criteria in rule-file order.
+# The comment above each profile says what is not a plain pass, and why.
+# fmt: off
+PINNED: dict[str, dict[str, Pinned]] = {
+    # Screened on his 75th birthday: 75 in completed years, inside STR04's 18 to 75.
+    "75th-birthday.yaml": {
+        STR04: Pinned("eligible", {
+            "I1": "pass", "I2": "pass", "I3": "pass", "I4": "pass", "I5": "pass", "I6": "pass",
+            "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass", "E5": "pass", "E6": "pass",
+            "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass", "E11": "pass", "S1": "pass",
+            "S2": "pass",
+        }),
+        ALLORX: Pinned("eligible", {
+            "I1": "pass", "I2": "pass", "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass",
+            "E5": "pass", "E6": "pass", "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass",
+            "E11": "pass", "S1": "pass",
+        }),
+    },
+    # Same patient born a year earlier: 76, so STR04 I6 and S1 fail; AlloRx has no age limit.
+    "76th-birthday.yaml": {
+        STR04: Pinned("ineligible", {
+            "I1": "pass", "I2": "pass", "I3": "pass", "I4": "pass", "I5": "pass", "I6": "fail",
+            "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass", "E5": "pass", "E6": "pass",
+            "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass", "E11": "pass", "S1": "fail",
+            "S2": "pass",
+        }),
+        ALLORX: Pinned("eligible", {
+            "I1": "pass", "I2": "pass", "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass",
+            "E5": "pass", "E6": "pass", "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass",
+            "E11": "pass", "S1": "pass",
+        }),
+    },
+    # Apixaban by its brand name, Eliquis, with no category: still recognised, AlloRx E5 fails.
+    "anticoagulant-brand-name.yaml": {
+        STR04: Pinned("eligible", {
+            "I1": "pass", "I2": "pass", "I3": "pass", "I4": "pass", "I5": "pass", "I6": "pass",
+            "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass", "E5": "pass", "E6": "pass",
+            "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass", "E11": "pass", "S1": "pass",
+            "S2": "pass",
+        }),
+        ALLORX: Pinned("ineligible", {
+            "I1": "pass", "I2": "pass", "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass",
+            "E5": "fail", "E6": "pass", "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass",
+            "E11": "pass", "S1": "pass",
+        }),
+    },
+    # Apixaban by its generic name: AlloRx E5 fails. STR04 has no anticoagulant criterion.
+    "anticoagulant.yaml": {
+        STR04: Pinned("eligible", {
+            "I1": "pass", "I2": "pass", "I3": "pass", "I4": "pass", "I5": "pass", "I6": "pass",
+            "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass", "E5": "pass", "E6": "pass",
+            "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass", "E11": "pass", "S1": "pass",
+            "S2": "pass",
+        }),
+        ALLORX: Pinned("ineligible", {
+            "I1": "pass", "I2": "pass", "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass",
+            "E5": "fail", "E6": "pass", "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass",
+            "E11": "pass", "S1": "pass",
+        }),
+    },
+    # Every AlloRx criterion passes. Advanced ALS fails STR04 I2 to I5; a mild amoxicillin rash
+    # fails STR04 E4; no STR04 E5 assessment was recorded.
+    "eligible-allorx.yaml": {
+        STR04: Pinned("ineligible", {
+            "I1": "pass", "I2": "fail", "I3": "fail", "I4": "fail", "I5": "fail", "I6": "pass",
+            "E1": "pass", "E2": "pass", "E3": "pass", "E4": "fail", "E5": "unknown", "E6": "pass",
+            "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass", "E11": "pass", "S1": "pass",
+            "S2": "pass",
+        }),
+        ALLORX: Pinned("eligible", {
+            "I1": "pass", "I2": "pass", "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass",
+            "E5": "pass", "E6": "pass", "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass",
+            "E11": "pass", "S1": "pass",
+        }),
+    },
+    # Every STR04 criterion passes, on recorded negatives (status: absent). AlloRx's own
+    # exclusions stay open: its judgments are unanswered and the lists are not complete.
+    "eligible-str04.yaml": {
+        STR04: Pinned("eligible", {
+            "I1": "pass", "I2": "pass", "I3": "pass", "I4": "pass", "I5": "pass", "I6": "pass",
+            "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass", "E5": "pass", "E6": "pass",
+            "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass", "E11": "pass", "S1": "pass",
+            "S2": "pass",
+        }),
+        ALLORX: Pinned("needs_review", {
+            "I1": "pass", "I2": "pass", "E1": "unknown", "E2": "pass", "E3": "unknown",
+            "E4": "pass", "E5": "unknown", "E6": "unknown", "E7": "unknown", "E8": "unknown",
+            "E9": "pass", "E10": "unknown", "E11": "pass", "S1": "pass",
+        }),
+    },
+    # The README's example: a moderate penicillin allergy fails STR04 E4; much is unrecorded.
+    "example.yaml": {
+        STR04: Pinned("ineligible", {
+            "I1": "pass", "I2": "pass", "I3": "pass", "I4": "pass", "I5": "pass", "I6": "pass",
+            "E1": "unknown", "E2": "unknown", "E3": "unknown", "E4": "fail", "E5": "unknown",
+            "E6": "unknown", "E7": "pass", "E8": "unknown", "E9": "pass", "E10": "pass",
+            "E11": "pass", "S1": "pass", "S2": "pass",
+        }),
+        ALLORX: Pinned("needs_review", {
+            "I1": "pass", "I2": "pass", "E1": "unknown", "E2": "unknown", "E3": "unknown",
+            "E4": "pass", "E5": "unknown", "E6": "unknown", "E7": "unknown", "E8": "unknown",
+            "E9": "unknown", "E10": "unknown", "E11": "pass", "S1": "pass",
+        }),
+    },
+    # FVC exactly 80 %: STR04 I5 passes. AlloRx waits only on its two judgments.
+    "fvc-exactly-80.yaml": {
+        STR04: Pinned("eligible", {
+            "I1": "pass", "I2": "pass", "I3": "pass", "I4": "pass", "I5": "pass", "I6": "pass",
+            "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass", "E5": "pass", "E6": "pass",
+            "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass", "E11": "pass", "S1": "pass",
+            "S2": "pass",
+        }),
+        ALLORX: Pinned("needs_review", {
+            "I1": "pass", "I2": "pass", "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass",
+            "E5": "pass", "E6": "unknown", "E7": "unknown", "E8": "pass", "E9": "pass",
+            "E10": "pass", "E11": "pass", "S1": "pass",
+        }),
+    },
+    # Chronic hepatitis B (current): STR04 E1 and AlloRx E1 both fail.
+    "hepatitis-b.yaml": {
+        STR04: Pinned("ineligible", {
+            "I1": "pass", "I2": "pass", "I3": "pass", "I4": "pass", "I5": "pass", "I6": "pass",
+            "E1": "fail", "E2": "pass", "E3": "pass", "E4": "pass", "E5": "pass", "E6": "pass",
+            "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass", "E11": "pass", "S1": "pass",
+            "S2": "pass",
+        }),
+        ALLORX: Pinned("ineligible", {
+            "I1": "pass", "I2": "pass", "E1": "fail", "E2": "pass", "E3": "pass", "E4": "pass",
+            "E5": "pass", "E6": "pass", "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass",
+            "E11": "pass", "S1": "pass",
+        }),
+    },
+    # Platelets 138 below the lab's lower limit 150: STR04 E2 fails. AlloRx leaves labs to the
+    # investigator (E6), who judged it not significant.
+    "low-blood-counts.yaml": {
+        STR04: Pinned("ineligible", {
+            "I1": "pass", "I2": "pass", "I3": "pass", "I4": "pass", "I5": "pass", "I6": "pass",
+            "E1": "pass", "E2": "fail", "E3": "pass", "E4": "pass", "E5": "pass", "E6": "pass",
+            "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass", "E11": "pass", "S1": "pass",
+            "S2": "pass",
+        }),
+        ALLORX: Pinned("eligible", {
+            "I1": "pass", "I2": "pass", "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass",
+            "E5": "pass", "E6": "pass", "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass",
+            "E11": "pass", "S1": "pass",
+        }),
+    },
+    # His partner plans a pregnancy: STR04 E11 fails; AlloRx asks nothing of men.
+    "male-partner-plans-pregnancy.yaml": {
+        STR04: Pinned("ineligible", {
+            "I1": "pass", "I2": "pass", "I3": "pass", "I4": "pass", "I5": "pass", "I6": "pass",
+            "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass", "E5": "pass", "E6": "pass",
+            "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass", "E11": "fail", "S1": "pass",
+            "S2": "pass",
+        }),
+        ALLORX: Pinned("eligible", {
+            "I1": "pass", "I2": "pass", "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass",
+            "E5": "pass", "E6": "pass", "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass",
+            "E11": "pass", "S1": "pass",
+        }),
+    },
+    # An incomplete referral: many unknowns, nothing fails, so both trials need review.
+    "missing-data.yaml": {
+        STR04: Pinned("needs_review", {
+            "I1": "unknown", "I2": "pass", "I3": "unknown", "I4": "pass", "I5": "unknown",
+            "I6": "pass", "E1": "unknown", "E2": "unknown", "E3": "unknown", "E4": "unknown",
+            "E5": "unknown", "E6": "unknown", "E7": "unknown", "E8": "unknown", "E9": "unknown",
+            "E10": "pass", "E11": "unknown", "S1": "pass", "S2": "pass",
+        }),
+        ALLORX: Pinned("needs_review", {
+            "I1": "pass", "I2": "unknown", "E1": "unknown", "E2": "unknown", "E3": "unknown",
+            "E4": "pass", "E5": "unknown", "E6": "unknown", "E7": "unknown", "E8": "unknown",
+            "E9": "unknown", "E10": "unknown", "E11": "pass", "S1": "pass",
+        }),
+    },
+    # Onset 2 years and 1 day before screening: STR04 I4 fails.
+    "onset-2-years-and-a-day.yaml": {
+        STR04: Pinned("ineligible", {
+            "I1": "pass", "I2": "pass", "I3": "pass", "I4": "fail", "I5": "pass", "I6": "pass",
+            "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass", "E5": "pass", "E6": "pass",
+            "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass", "E11": "pass", "S1": "pass",
+            "S2": "pass",
+        }),
+        ALLORX: Pinned("eligible", {
+            "I1": "pass", "I2": "pass", "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass",
+            "E5": "pass", "E6": "pass", "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass",
+            "E11": "pass", "S1": "pass",
+        }),
+    },
+    # Onset exactly 2 years before screening: STR04 I4 passes (inclusive).
+    "onset-exactly-2-years.yaml": {
+        STR04: Pinned("eligible", {
+            "I1": "pass", "I2": "pass", "I3": "pass", "I4": "pass", "I5": "pass", "I6": "pass",
+            "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass", "E5": "pass", "E6": "pass",
+            "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass", "E11": "pass", "S1": "pass",
+            "S2": "pass",
+        }),
+        ALLORX: Pinned("eligible", {
+            "I1": "pass", "I2": "pass", "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass",
+            "E5": "pass", "E6": "pass", "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass",
+            "E11": "pass", "S1": "pass",
+        }),
+    },
+    # Treated prostate cancer (past): STR04 E3 'history of cancer' fails; AlloRx E2 'active' passes.
+    "past-cancer.yaml": {
+        STR04: Pinned("ineligible", {
+            "I1": "pass", "I2": "pass", "I3": "pass", "I4": "pass", "I5": "pass", "I6": "pass",
+            "E1": "pass", "E2": "pass", "E3": "fail", "E4": "pass", "E5": "pass", "E6": "pass",
+            "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass", "E11": "pass", "S1": "pass",
+            "S2": "pass",
+        }),
+        ALLORX: Pinned("eligible", {
+            "I1": "pass", "I2": "pass", "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass",
+            "E5": "pass", "E6": "pass", "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass",
+            "E11": "pass", "S1": "pass",
+        }),
+    },
+    # Premenopausal, no contraception: AlloRx E11 fails; STR04 does not ask.
+    "premenopausal-no-contraception.yaml": {
+        STR04: Pinned("eligible", {
+            "I1": "pass", "I2": "pass", "I3": "pass", "I4": "pass", "I5": "pass", "I6": "pass",
+            "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass", "E5": "pass", "E6": "pass",
+            "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass", "E11": "pass", "S1": "pass",
+            "S2": "pass",
+        }),
+        ALLORX: Pinned("ineligible", {
+            "I1": "pass", "I2": "pass", "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass",
+            "E5": "pass", "E6": "pass", "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass",
+            "E11": "fail", "S1": "pass",
+        }),
+    },
+    # El Escorial 'probable, laboratory-supported' is neither named nor ruled out by STR04: I1
+    # goes to the investigator (unknown until an assessment is recorded).
+    "probable-laboratory-supported.yaml": {
+        STR04: Pinned("needs_review", {
+            "I1": "unknown", "I2": "pass", "I3": "pass", "I4": "pass", "I5": "pass",
+            "I6": "pass", "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass", "E5": "pass",
+            "E6": "pass", "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass",
+            "E11": "pass", "S1": "pass", "S2": "pass",
+        }),
+        ALLORX: Pinned("needs_review", {
+            "I1": "pass", "I2": "pass", "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass",
+            "E5": "pass", "E6": "unknown", "E7": "unknown", "E8": "pass", "E9": "pass",
+            "E10": "pass", "E11": "pass", "S1": "pass",
+        }),
+    },
+    # Prior tofersen (an antisense oligonucleotide): whether it counts as gene therapy is asked
+    # of the investigator, so STR04 E8 is unknown until an assessment is recorded.
+    "sod1-tofersen.yaml": {
+        STR04: Pinned("needs_review", {
+            "I1": "pass", "I2": "pass", "I3": "pass", "I4": "pass", "I5": "pass", "I6": "pass",
+            "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass", "E5": "pass", "E6": "pass",
+            "E7": "pass", "E8": "unknown", "E9": "pass", "E10": "pass", "E11": "pass",
+            "S1": "pass", "S2": "pass",
+        }),
+        ALLORX: Pinned("needs_review", {
+            "I1": "pass", "I2": "pass", "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass",
+            "E5": "pass", "E6": "unknown", "E7": "unknown", "E8": "pass", "E9": "pass",
+            "E10": "pass", "E11": "pass", "S1": "pass",
+        }),
+    },
+    # ALSFRS-R and Japan grade 159 days old: STR04 I2 and I3 are unknown (stale, 90 days).
+    "stale-alsfrs.yaml": {
+        STR04: Pinned("needs_review", {
+            "I1": "pass", "I2": "unknown", "I3": "unknown", "I4": "pass", "I5": "pass",
+            "I6": "pass", "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass", "E5": "pass",
+            "E6": "pass", "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass",
+            "E11": "pass", "S1": "pass", "S2": "pass",
+        }),
+        ALLORX: Pinned("needs_review", {
+            "I1": "pass", "I2": "pass", "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass",
+            "E5": "pass", "E6": "unknown", "E7": "unknown", "E8": "pass", "E9": "pass",
+            "E10": "pass", "E11": "pass", "S1": "pass",
+        }),
+    },
+    # FVC 127 days old, beyond the 90 allowed: STR04 I5 unknown, nothing else open.
+    "stale-fvc.yaml": {
+        STR04: Pinned("needs_review", {
+            "I1": "pass", "I2": "pass", "I3": "pass", "I4": "pass", "I5": "unknown", "I6": "pass",
+            "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass", "E5": "pass", "E6": "pass",
+            "E7": "pass", "E8": "pass", "E9": "pass", "E10": "pass", "E11": "pass", "S1": "pass",
+            "S2": "pass",
+        }),
+        ALLORX: Pinned("needs_review", {
+            "I1": "pass", "I2": "pass", "E1": "pass", "E2": "pass", "E3": "pass", "E4": "pass",
+            "E5": "pass", "E6": "unknown", "E7": "unknown", "E8": "pass", "E9": "pass",
+            "E10": "pass", "E11": "pass", "S1": "pass",
+        }),
+    },
+}
+# fmt: on
+
+CASES = [(profile, trial_id) for profile, trials in PINNED.items() for trial_id in trials]
+
+
+@functools.cache
+def _trials() -> dict[str, Trial]:
+    return {trial.id: trial for trial in load_trials(RULES)}
+
+
+@functools.cache
+def _screening(profile_file: str, trial_id: str) -> Screening:
+    """The profile screened against the trial on the profile's own screening date."""
+    profile = load_patient(PATIENTS / profile_file)
+    assert profile.screening_date is not None, (
+        f"{profile_file} needs a screening_date so its results do not change with the clock"
+    )
+    return screen(profile, _trials()[trial_id], as_of=profile.screening_date)
+
+
+def _example_files() -> list[str]:
+    return sorted(path.name for pattern in ("*.yaml", "*.yml") for path in PATIENTS.glob(pattern))
+
+
+def _why(screening: Screening, pinned: Pinned) -> str:
+    """The explanation of each criterion whose status moved, to show in a failure."""
+    lines = [f"{screening.patient_id} against {screening.trial.id} on {screening.as_of}:"]
+    for result in screening.results:
+        expected = pinned.statuses.get(result.criterion.id)
+        if expected != str(result.status):
+            lines.append(f"  {result.criterion.id}: pinned {expected}, got {result.status}: "
+                         f"{result.outcome.explanation}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("profile_file", "trial_id"),
+    CASES,
+    ids=[f"{profile.removesuffix('.yaml')}-{trial_id}" for profile, trial_id in CASES],
+)
+def test_example_screens_to_its_pinned_statuses_and_verdict(
+    profile_file: str, trial_id: str
+) -> None:
+    screening = _screening(profile_file, trial_id)
+    pinned = PINNED[profile_file][trial_id]
+    statuses = {result.criterion.id: str(result.status) for result in screening.results}
+    assert statuses == pinned.statuses, _why(screening, pinned)
+    assert str(screening.verdict) == pinned.verdict
+
+
+def test_every_example_in_patients_is_pinned() -> None:
+    assert _example_files() == sorted(PINNED), (
+        "pin every profile in patients/ in PINNED (and remove rows for deleted ones)"
+    )
+
+
+@pytest.mark.parametrize("profile_file", sorted(PINNED))
+def test_each_example_is_pinned_against_every_trial(profile_file: str) -> None:
+    assert sorted(PINNED[profile_file]) == sorted(_trials())
+
+
+def test_the_pinned_trials_are_the_trials_in_rules() -> None:
+    assert sorted(_trials()) == sorted(TRIAL_IDS)
+
+
+@pytest.mark.parametrize("trial_id", TRIAL_IDS)
+def test_the_examples_between_them_reach_every_verdict(trial_id: str) -> None:
+    reached = {_screening(profile, trial_id).verdict for profile in _example_files()}
+    assert reached == set(Verdict), f"{trial_id} is never {set(Verdict) - reached}"
