@@ -335,6 +335,50 @@ def funnel_command(
         raise typer.Exit(1)
 
 
+@app.command("new")
+def new_command(
+    from_ctgov: Annotated[Path, typer.Option(
+        "--from-ctgov", help="A ClinicalTrials.gov API v2 study record or search response "
+        "(JSON).", show_default=False)],
+    rules: Annotated[Path, typer.Option(help="Folder to write the rule files into.")] = Path(
+        "rules"),
+    force: Annotated[bool, typer.Option(
+        "--force", help="Overwrite a rule file that already exists.")] = False,
+) -> None:
+    """Start rule files from a registry record: metadata, age and sex limits as computable
+    criteria, and every bullet of the free-text criteria verbatim, marked for curation.
+
+    Never overwrites an existing rule file unless --force is given.
+    """
+    from .ctgov import read_studies, rule_file_text
+
+    _, err = _consoles()
+    try:
+        text = from_ctgov.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        err.print(f"{from_ctgov}: cannot read the file ({reason})", highlight=False)
+        raise typer.Exit(1) from None
+    try:
+        studies = read_studies(text, str(from_ctgov))
+    except InputError as error:
+        render_problems(err, error.problems)
+        raise typer.Exit(1) from None
+    targets = [(study, rules / f"{study.nct_id}.yaml") for study in studies]
+    existing = [str(path) for _, path in targets if path.exists()]
+    if existing and not force:
+        err.print(f"error: {', '.join(existing)} already exist(s); nothing was written "
+                  "(use --force to overwrite)", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    rules.mkdir(parents=True, exist_ok=True)
+    for study, path in targets:
+        write_atomically(path, rule_file_text(study))
+        criteria = len(study.inclusion) + len(study.exclusion)
+        err.print(f"wrote {path}: {criteria} criteria from the free text to curate "
+                  f"(next: eligibility check {path} --coverage)", highlight=False,
+                  soft_wrap=True)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

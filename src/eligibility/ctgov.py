@@ -15,6 +15,18 @@ Public API (the `import` command is built on these three):
     `needs_curation`; the registry's age and sex limits as computable criteria S1, S2, ..
     Written to `<NCT>.yaml` it loads with `load_trial`.
 
+`Study` (frozen) holds what a rule file needs, spelt as the registry spells it: ids, titles,
+status, phases, lead sponsor, last update and data version, age limits ("18 Years"), sex,
+healthy volunteers, conditions, the criteria text and its bullets, headers and notes. `Bullet`
+(frozen) is one criterion's verbatim `text`, the `line` it starts on and its `section` header.
+
+Registry limits: an age in years, months, weeks (times 7) or days becomes a check on `age`,
+`age_months` or `age_days`, `at_least` for the minimum and `at_most` for the maximum (75 Years
+admits everyone through age 75); "N/A", a minimum of 0 or a maximum beyond the fact's range
+add nothing; hours, minutes or odd text become a judgment to curate. Sex FEMALE or MALE is a
+check; no healthy volunteers is a judgment on the condition under study. Phase "NA" is no
+phase; a status outside the trial statuses (expanded access) is written UNKNOWN, with a comment.
+
 How the free text is read, CommonMark-like:
 
 - "Inclusion Criteria:" or "Exclusion Criteria:" on a line of its own starts a section, also

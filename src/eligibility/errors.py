@@ -78,7 +78,7 @@ def translate(detail: Mapping[str, Any], model: type[BaseModel]) -> str:
     if kind == "string_too_short":
         return "must not be empty"
     if kind == "string_pattern_mismatch":
-        return f"{shown(value)} does not have the expected form ({ctx.get('pattern')})"
+        return f"expected {_FORMS.get(str(ctx.get('pattern')), 'another form')}, got {shown(value)}"
     if kind == "string_too_long":
         return f"{shown(value)} is too long (at most {ctx.get('max_length')} characters)"
     if base in _KIND_WORDS:
@@ -87,6 +87,14 @@ def translate(detail: Mapping[str, Any], model: type[BaseModel]) -> str:
         return f"expected {_KIND_WORDS['model']}, got {shown(value)}"
     message: str = detail["msg"]
     return message[:1].lower() + message[1:]
+
+
+_FORMS = {
+    r"^NCT\d{8}$": "an NCT id: 'NCT' and eight digits, like NCT01234567",
+    r"^[A-Za-z][A-Za-z0-9_.-]*$": "a short id that starts with a letter, then letters, digits, "
+    "'.', '_' or '-' (like I1 or E10)",
+    r"^[A-Za-z0-9_-]+$": "letters, digits, '_' or '-'",
+}
 
 
 def _condition_message(value: Any) -> str:

@@ -17,8 +17,8 @@ from .errors import translate
 from .lint import lint_trial
 from .observations import dated_fields
 from .patient import PatientProfile
-from .rules import Trial
-from .source import Located, SourceSpan, describe_path
+from .rules import CONDITION_KINDS, Trial
+from .source import Located, SourceSpan, SubfieldError, describe_path
 
 __all__ = [
     "InputError",
@@ -98,15 +98,18 @@ def parse_yaml(text: str, file: str) -> Located:
     return located
 
 
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+)
+
+
 def _parse(text: str, file: str) -> tuple[Located, list[Problem]]:
     """The document and its key problems (duplicates keep the first value, to go on)."""
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        span = SourceSpan(file, mark.line + 1, mark.column + 1) if mark else SourceSpan(file, 1, 1)
-        what = " ".join(part for part in (error.context, error.problem) if part)
-        raise InputError([Problem(span, "", f"invalid YAML: {what}")]) from None
+        raise InputError([_syntax_problem(error, text, file)]) from None
     except yaml.YAMLError as error:
         raise InputError([Problem(SourceSpan(file, 1, 1), "", f"invalid YAML: {error}")]) from None
     if node is None:
@@ -115,12 +118,38 @@ def _parse(text: str, file: str) -> tuple[Located, list[Problem]]:
     return _locate(node, file, (), problems), problems
 
 
+def _syntax_problem(error: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
+    """A YAML syntax error in words a rule author can act on."""
+    mark = error.problem_mark or error.context_mark
+    span = SourceSpan(file, mark.line + 1, mark.column + 1) if mark else SourceSpan(file, 1, 1)
+    what = " ".join(part for part in (error.context, error.problem) if part)
+    line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+    if mark and "\t" in line[: mark.column + 1]:
+        what = "a tab in the indentation: YAML indents with spaces only (replace the tab)"
+    elif "mapping values are not allowed" in what:
+        what += " (a text containing ': ' must be put in quotes)"
+    return Problem(span, "", f"invalid YAML: {what}")
+
+
 def _span(node: yaml.Node, file: str) -> SourceSpan:
     return SourceSpan(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+def _refused_tag(node: yaml.Node, file: str, path: tuple[Any, ...]) -> Problem | None:
+    if node.tag in _PLAIN_TAGS:
+        return None
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    return Problem(_span(node, file), describe_path(path),
+                   f"the YAML tag {tag!r} is refused: tags that build program objects are "
+                   "never loaded (remove the tag)")
+
+
 def _locate(node: yaml.Node, file: str, path: tuple[Any, ...], problems: list[Problem]) -> Located:
     span = _span(node, file)
+    refused = _refused_tag(node, file, path)
+    if refused is not None:
+        problems.append(refused)
+        return Located(None, span)
     if isinstance(node, yaml.MappingNode):
         values: dict[Any, Any] = {}
         children: dict[Any, Located] = {}
@@ -144,23 +173,36 @@ def _locate(node: yaml.Node, file: str, path: tuple[Any, ...], problems: list[Pr
         items = [_locate(item, file, (*path, index), problems)
                  for index, item in enumerate(node.value)]
         return Located([item.value for item in items], span, dict(enumerate(items)))
-    return Located(_constructor.construct_object(node), span)
-
-
-def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return Located(_constructor.construct_object(node), span)
+    except (ValueError, yaml.YAMLError) as error:
+        problems.append(Problem(span, describe_path(path),
+                                f"{node.value!r} is not a valid date ({error})"))
+        return Located(node.value, span)
+
+
+def _read(path: Path) -> tuple[str, bytes]:
+    """The file's text and its exact bytes (which the audit hash is taken over)."""
+    def problem(message: str) -> InputError:
+        return InputError([Problem(SourceSpan(str(path), 0, 0), "", message)])
+
+    try:
+        data = path.read_bytes()
     except FileNotFoundError:
-        raise InputError([Problem(SourceSpan(str(path), 1, 1), "", "no such file")]) from None
+        raise problem("no such file") from None
     except IsADirectoryError:
-        raise InputError([Problem(SourceSpan(str(path), 1, 1), "",
-                                  "this is a folder; give a YAML file")]) from None
-    except UnicodeDecodeError as error:
-        raise InputError([Problem(SourceSpan(str(path), 1, 1), "",
-                                  f"not UTF-8 text ({error.reason})")]) from None
+        raise problem("this is a folder; give a YAML file") from None
     except OSError as error:
-        raise InputError([Problem(SourceSpan(str(path), 1, 1), "",
-                                  f"cannot read the file ({error.strerror})")]) from None
+        raise problem(f"cannot read the file ({error.strerror})") from None
+    try:
+        return data.decode("utf-8").replace("\r\n", "\n"), data
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise InputError([Problem(SourceSpan(str(path), line, column), "",
+                                  f"not UTF-8 text ({error.reason}: byte "
+                                  f"{data[error.start]:#04x}); save the file as UTF-8")]
+                         ) from None
 
 
 def _validate(model: type[M], document: Located, file: str) -> tuple[M | None, list[Problem]]:
@@ -181,27 +223,37 @@ def _problems(error: ValidationError, document: Located, model: type[BaseModel])
         loc = tuple(detail["loc"])
         if _is_consequence(detail, loc, failing):
             continue
+        cause = (detail.get("ctx") or {}).get("error")
+        if isinstance(cause, SubfieldError):
+            loc = (*loc, cause.field)
         node, key_span, path = document.find(loc)
         field = describe_path(path)
-        if detail["type"] == "missing":
-            field = describe_path((*path, loc[-1]))
+        if loc and path[-1:] != loc[-1:] and isinstance(loc[-1], str) and loc[-1] not in (
+                CONDITION_KINDS):
+            field = describe_path((*path, loc[-1]))  # a field the author did not write
         span = key_span if detail["type"] == "extra_forbidden" else node.span
         yield Problem(span, field, translate(detail, model))
 
 
 def _is_consequence(detail: Any, loc: tuple[Any, ...], failing: Sequence[tuple[Any, ...]]) -> bool:
-    """A 'too short after validation' list only failed because its items did."""
-    return detail["type"] == "too_short" and any(
-        other[: len(loc)] == loc and len(other) > len(loc) for other in failing
-    )
+    """An error that only follows from another: a 'too short after validation' list whose
+    items failed, or a criterion's missing rule when a misspelt rule key is reported."""
+    if detail["type"] == "too_short":
+        return any(other[: len(loc)] == loc and len(other) > len(loc) for other in failing)
+    if detail["type"] == "missing" and loc[-1:] == ("condition",):
+        return any(other[:-1] == loc[:-1] and other != loc for other in failing)
+    return False
 
 
 def check_trial(path: Path | str) -> tuple[Trial | None, tuple[Problem, ...]]:
     """Read one rule file and report every problem, errors and warnings, without raising
     for them; the trial is None when any problem is an error."""
     path = Path(path)
-    text = _read(path)
-    document, problems = _parse(text, str(path))
+    try:
+        text, data = _read(path)
+        document, problems = _parse(text, str(path))
+    except InputError as error:
+        return None, error.problems
     problems += _trial_checks(document, path)
     trial, more = _validate(Trial, document, str(path))
     problems += more
@@ -216,8 +268,10 @@ def check_trial(path: Path | str) -> tuple[Trial | None, tuple[Problem, ...]]:
         criterion.model_copy(update={"span": document.children["criteria"].children[index].span})
         for index, criterion in enumerate(trial.criteria)
     )
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    trial = trial.model_copy(update={"criteria": criteria, "file": str(path), "sha256": digest})
+    trial = trial.model_copy(update={
+        "criteria": criteria, "file": str(path), "sha256": hashlib.sha256(data).hexdigest(),
+        "span": document.find(("trial", "id"))[0].span,
+    })
     return trial, tuple(sorted(problems))
 
 
@@ -278,7 +332,7 @@ def load_trials(path: Path | str) -> tuple[Trial, ...]:
     seen: dict[str, Trial] = {}
     for trial in trials:
         if trial.id in seen:
-            problems.append(Problem(SourceSpan(str(trial.file), 1, 1), "trial.id",
+            problems.append(Problem(trial.span or SourceSpan(str(trial.file), 0, 0), "trial.id",
                                     f"trial {trial.id} is also defined in {seen[trial.id].file}"))
         seen[trial.id] = trial
     if problems:
@@ -302,7 +356,10 @@ def check_patient(path: Path | str, *, as_of: dt.date | None = None,
     with positions, to say where each one is.
     """
     path = Path(path)
-    text = _read(path)
+    try:
+        text, _ = _read(path)
+    except InputError as error:
+        return None, error.problems
     values = _quick(text)
     if isinstance(values, dict):
         try:
@@ -311,10 +368,12 @@ def check_patient(path: Path | str, *, as_of: dt.date | None = None,
             pass
         else:
             on = as_of or profile.screening_date or today
-            if on is None or all(day <= on for loc, day in dated_fields(values)
-                                 if loc != ("screening_date",)):
+            if on is None or all(day <= on for _, day in dated_fields(profile)):
                 return profile, ()
-    return _check_patient_carefully(text, path, as_of, today)
+    try:
+        return _check_patient_carefully(text, path, as_of, today)
+    except InputError as error:
+        return None, error.problems
 
 
 def _check_patient_carefully(text: str, path: Path, as_of: dt.date | None,
@@ -326,7 +385,7 @@ def _check_patient_carefully(text: str, path: Path, as_of: dt.date | None,
     stated = document.value.get("screening_date") if isinstance(document.value, Mapping) else None
     on = as_of or (stated if isinstance(stated, dt.date) else None) or today
     if on is not None:
-        problems += _future_dates(document, on)
+        problems += _future_dates(document, profile, on)
     if problems:
         return None, tuple(sorted(problems))
     return profile, ()
@@ -351,10 +410,13 @@ def is_rule_file(path: Path | str) -> bool:
     return any(line.startswith(("trial:", "criteria:")) for line in text.splitlines())
 
 
-def _future_dates(document: Located, on: dt.date) -> list[Problem]:
+def _future_dates(document: Located, profile: PatientProfile | None,
+                  on: dt.date) -> list[Problem]:
+    """Dates after the screening date, read from the validated profile when there is one (so
+    a quoted date counts too), else from the YAML values."""
     problems = []
-    for loc, day in dated_fields(document.value):
-        if loc == ("screening_date",) or day <= on:
+    for loc, day in dated_fields(profile if profile is not None else document.value):
+        if day <= on:
             continue
         node, _, path = document.find(loc)
         problems.append(Problem(node.span, describe_path(path),

@@ -7,6 +7,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
+
 from .patient import PatientProfile
 
 __all__ = ["Observation", "dated_fields", "observations", "years_between"]
@@ -105,9 +107,16 @@ def _age(profile: PatientProfile, as_of: dt.date) -> Iterator[Observation]:
 
 def dated_fields(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[
         tuple[tuple[str | int, ...], dt.date]]:
-    """Every date written in a profile, with its path, to check none is after screening."""
-    if isinstance(value, dt.date):
-        yield path, value
+    """Every date in a profile (model or YAML values) but the screening date, with its path,
+    to check that none is after screening. A date with a time counts as its day."""
+    if isinstance(value, dt.datetime):
+        yield path, value.date()
+    elif isinstance(value, dt.date):
+        if path != ("screening_date",):
+            yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from dated_fields(getattr(value, name), (*path, name))
     elif isinstance(value, Mapping):
         for key, child in value.items():
             yield from dated_fields(child, (*path, key))

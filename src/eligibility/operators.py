@@ -77,13 +77,21 @@ def _in_range(fact: Fact, number: float) -> str | None:
     return None
 
 
+def _missing(value: Any, what: str) -> str | None:
+    return f"missing value: this operator needs {what} (add value: ...)" if value is None else None
+
+
 def _number(fact: Fact, value: Any) -> str | None:
+    if value is None:
+        return _missing(value, "a number")
     if not _is_number(value):
         return f"expected a number, got {value!r}"
     return _in_range(fact, value)
 
 
 def _range(fact: Fact, value: Any) -> str | None:
+    if value is None:
+        return _missing(value, "two numbers [low, high]")
     if not (isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2
             and all(_is_number(v) for v in value)):
         return f"expected two numbers [low, high], got {value!r}"
@@ -94,6 +102,8 @@ def _range(fact: Fact, value: Any) -> str | None:
 
 
 def _category(fact: Fact, value: Any) -> str | None:
+    if value is None:
+        return _missing(value, "a value")
     if fact.kind == "integer":
         return _number(fact, value)
     if fact.kind == "boolean":
@@ -108,6 +118,8 @@ def _category(fact: Fact, value: Any) -> str | None:
 
 
 def _categories(fact: Fact, value: Any) -> str | None:
+    if value is None:
+        return _missing(value, "a list of values")
     if not (isinstance(value, Sequence) and not isinstance(value, str) and value):
         return f"expected a list of values, got {value!r}"
     for item in value:
@@ -117,12 +129,16 @@ def _categories(fact: Fact, value: Any) -> str | None:
 
 
 def _count(fact: Fact, value: Any) -> str | None:
+    if value is None:
+        return _missing(value, "a whole number")
     if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
         return f"expected a whole number above 0, got {value!r}"
     return None
 
 
 def _date(fact: Fact, value: Any) -> str | None:
+    if value is None:
+        return _missing(value, "a date")
     return None if isinstance(value, dt.date) else f"expected a date (YYYY-MM-DD), got {value!r}"
 
 

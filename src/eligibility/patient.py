@@ -19,6 +19,7 @@ from pydantic import (
 )
 from pydantic.json_schema import WithJsonSchema
 
+from .source import SubfieldError
 from .vocabulary import ALSFRS_R_ITEMS, COLLECTIONS, FACTS, LAB_TESTS, closest
 
 __all__ = [
@@ -168,8 +169,8 @@ def _unit_fits(lab: Lab | None, info: ValidationInfo) -> Lab | None:
     if lab is not None:
         label, unit = LAB_TESTS[str(info.field_name)]
         if lab.unit != unit:
-            raise ValueError(f"unit {lab.unit!r} is not the unit of {label}: give the value in "
-                             f"{unit!r}")
+            raise SubfieldError("unit", f"unit {lab.unit!r} is not the unit of {label}: give "
+                                f"the value in {unit!r}")
     return lab
 
 
@@ -335,9 +336,12 @@ class PatientProfile(Model):
     assessments: tuple[Assessment, ...] = ()
     note: str | None = None
 
-    @model_validator(mode="after")
-    def _age_has_a_date(self) -> PatientProfile:
-        if self.age is not None and self.screening_date is None and self.birth_date is None:
+    @field_validator("age")
+    @classmethod
+    def _age_has_a_date(cls, age: int | None, info: ValidationInfo) -> int | None:
+        data = info.data
+        if age is not None and data.get("screening_date") is None and (
+                data.get("birth_date") is None):
             raise ValueError("age needs a screening_date to say when it was true (or give "
                              "birth_date instead)")
-        return self
+        return age

@@ -196,8 +196,10 @@ def render_coverage(console: Console, rows: Sequence[Coverage]) -> None:
     table.add_column("Not computable")
     for row in rows:
         share = f"{row.computable} ({100 * row.computable // row.total}%)" if row.total else "0"
+        ids = (*row.judgment_ids, *row.curation_ids)
+        listed = ", ".join(ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
         table.add_row(row.trial, str(row.total), share, str(row.judgment), str(row.curation),
-                      ", ".join((*row.judgment_ids, *row.curation_ids)))
+                      listed)
     console.print(table)
 
 

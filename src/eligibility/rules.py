@@ -311,6 +311,9 @@ class Criterion(BaseModel):
         if not isinstance(value, Mapping) or "condition" in value:
             return value
         keys = [key for key in CONDITION_KINDS if key in value]
+        unknown = set(value) - set(cls.model_fields) - set(CONDITION_KINDS)
+        if not keys and unknown:
+            return value  # the misspelt key is reported as an unknown field, with a suggestion
         if len(keys) != 1:
             found = "none" if not keys else ", ".join(keys)
             raise ValueError(
@@ -356,6 +359,7 @@ class Trial(BaseModel):
     criteria: tuple[Criterion, ...] = Field(min_length=1)
     file: SkipJsonSchema[str | None] = Field(None, exclude=True)
     sha256: SkipJsonSchema[str | None] = Field(None, exclude=True)
+    span: SkipJsonSchema[SourceSpan | None] = Field(None, exclude=True)
 
     @property
     def id(self) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Located", "SourceSpan", "describe_path"]
+__all__ = ["Located", "SourceSpan", "SubfieldError", "describe_path"]
 
 
 @dataclass(frozen=True, order=True)
@@ -18,7 +18,8 @@ class SourceSpan:
     column: int
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
+        """`file:line:col`, or just the file for a problem with the file as a whole (line 0)."""
+        return f"{self.file}:{self.line}:{self.column}" if self.line else self.file
 
 
 @dataclass(frozen=True)
@@ -68,3 +69,12 @@ def describe_path(path: Sequence[Any]) -> str:
         else:
             text += f".{step}" if text else str(step)
     return text
+
+
+class SubfieldError(ValueError):
+    """A validation error about one field inside the value being validated, such as the unit
+    of a lab result, so the message can point at that field rather than at its parent."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
