@@ -24,11 +24,13 @@ from .coverage import Coverage, coverage
 from .loading import (
     InputError,
     Problem,
+    assessment_problems,
     check_patient,
     check_trial,
     is_rule_file,
     load_trial,
     load_trials,
+    repeated_trials,
     screening_date,
 )
 from .render import (
@@ -44,6 +46,7 @@ from .results import Screening
 from .rules import Trial
 from .screening import screen, screen_all
 from .source import SourceSpan
+from .vocabulary import closest
 
 app = typer.Typer(
     name="eligibility",
@@ -72,7 +75,28 @@ class SchemaKind(StrEnum):
 
 
 def _consoles() -> tuple[Console, Console]:
-    return Console(highlight=False), Console(stderr=True, highlight=False)
+    """The stdout and stderr consoles; NO_COLOR turns off every style, not only colour."""
+    plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+    return (Console(highlight=False, **plain),  # type: ignore[arg-type]
+            Console(stderr=True, highlight=False, **plain))  # type: ignore[arg-type]
+
+
+def _date(text: str | None) -> dt.date | None:
+    """Parse --as-of."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+AsOf = Annotated[dt.date | None, typer.Option(
+    "--as-of", parser=_date, metavar="YYYY-MM-DD", help="Screening date; default: each "
+    "profile's screening_date, else today.", show_default=False)]
+TrialIds = Annotated[list[str] | None, typer.Option(
+    "--trial", metavar="NCT_ID", help="Only this trial (repeat for several).",
+    show_default=False)]
 
 
 def _version(value: bool) -> None:
@@ -102,14 +126,12 @@ Patient = tuple[str, dt.date, tuple[Screening, ...]]
 @app.command("screen")
 def screen_command(
     patients: Annotated[list[Path], typer.Argument(
-        help="Patient profiles (YAML): files, folders or quoted globs.", show_default=False)],
+        metavar="PATIENT...", help="Patient profiles (YAML): files, folders or quoted globs.",
+        show_default=False)],
     rules: Annotated[Path, typer.Option(help="Rule file, or folder of rule files.")] = Path(
         "rules"),
-    trial: Annotated[list[str] | None, typer.Option(
-        "--trial", help="Only this trial id (repeat for several).", show_default=False)] = None,
-    as_of: Annotated[dt.datetime | None, typer.Option(
-        "--as-of", formats=["%Y-%m-%d"], help="Screening date (YYYY-MM-DD); default: each "
-        "profile's screening_date, else today.", show_default=False)] = None,
+    trial: TrialIds = None,
+    as_of: AsOf = None,
     output: Annotated[Format, typer.Option(
         "--format", help="table, json, csv (a row per patient, trial and criterion) or html "
         "(a printable page).")] = Format.TABLE,
@@ -128,22 +150,32 @@ def screen_command(
     """
     out, err = _consoles()
     today = dt.date.today()
-    day = as_of.date() if as_of else None
+    day = as_of
     trials = _trials_or_exit(err, rules, trial)
     files, problems = _patient_files(patients)
     _refuse_overwriting_inputs(err, destination, [*files, rules])
     screened: list[Patient] = []
     with _progress(err, len(files)) as advance:
         for file in files:
+            if is_rule_file(file):
+                problems.append(Problem(SourceSpan(str(file), 0, 0), "", "this is a rule file "
+                                        "(trial criteria), not a patient profile: give it "
+                                        "with --rules"))
+                advance()
+                continue
             profile, found = check_patient(file, as_of=day, today=today)
-            problems += found
             if profile is not None:
+                found = tuple(assessment_problems(file, profile, trials))
+            problems += found
+            if profile is not None and not found:
                 on = screening_date(profile, day, today)
                 screened.append((profile.id, on, screen_all(profile, trials, as_of=on)))
             advance()
     if problems:
         render_problems(err, problems)
-    single = len(files) == 1 and len(patients) == 1 and patients[0].is_file()
+    single = len(patients) == 1 and not patients[0].is_dir() and len(files) <= 1
+    if single and not screened:
+        raise typer.Exit(1)  # the one profile could not be used; its problems are printed
     text = _formatted(output, screened, problems, trials, single=single)
     if text is not None:
         _emit(err, text, destination)
@@ -153,8 +185,10 @@ def screen_command(
     else:
         _tables(out, screened, single, detail)
     if problems:
-        err.print(f"{len({p.span.file for p in problems})} of {len(files)} profile(s) could "
-                  "not be used; see above.", style="red", highlight=False)
+        failed = len(files) - len(screened)
+        err.print(f"{failed} of {len(files)} profiles could not be used; the others were "
+                  "screened." if failed and screened else "no profile could be screened.",
+                  style="red", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
 
 
@@ -197,17 +231,20 @@ def _trials_or_exit(err: Console, rules: Path, wanted: list[str] | None) -> tupl
     try:
         trials = load_trials(rules)
     except InputError as error:
-        render_problems(err, error.problems)
-        if not rules.exists() and rules == Path("rules"):
-            err.print("(run from the folder that holds rules/, or point --rules at your rule "
-                      "files)", highlight=False)
+        if not rules.exists():
+            err.print(f"{rules}: no such folder or rule file (run from the folder that holds "
+                      "rules/, or point --rules at your rule files)", highlight=False,
+                      soft_wrap=True)
+        else:
+            render_problems(err, error.problems)
         raise typer.Exit(1) from None
     if wanted:
         known = {t.id for t in trials}
         unknown = [ident for ident in wanted if ident not in known]
         if unknown:
-            err.print(f"error: no rule file for trial {', '.join(unknown)} in {rules} "
-                      f"(known: {', '.join(sorted(known))})", highlight=False)
+            hint = closest(unknown[0], known) if len(unknown) == 1 else ""
+            err.print(f"error: no rule file for trial {', '.join(unknown)} in {rules}{hint} "
+                      f"(known: {', '.join(sorted(known))})", highlight=False, soft_wrap=True)
             raise typer.Exit(1)
         trials = tuple(t for t in trials if t.id in wanted)
     return trials
@@ -219,13 +256,17 @@ def _patient_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+            found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+            if not found:
+                problems.append(Problem(SourceSpan(str(path), 0, 0), "",
+                                        "no profiles (*.yaml) in this folder"))
+            files += found
         elif path.exists() or not any(char in str(path) for char in "*?["):
             files.append(path)
         else:
             matches = sorted(Path(match) for match in glob.glob(str(path), recursive=True))
             if not matches:
-                problems.append(Problem(SourceSpan(str(path), 1, 1), "",
+                problems.append(Problem(SourceSpan(str(path), 0, 0), "",
                                         "no file matches this pattern"))
             files += matches
     return list(dict.fromkeys(files)), problems
@@ -295,14 +336,14 @@ def _progress(err: Console, total: int) -> Iterator[Callable[[], None]]:
 
 @app.command("funnel")
 def funnel_command(
-    trial: Annotated[str, typer.Argument(help="Trial id.", show_default=False)],
+    trial: Annotated[str, typer.Argument(metavar="NCT_ID", help="Trial id.",
+                                         show_default=False)],
     patients: Annotated[list[Path], typer.Argument(
-        help="Patient profiles: files, folders or quoted globs.", show_default=False)],
+        metavar="PATIENT...", help="Patient profiles: files, folders or quoted globs.",
+        show_default=False)],
     rules: Annotated[Path, typer.Option(help="Rule file, or folder of rule files.")] = Path(
         "rules"),
-    as_of: Annotated[dt.datetime | None, typer.Option(
-        "--as-of", formats=["%Y-%m-%d"], help="Screening date (YYYY-MM-DD).",
-        show_default=False)] = None,
+    as_of: AsOf = None,
     output: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.TABLE,
 ) -> None:
     """Show how many patients pass, fail or are unknown on each criterion, in protocol order,
@@ -311,7 +352,7 @@ def funnel_command(
 
     out, err = _consoles()
     today = dt.date.today()
-    day = as_of.date() if as_of else None
+    day = as_of
     (chosen,) = _trials_or_exit(err, rules, [trial])
     files, problems = _patient_files(patients)
     screenings = []
@@ -385,23 +426,29 @@ def main() -> None:
 
 
 def _yaml_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    """The files named and the YAML files directly in the folders named (as `screen --rules`
+    reads them), each once."""
     files: list[Path] = []
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+            found = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+            if not found:
+                problems.append(Problem(SourceSpan(str(path), 0, 0), "",
+                                        "no YAML files (*.yaml) in this folder"))
             files += found
         elif path.exists():
             files.append(path)
         else:
-            problems.append(Problem(SourceSpan(str(path), 1, 1), "", "no such file or folder"))
-    return files, problems
+            problems.append(Problem(SourceSpan(str(path), 0, 0), "", "no such file or folder"))
+    return list(dict.fromkeys(files)), problems
 
 
 @app.command("check")
 def check_command(
     paths: Annotated[list[Path] | None, typer.Argument(
-        help="Rule files, profiles or folders (default: rules/ and patients/).",
+        metavar="[PATH]...", help="Rule files, profiles or folders (default: rules/ and "
+        "patients/).",
         show_default=False)] = None,
     output: Annotated[CheckFormat, typer.Option(
         "--format", help="text, json, or github (workflow annotations).")] = CheckFormat.TEXT,
@@ -427,6 +474,7 @@ def check_command(
             kinds[str(file)] = "patient"
             found = check_patient_quietly(file)
         problems += found
+    problems += repeated_trials(trials)
     problems.sort()
     errors = sum(problem.severity == "error" for problem in problems)
     warnings = len(problems) - errors
@@ -492,7 +540,7 @@ def github_annotation(problem: Problem) -> str:
 
 @app.command("schema")
 def schema_command(
-    kind: Annotated[SchemaKind, typer.Argument(help="rules or patient.")],
+    kind: Annotated[SchemaKind, typer.Argument(metavar="rules|patient", help="Which schema.")],
 ) -> None:
     """Print the JSON Schema of rule files or patient profiles (for editors)."""
     from .schema import patient_schema, rules_schema
@@ -503,8 +551,8 @@ def schema_command(
 
 @app.command("show")
 def show_command(
-    trial: Annotated[str, typer.Argument(help="A trial id (looked up in --rules) or a rule "
-                                         "file.", show_default=False)],
+    trial: Annotated[str, typer.Argument(metavar="TRIAL", help="A trial id (looked up in "
+                                         "--rules) or a rule file.", show_default=False)],
     rules: Annotated[Path, typer.Option(help="Folder of rule files.")] = Path("rules"),
     output: Annotated[PageFormat, typer.Option("--format", help="text or markdown.")] = (
         PageFormat.TEXT),
@@ -514,6 +562,12 @@ def show_command(
     path = Path(trial)
     if not path.suffix:
         path = rules / f"{trial}.yaml"
+        if not path.exists():
+            known = sorted(p.stem for p in rules.glob("*.yaml")) if rules.is_dir() else []
+            err.print(f"error: no rule file for trial {trial} in {rules}"
+                      f"{closest(trial, known)} (known: {', '.join(known) or 'none'})",
+                      highlight=False, soft_wrap=True)
+            raise typer.Exit(1)
     try:
         loaded = load_trial(path)
     except InputError as error:

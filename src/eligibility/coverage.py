@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .rules import AllOf, AnyOf, Condition, Criterion, Judgment, Not, Trial
 
-__all__ = ["Coverage", "coverage", "needs_judgment"]
+__all__ = ["Coverage", "coverage", "judgment_keys", "needs_judgment"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,28 @@ def needs_judgment(condition: Condition) -> bool:
             return needs_judgment(condition.part)
         case _:
             return False
+
+
+def _judgments(condition: Condition | None) -> list[Judgment]:
+    match condition:
+        case Judgment():
+            return [condition]
+        case AllOf() | AnyOf():
+            return [found for part in condition.parts for found in _judgments(part)]
+        case Not():
+            return _judgments(condition.part)
+        case _:
+            return []
+
+
+def judgment_keys(trial: Trial) -> tuple[str, ...]:
+    """What a clinician's assessment may name as `criterion` for this trial: the id of each
+    criterion with a judgment, or `ID.JUDGMENT` for a judgment that has its own id."""
+    return tuple(
+        criterion.id + (f".{judgment.id}" if judgment.id else "")
+        for criterion in trial.criteria
+        for judgment in (*_judgments(criterion.condition), *_judgments(criterion.applies_to))
+    )
 
 
 def _kind(criterion: Criterion) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import types
 import typing
@@ -12,26 +11,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from .rules import CONDITION_KINDS, Condition
+from .source import shown
 from .vocabulary import closest
 
 __all__ = ["translate"]
-
-
-def shown(value: Any) -> str:
-    """A user's value as quoted in a message."""
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    if value is None:
-        return "an empty value"
-    return str(value)
 
 
 _KIND_WORDS = {
@@ -50,6 +33,9 @@ def translate(detail: Mapping[str, Any], model: type[BaseModel]) -> str:
     base = kind.split("_")[0]
     if kind == "extra_forbidden":
         known = _fields_at(model, loc[:-1])
+        meant = _SYNONYMS.get(str(loc[-1]))
+        if meant in known:
+            return f"unknown field {str(loc[-1])!r} (did you mean {meant!r}?)"
         if " " in str(loc[-1]).strip() or value is None:
             return (f"unknown field {str(loc[-1])!r} (if this is part of a text, quote the "
                     "whole text: inside { } a comma starts a new field)")
@@ -60,7 +46,8 @@ def translate(detail: Mapping[str, Any], model: type[BaseModel]) -> str:
         return f"missing required field {str(loc[-1])!r}"
     if kind == "literal_error":
         allowed = re.findall(r"'([^']*)'", ctx.get("expected", ""))
-        hint = closest(str(value), allowed)
+        same = [word for word in allowed if word.casefold() == str(value).casefold()]
+        hint = f" (did you mean {same[0]!r}?)" if same else closest(str(value), allowed)
         return f"expected one of {ctx.get('expected')}, got {shown(value)}{hint}"
     if kind == "value_error":
         return str(ctx.get("error", detail["msg"])).removeprefix("Value error, ")
@@ -74,6 +61,8 @@ def translate(detail: Mapping[str, Any], model: type[BaseModel]) -> str:
                  "greater_than": ("above", "gt"), "less_than": ("below", "lt")}[kind]
         return f"expected a value {bound[0]} {ctx[bound[1]]:g}, got {shown(value)}"
     if kind == "too_short":
+        if loc[-1:] == ("parts",):
+            return "an empty group decides nothing (list at least one condition, or remove it)"
         return f"expected at least {ctx.get('min_length', 1)} item(s), got none"
     if kind == "string_too_short":
         return "must not be empty"
@@ -89,10 +78,15 @@ def translate(detail: Mapping[str, Any], model: type[BaseModel]) -> str:
     return message[:1].lower() + message[1:]
 
 
+# Fields people write for another that exists, where spelling alone would suggest wrongly.
+_SYNONYMS = {"note": "reading", "notes": "reading", "comment": "reading",
+             "interpretation": "reading", "description": "text", "criterion": "text",
+             "rule": "check", "condition": "check", "operator": "op", "threshold": "value"}
+
 _FORMS = {
     r"^NCT\d{8}$": "an NCT id: 'NCT' and eight digits, like NCT01234567",
-    r"^[A-Za-z][A-Za-z0-9_.-]*$": "a short id that starts with a letter, then letters, digits, "
-    "'.', '_' or '-' (like I1 or E10)",
+    r"^[A-Za-z][A-Za-z0-9_-]*$": "a short id that starts with a letter, then letters, digits, "
+    "'_' or '-' (like I1 or E10)",
     r"^[A-Za-z0-9_-]+$": "letters, digits, '_' or '-'",
 }
 

@@ -7,10 +7,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .rules import AllOf, AnyOf, Check, Condition, Every, Has, Judgment, Not, Trial
+from .rules import AllOf, AnyOf, Check, Condition, Criterion, Every, Has, Judgment, Not, Trial
+from .source import shown
 from .vocabulary import FACTS, Fact
 
-__all__ = ["Finding", "lint_trial"]
+__all__ = ["Finding", "lint_criterion", "lint_trial"]
 
 Path = tuple[str | int, ...]
 
@@ -36,15 +37,22 @@ def lint_trial(trial: Trial) -> tuple[Finding, ...]:
                                 f"the registry lists this trial as {trial.trial.overall_status}:"
                                 " screenings will warn that it is not recruiting", "warning"))
     for index, criterion in enumerate(trial.criteria):
-        base: Path = ("criteria", index)
-        if criterion.needs_curation:
-            findings.append(Finding((*base, "needs_curation"), "imported criterion still needs "
-                                    "curation: replace the placeholder judgment with a "
-                                    "computable rule where one exists, then remove "
-                                    "needs_curation", "warning"))
-        findings += _walk(criterion.condition, base)
-        if criterion.applies_to is not None:
-            findings += _walk(criterion.applies_to, (*base, "applies_to"), wrapped=True)
+        findings += lint_criterion(criterion, index)
+    return tuple(findings)
+
+
+def lint_criterion(criterion: Criterion, index: int) -> tuple[Finding, ...]:
+    """The findings in one criterion, the `index`th of its trial."""
+    base: Path = ("criteria", index)
+    findings: list[Finding] = []
+    if criterion.needs_curation:
+        findings.append(Finding((*base, "needs_curation"), "imported criterion still needs "
+                                "curation: replace the placeholder judgment with a "
+                                "computable rule where one exists, then remove "
+                                "needs_curation", "warning"))
+    findings += _walk(criterion.condition, base)
+    if criterion.applies_to is not None:
+        findings += _walk(criterion.applies_to, (*base, "applies_to"), wrapped=True)
     return tuple(findings)
 
 
@@ -76,16 +84,22 @@ def _key(condition: Condition) -> str:
 
 def _single(check: Check, at: Path) -> Iterator[Finding]:
     fact = FACTS[check.fact]
+    if check.measured_within_days and not fact.dated:
+        yield Finding((*at, "measured_within_days"), f"{fact.name!r} has no date of its own, so "
+                      "a recency window keeps it unknown for every patient (remove "
+                      "measured_within_days)", "error")
     allowed = _allowed(check, fact)
     if allowed is None:
         return
     domain = _domain(fact)
-    if _empty(_intersect(allowed, domain)):
+    if _nothing(_intersect(allowed, domain), fact):
         yield Finding((*at, "value"), f"never true: no allowed value of {fact.name!r} "
-                      f"({fact.describe_range()}) {_words(check)}", "error")
+                      f"({fact.describe_range()}) {_words(check, fact)} (the criterion can "
+                      "never be met: check the operator and the value)", "error")
     elif _covers(allowed, domain, whole=_is_whole(fact)):
         yield Finding((*at, "value"), f"always true once {fact.name!r} is known: every allowed "
-                      f"value ({fact.describe_range()}) {_words(check)}", "warning")
+                      f"value ({fact.describe_range()}) {_words(check, fact)} (it decides "
+                      "nothing: check the operator and the value)", "warning")
 
 
 def _combined(group: AllOf | AnyOf, at: Path) -> Iterator[Finding]:
@@ -100,20 +114,22 @@ def _combined(group: AllOf | AnyOf, at: Path) -> Iterator[Finding]:
         sets = [_allowed(check, fact) for _, check in checks]
         if any(allowed is None for allowed in sets):
             continue
-        together = " and ".join(_words(check) for _, check in checks)
+        together = " and ".join(_words(check, fact, both=True) for _, check in checks)
         where = (*at, checks[-1][0])
         domain = _domain(fact)
         if isinstance(group, AllOf):
             combined = domain
             for allowed in sets:
                 combined = _intersect(combined, allowed or [])
-            if _empty(combined):
-                yield Finding(where, f"contradictory: {name!r} cannot both {together}", "error")
+            if _nothing(combined, fact):
+                yield Finding(where, f"contradictory: {name!r} cannot be both {together} (one "
+                              "of these checks is wrong: fix or remove it)", "error")
         else:
             union = [interval for allowed in sets for interval in allowed or []]
             if _covers(union, domain, whole=_is_whole(fact)):
+                either = " or ".join(_words(check, fact) for _, check in checks)
                 yield Finding(where, f"always true once {name!r} is known: every value "
-                              f"{' or '.join(_words(check) for _, check in checks)}",
+                              f"{either} (it decides nothing: check the operators and values)",
                               "warning")
 
 
@@ -121,9 +137,22 @@ def _is_whole(fact: Fact) -> bool:
     return fact.kind in ("integer", "category", "boolean")
 
 
-def _words(check: Check) -> str:
-    value = "" if check.value is None else f" {check.value!r}"
-    return f"{check.op}{value}".replace("_", " ").replace("(", "[").replace(")", "]")
+def _words(check: Check, fact: Fact, *, both: bool = False) -> str:
+    """A check in words: `is at least 80`; with `both`, just the value where that reads
+    better (`'female'`, `yes`)."""
+    value = check.value
+    if fact.kind == "boolean":
+        answer = "yes" if check.op == "is_true" or value is True else "no"
+        return answer if both else f"is {answer}"
+    if both and check.op == "equals":
+        return shown(value)
+    words = check.op.replace("_", " ")
+    return f"{'is ' if not both else ''}{words}" + ("" if value is None else f" {shown(value)}")
+
+
+def _nothing(intervals: Sequence[Interval], fact: Fact) -> bool:
+    """Whether no value (no whole value, for whole-number facts) lies in `intervals`."""
+    return _empty(_whole(intervals) if fact.kind == "integer" else intervals)
 
 
 def _domain(fact: Fact) -> list[Interval]:
@@ -143,10 +172,17 @@ def _allowed(check: Check, fact: Fact) -> list[Interval] | None:
     op, value = check.op, check.value
     if fact.kind in ("category", "boolean"):
         values = _values(fact)
-        chosen = {"equals": [value], "one_of": list(value or ()), "is_true": [True],
-                  "is_false": [False]}.get(op)
-        if chosen is None:
-            return None
+        match op:
+            case "equals":
+                chosen = [value]
+            case "one_of":
+                chosen = list(value)
+            case "is_true":
+                chosen = [True]
+            case "is_false":
+                chosen = [False]
+            case _:
+                return None
         return [(values.index(v), True, values.index(v), True) for v in chosen if v in values]
     if fact.kind not in ("number", "integer"):
         return None

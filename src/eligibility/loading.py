@@ -13,16 +13,19 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from .coverage import judgment_keys
 from .errors import translate
-from .lint import lint_trial
+from .lint import Finding, lint_criterion, lint_trial
 from .observations import dated_fields
 from .patient import PatientProfile
-from .rules import CONDITION_KINDS, Trial
+from .rules import CONDITION_KINDS, Criterion, Trial
 from .source import Located, SourceSpan, SubfieldError, describe_path
+from .vocabulary import closest
 
 __all__ = [
     "InputError",
     "Problem",
+    "assessment_problems",
     "check_patient",
     "check_trial",
     "is_rule_file",
@@ -30,6 +33,7 @@ __all__ = [
     "load_trial",
     "load_trials",
     "parse_yaml",
+    "repeated_trials",
     "screening_date",
 ]
 
@@ -128,6 +132,9 @@ def _syntax_problem(error: yaml.MarkedYAMLError, text: str, file: str) -> Proble
         what = "a tab in the indentation: YAML indents with spaces only (replace the tab)"
     elif "mapping values are not allowed" in what:
         what += " (a text containing ': ' must be put in quotes)"
+    elif "expected '-' indicator" in what or "expected <block end>" in what:
+        what += (" (check the indentation: the items of one list, or the keys of one "
+                 "mapping, must start in the same column)")
     return Problem(span, "", f"invalid YAML: {what}")
 
 
@@ -229,10 +236,15 @@ def _problems(error: ValidationError, document: Located, model: type[BaseModel])
         node, key_span, path = document.find(loc)
         field = describe_path(path)
         if loc and path[-1:] != loc[-1:] and isinstance(loc[-1], str) and loc[-1] not in (
-                CONDITION_KINDS):
+                _INTERNAL):
             field = describe_path((*path, loc[-1]))  # a field the author did not write
         span = key_span if detail["type"] == "extra_forbidden" else node.span
         yield Problem(span, field, translate(detail, model))
+
+
+# Names in a pydantic location that the author never writes: union tags and the fields that
+# hold a condition's body.
+_INTERNAL = frozenset({*CONDITION_KINDS, "parts", "part", "question", "condition"})
 
 
 def _is_consequence(detail: Any, loc: tuple[Any, ...], failing: Sequence[tuple[Any, ...]]) -> bool:
@@ -256,12 +268,12 @@ def check_trial(path: Path | str) -> tuple[Trial | None, tuple[Problem, ...]]:
         return None, error.problems
     problems += _trial_checks(document, path)
     trial, more = _validate(Trial, document, str(path))
-    problems += more
-    if trial is not None:
-        for finding in lint_trial(trial):
-            node, _, found = document.find(finding.path)
-            problems.append(Problem(node.span, describe_path(found), finding.message,
-                                    finding.severity))
+    problems += _not_repeating(more, problems)
+    findings = lint_trial(trial) if trial is not None else _lint_valid_criteria(document)
+    for finding in findings:
+        node, _, found = document.find(finding.path)
+        problems.append(Problem(node.span, describe_path(found), finding.message,
+                                finding.severity))
     if trial is None or any(problem.severity == "error" for problem in problems):
         return None, tuple(sorted(problems))
     criteria = tuple(
@@ -273,6 +285,27 @@ def check_trial(path: Path | str) -> tuple[Trial | None, tuple[Problem, ...]]:
         "span": document.find(("trial", "id"))[0].span,
     })
     return trial, tuple(sorted(problems))
+
+
+def _lint_valid_criteria(document: Located) -> list[Finding]:
+    """Lint the criteria that are valid on their own, so a problem elsewhere in the file
+    does not hide a contradiction here."""
+    criteria = document.value.get("criteria") if isinstance(document.value, Mapping) else None
+    findings: list[Finding] = []
+    for index, raw in enumerate(criteria if isinstance(criteria, list) else []):
+        try:
+            criterion = Criterion.model_validate(raw)
+        except ValidationError:
+            continue
+        findings += lint_criterion(criterion, index)
+    return findings
+
+
+def _not_repeating(problems: Sequence[Problem], already: Sequence[Problem]) -> list[Problem]:
+    """Problems not already reported at the same place (a value YAML could not read is
+    reported once, not again by the model)."""
+    seen = {problem.span for problem in already}
+    return [problem for problem in problems if problem.span not in seen]
 
 
 def load_trial(path: Path | str) -> Trial:
@@ -329,15 +362,23 @@ def load_trials(path: Path | str) -> tuple[Trial, ...]:
             trials.append(load_trial(file))
         except InputError as error:
             problems += error.problems
+    problems += repeated_trials(trials)
+    if problems:
+        raise InputError(problems)
+    return tuple(trials)
+
+
+def repeated_trials(trials: Iterable[Trial]) -> list[Problem]:
+    """A trial defined in more than one file is a problem at each later definition."""
     seen: dict[str, Trial] = {}
+    problems = []
     for trial in trials:
         if trial.id in seen:
             problems.append(Problem(trial.span or SourceSpan(str(trial.file), 0, 0), "trial.id",
                                     f"trial {trial.id} is also defined in {seen[trial.id].file}"))
-        seen[trial.id] = trial
-    if problems:
-        raise InputError(problems)
-    return tuple(trials)
+        else:
+            seen[trial.id] = trial
+    return problems
 
 
 def screening_date(profile: PatientProfile, as_of: dt.date | None, today: dt.date) -> dt.date:
@@ -381,7 +422,7 @@ def _check_patient_carefully(text: str, path: Path, as_of: dt.date | None,
                                                             tuple[Problem, ...]]:
     document, problems = _parse(text, str(path))
     profile, more = _validate(PatientProfile, document, str(path))
-    problems += more
+    problems += _not_repeating(more, problems)
     stated = document.value.get("screening_date") if isinstance(document.value, Mapping) else None
     on = as_of or (stated if isinstance(stated, dt.date) else None) or today
     if on is not None:
@@ -398,6 +439,34 @@ def load_patient(path: Path | str, *, as_of: dt.date | None = None,
     if profile is None:
         raise InputError(problems)
     return profile
+
+
+def assessment_problems(path: Path | str, profile: PatientProfile,
+                        trials: Iterable[Trial]) -> list[Problem]:
+    """A clinician's answer that names no judgment of a loaded trial would be silently unused:
+    each is a problem (a trial id close to a loaded one counts as a typo of it)."""
+    keys = {trial.id: judgment_keys(trial) for trial in trials}
+    issues: list[tuple[tuple[str | int, ...], str]] = []
+    for index, assessment in enumerate(profile.assessments):
+        if assessment.trial in keys:
+            known = keys[assessment.trial]
+            if assessment.criterion not in known:
+                hint = closest(assessment.criterion, known) or (
+                    f" (its judgment criteria: {', '.join(known) or 'none'})")
+                issues.append((("assessments", index, "criterion"),
+                               f"trial {assessment.trial} has no judgment criterion "
+                               f"{assessment.criterion!r}{hint}; this answer would not be used"))
+        elif hint := closest(assessment.trial, keys):
+            issues.append((("assessments", index, "trial"),
+                           f"no rule file for trial {assessment.trial!r}{hint}"))
+    if not issues:
+        return []
+    document, _ = _parse(_read(Path(path))[0], str(path))
+    problems = []
+    for loc, message in issues:
+        node, _, found = document.find(loc)
+        problems.append(Problem(node.span, describe_path(found), message))
+    return problems
 
 
 def is_rule_file(path: Path | str) -> bool:

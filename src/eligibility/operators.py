@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
 from .observations import Observation
+from .source import shown
 from .vocabulary import Fact, Kind
 
 __all__ = ["OPERATORS", "Operator", "ValueShape", "operator", "shift_date"]
@@ -35,8 +37,10 @@ class Operator:
     def problem_with(self, fact: Fact, value: Any) -> str | None:
         """Why `value` cannot be this operator's argument for `fact`, or None if it can."""
         if fact.kind not in self.kinds:
-            return (f"operator {self.name!r} does not apply to {fact.name!r}, a {fact.kind} "
-                    f"fact (operators for {fact.kind}: {', '.join(for_kind(fact.kind))})")
+            article = "an" if fact.kind[0] in "aeiou" else "a"
+            return (f"operator {self.name!r} does not apply to {fact.name!r}, {article} "
+                    f"{fact.kind} fact (operators for {fact.kind}: "
+                    f"{', '.join(for_kind(fact.kind))})")
         return _SHAPES[self.value](fact, value)
 
 
@@ -66,7 +70,8 @@ def for_kind(kind: Kind) -> list[str]:
 # Value shapes: each returns a problem sentence or None.
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(
+        value)
 
 
 def _in_range(fact: Fact, number: float) -> str | None:
@@ -85,7 +90,7 @@ def _number(fact: Fact, value: Any) -> str | None:
     if value is None:
         return _missing(value, "a number")
     if not _is_number(value):
-        return f"expected a number, got {value!r}"
+        return f"expected a number, got {shown(value)}"
     return _in_range(fact, value)
 
 
@@ -94,7 +99,7 @@ def _range(fact: Fact, value: Any) -> str | None:
         return _missing(value, "two numbers [low, high]")
     if not (isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2
             and all(_is_number(v) for v in value)):
-        return f"expected two numbers [low, high], got {value!r}"
+        return f"expected two numbers [low, high], got {shown(value)}"
     low, high = value
     if low > high:
         return f"the range [{low:g}, {high:g}] is empty: low is above high"
@@ -105,14 +110,17 @@ def _category(fact: Fact, value: Any) -> str | None:
     if value is None:
         return _missing(value, "a value")
     if fact.kind == "integer":
+        if _is_number(value) and value != int(value):
+            return (f"{shown(value)} is not a whole number, and {fact.name!r} takes only "
+                    "whole numbers")
         return _number(fact, value)
     if fact.kind == "boolean":
-        return None if isinstance(value, bool) else f"expected true or false, got {value!r}"
+        return None if isinstance(value, bool) else f"expected true or false, got {shown(value)}"
     if value not in fact.categories:
         from .vocabulary import closest
 
         hint = closest(str(value), fact.categories)
-        return (f"{value!r} is not a value of {fact.name!r} (allowed: "
+        return (f"{shown(value)} is not a value of {fact.name!r} (allowed: "
                 f"{fact.describe_range()}){hint}")
     return None
 
@@ -120,8 +128,10 @@ def _category(fact: Fact, value: Any) -> str | None:
 def _categories(fact: Fact, value: Any) -> str | None:
     if value is None:
         return _missing(value, "a list of values")
-    if not (isinstance(value, Sequence) and not isinstance(value, str) and value):
-        return f"expected a list of values, got {value!r}"
+    if not (isinstance(value, Sequence) and not isinstance(value, str)):
+        return f"expected a list of values, got {shown(value)}"
+    if not value:
+        return "the list of values is empty: nothing could match (list at least one)"
     for item in value:
         if (problem := _category(fact, item)) is not None:
             return problem
@@ -132,18 +142,20 @@ def _count(fact: Fact, value: Any) -> str | None:
     if value is None:
         return _missing(value, "a whole number")
     if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
-        return f"expected a whole number above 0, got {value!r}"
+        return f"expected a whole number above 0, got {shown(value)}"
     return None
 
 
 def _date(fact: Fact, value: Any) -> str | None:
     if value is None:
         return _missing(value, "a date")
-    return None if isinstance(value, dt.date) else f"expected a date (YYYY-MM-DD), got {value!r}"
+    if isinstance(value, dt.date):
+        return None
+    return f"expected a date (YYYY-MM-DD), got {shown(value)}"
 
 
 def _none(fact: Fact, value: Any) -> str | None:
-    return None if value is None else f"this operator takes no value, got {value!r}"
+    return None if value is None else f"this operator takes no value, got {shown(value)}"
 
 
 _SHAPES: Mapping[ValueShape, Callable[[Fact, Any], str | None]] = {
@@ -323,6 +335,18 @@ def above_upper_limit(observed: Observation, _: None, as_of: dt.date) -> bool:
     """
     assert observed.reference_range is not None, "a lab observation has a reference range"
     return bool(observed.value > observed.reference_range[1])
+
+
+@operator("above_times_upper_limit", phrase="is above {value} times the lab's upper limit",
+          negation="is not above {value} times the lab's upper limit", kinds={"lab"},
+          value="number")
+def above_times_upper_limit(observed: Observation, times: float, as_of: dt.date) -> bool:
+    """Over a multiple of the upper reference limit, as in "ALT > 3 x ULN".
+
+    `{fact: labs.alt, op: above_times_upper_limit, value: 3}`
+    """
+    assert observed.reference_range is not None, "a lab observation has a reference range"
+    return bool(observed.value > times * observed.reference_range[1])
 
 
 @operator("outside_reference_range", phrase="is outside the lab's reference range",

@@ -158,7 +158,7 @@ class ReferenceRange(Model):
 class Lab(Model):
     """One lab result with the reporting lab's reference range."""
 
-    value: Annotated[float, Strict(), Field(ge=0)]
+    value: Annotated[float, Strict(), Field(ge=0, le=100_000)]
     unit: str
     date: dt.date
     reference_range: ReferenceRange
@@ -210,7 +210,7 @@ def _in_collection(collection: str) -> Any:
         if category not in known.categories:
             hint = closest(category, known.categories) or (
                 f" (allowed: {', '.join(known.categories)})")
-            raise ValueError(f"unknown {known.entry} category {category!r}{hint}")
+            raise ValueError(f"unknown category {category!r} for {known.name}{hint}")
         return category
 
     return AfterValidator(check)
@@ -340,8 +340,13 @@ class PatientProfile(Model):
     @classmethod
     def _age_has_a_date(cls, age: int | None, info: ValidationInfo) -> int | None:
         data = info.data
-        if age is not None and data.get("screening_date") is None and (
-                data.get("birth_date") is None):
+        born, on = data.get("birth_date"), data.get("screening_date")
+        if age is not None and on is None and born is None:
             raise ValueError("age needs a screening_date to say when it was true (or give "
                              "birth_date instead)")
+        if age is not None and on is not None and born is not None:
+            exact = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+            if exact != age:
+                raise ValueError(f"age {age} does not match birth_date {born} ({exact} on "
+                                 f"{on}); give one or the other")
         return age

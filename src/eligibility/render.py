@@ -148,13 +148,14 @@ def _verdict(screening: Screening) -> RenderableType:
 
 
 def render_problems(console: Console, problems: Sequence[Problem]) -> None:
-    """Print one line per problem, `file:line:col: field: message`, errors before warnings."""
+    """Print one line per problem in file order: `file:line:col: field: message` for an
+    error, with `warning: ` before the field for a warning."""
     for problem in problems:
-        style = "red" if problem.severity == "error" else "yellow"
-        console.print(Text.assemble((str(problem.span), "bold"), ": ",
-                                    (f"{problem.severity}: ", style),
+        warning = ("warning: ", "yellow") if problem.severity == "warning" else ""
+        console.print(Text.assemble((str(problem.span), "bold"), ": ", warning,
                                     f"{problem.field}: " if problem.field else "",
-                                    problem.message), soft_wrap=True, highlight=False)
+                                    (problem.message, "red" if not warning else "")),
+                      soft_wrap=True, highlight=False)
 
 
 def render_trial_page(console: Console, trial: Trial) -> None:

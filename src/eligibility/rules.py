@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from .operators import OPERATORS
+from .operators import OPERATORS, for_kind
 from .source import SourceSpan
 from .vocabulary import COLLECTIONS, FACTS, GROUPS, closest
 
@@ -95,8 +95,20 @@ def _check_op(name: str) -> str:
     return name
 
 
+def _op_for(name: str, fact: str | None) -> str:
+    """An operator name, checked to exist and to apply to the fact's kind."""
+    _check_op(name)
+    if fact is not None:
+        kind = FACTS[fact].kind
+        if kind not in OPERATORS[name].kinds:
+            article = "an" if kind[0] in "aeiou" else "a"
+            raise ValueError(f"operator {name!r} does not apply to {fact!r}, {article} {kind} "
+                             f"fact (operators for {kind}: {', '.join(for_kind(kind))})")
+    return name
+
+
 def _check_value(fact: str | None, op: str | None, value: Any) -> Any:
-    if fact is None or op is None:
+    if fact is None or op is None or FACTS[fact].kind not in OPERATORS[op].kinds:
         return value  # the fact or operator is already reported
     problem = OPERATORS[op].problem_with(FACTS[fact], value)
     if problem is not None:
@@ -117,7 +129,11 @@ class Check(Node):
     )
 
     _fact = field_validator("fact")(lambda cls, name: _check_fact(name))
-    _op = field_validator("op")(lambda cls, name: _check_op(name))
+
+    @field_validator("op")
+    @classmethod
+    def _op(cls, name: str, info: ValidationInfo) -> str:
+        return _op_for(name, info.data.get("fact"))
 
     @field_validator("value")
     @classmethod
@@ -191,7 +207,8 @@ class Has(Node):
     name: Names = ()
     category: Names = ()
     status: Literal["current", "past", "ever"] = "ever"
-    severity: tuple[Literal["mild", "moderate", "severe"], ...] = ()
+    severity: Annotated[tuple[Literal["mild", "moderate", "severe"], ...],
+                        BeforeValidator(_listed)] = ()
     controlled: StrictBool | None = None
 
     @field_validator("category")
@@ -204,7 +221,7 @@ class Has(Node):
                     hint = closest(category, collection.categories) or (
                         f" (allowed: {', '.join(collection.categories)})"
                     )
-                    raise ValueError(f"unknown {collection.entry} category {category!r}{hint}")
+                    raise ValueError(f"unknown category {category!r} for {collection.name}{hint}")
         return categories
 
     @model_validator(mode="after")
@@ -229,7 +246,11 @@ class Every(Node):
     value: Any = Field(None, validate_default=True)
     measured_within_days: Days | None = None
 
-    _op = field_validator("op")(lambda cls, name: _check_op(name))
+    @field_validator("op")
+    @classmethod
+    def _op(cls, name: str, info: ValidationInfo) -> str:
+        group = GROUPS.get(info.data.get("in_", ""))
+        return _op_for(name, f"{group.name}.{group.members()[0]}" if group else None)
 
     @field_validator("only")
     @classmethod
@@ -238,8 +259,9 @@ class Every(Node):
         if group is not None:
             for member in only:
                 if member not in group.members():
-                    raise ValueError(f"{member!r} is not one of {group.label}"
-                                     f"{closest(member, group.members())}")
+                    hint = closest(member, group.members()) or (
+                        f" (one of: {', '.join(group.members())})")
+                    raise ValueError(f"{member!r} is not one of {group.label}{hint}")
         return only
 
     @field_validator("value")
@@ -248,7 +270,11 @@ class Every(Node):
         group = GROUPS.get(info.data.get("in_", ""))
         if group is None:
             return value
-        return _check_value(f"{group.name}.{group.members()[0]}", info.data.get("op"), value)
+        member = f"{group.name}.{group.members()[0]}"
+        try:
+            return _check_value(member, info.data.get("op"), value)
+        except ValueError as error:
+            raise ValueError(str(error).replace(repr(member), f"each of {group.label}")) from None
 
 
 def _condition_kind(value: Any) -> str | None:
@@ -289,7 +315,7 @@ class Criterion(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=16)]
+    id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=16)]
     kind: Literal["inclusion", "exclusion"]
     text: Text = Field(description="The protocol's own words, verbatim.")
     reading: str | None = Field(

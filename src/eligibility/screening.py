@@ -74,7 +74,7 @@ def _combine(truth: Truth, parts: Sequence[Outcome]) -> Outcome:
     return Outcome(
         truth,
         explain.join([part.explanation for part in deciding]),
-        tuple(evidence for part in parts for evidence in part.evidence),
+        tuple(dict.fromkeys(evidence for part in parts for evidence in part.evidence)),
         missing if truth is Truth.UNKNOWN else (),
         tuple(parts),
     )
@@ -102,14 +102,14 @@ def _check(check: Check, context: Context) -> Outcome:
         if len(answers) > 1:
             return _unknown(explain.uncertain_sentence(fact, observation, context.as_of),
                             evidence, f"{fact.label}: birth date")
-        observation = _as(observation, observation.alternatives[0])
+        observation = _as(observation, observation.alternatives[0], context.as_of)
     holds = op.test(observation, check.value, context.as_of)
     sentence = explain.check_sentence(fact, op, observation, check.value, holds, context.as_of)
     return Outcome(truth_of(holds), sentence, (evidence,))
 
 
-def _as(observation: Observation, value: Any) -> Observation:
-    return Observation(observation.fact, value, observation.date, observation.source,
+def _as(observation: Observation, value: Any, on: dt.date | None = None) -> Observation:
+    return Observation(observation.fact, value, on or observation.date, observation.source,
                        observation.reference_range)
 
 
@@ -241,13 +241,22 @@ def _closed_by(collection: Collection, complete: bool, entries: Sequence[Entry],
         known = collection.categories_of(name, ())
         return name in absent_names or any(covered_category(category) for category in known)
 
-    if all(covered_name(name) for name in names) and all(
-            covered_category(category) for category in categories):
-        used = [entry for entry in absent if entry.name is None or
-                normalise_name(entry.name) in names]
-        return "recorded absent: " + ", ".join(explain.describe_entry(entry) for entry in used
-                                               ) if used else "recorded"
-    return None
+    if not (all(covered_name(name) for name in names) and all(
+            covered_category(category) for category in categories)):
+        return None
+    asked = set(categories) | {c for name in names for c in collection.categories_of(name, ())}
+    wanted = {ancestor for category in asked for ancestor in collection.ancestors(category)}
+    used = [entry for entry in absent
+            if (entry.name is not None and normalise_name(entry.name) in names)
+            or (entry.name is None and entry.category in wanted)]
+    settled = [entry for entry in entries if entry.status != "absent" and set(
+        collection.categories_of(entry.name, _stated(entry))) & asked & collection.singular]
+    reasons = []
+    if used:
+        reasons.append("recorded absent: " + ", ".join(map(explain.describe_entry, used)))
+    if settled:
+        reasons.append("recorded: " + ", ".join(map(explain.describe_entry, settled)))
+    return "; ".join(reasons)
 
 
 def _stated(entry: Entry) -> list[str]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Located", "SourceSpan", "SubfieldError", "describe_path"]
+__all__ = ["Located", "SourceSpan", "SubfieldError", "describe_path", "shown"]
 
 
 @dataclass(frozen=True, order=True)
@@ -78,3 +79,22 @@ class SubfieldError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+def shown(value: Any) -> str:
+    """A user's value as YAML spells it, for messages: 'eighty', true, 2026-01-10, [1, 2]."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(shown(item) for item in value) + "]"
+    if value is None:
+        return "an empty value"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

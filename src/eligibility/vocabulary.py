@@ -42,6 +42,7 @@ class Fact:
     maximum: float | None = None
     categories: tuple[str, ...] = ()
     derived: bool = False
+    dated: bool = True
 
     @property
     def numeric(self) -> bool:
@@ -171,14 +172,15 @@ def _facts() -> Iterable[Fact]:
     yield Fact("age_days", "integer", "Age in days", "Age in days on the screening date, from "
                "birth_date; for registry limits in weeks or days.", unit="days", minimum=0,
                maximum=47_500, derived=True)
-    yield Fact("birth_date", "date", "Birth date", "Date of birth.")
+    yield Fact("birth_date", "date", "Birth date", "Date of birth.", dated=False)
     yield Fact("sex", "category", "Sex", "Sex recorded for eligibility.",
-               categories=("female", "male"))
+               categories=("female", "male"), dated=False)
     yield Fact("als.diagnosed", "boolean", "ALS diagnosis", "Whether ALS has been diagnosed "
                "(true when a diagnosis date is recorded).", derived=True)
     yield Fact("als.onset_date", "date", "ALS symptom onset", "Date of first ALS symptom "
-               "(weakness, dysarthria, ...), as recorded in the history.")
-    yield Fact("als.diagnosis_date", "date", "ALS diagnosis date", "Date ALS was diagnosed.")
+               "(weakness, dysarthria, ...), as recorded in the history.", dated=False)
+    yield Fact("als.diagnosis_date", "date", "ALS diagnosis date", "Date ALS was diagnosed.",
+               dated=False)
     yield Fact("als.el_escorial", "category", "Revised El Escorial category",
                "Diagnostic certainty by the revised El Escorial (Airlie House) criteria.",
                categories=("definite", "probable", "probable_laboratory_supported",
