@@ -45,7 +45,7 @@ def _short_unit(fact: Fact) -> str:
     return fact.unit.split()[0] if fact.unit else ""
 
 
-def _threshold(fact: Fact, op: Operator, value: Any) -> str:
+def threshold(fact: Fact, op: Operator, value: Any) -> str:
     unit = f" {_short_unit(fact)}" if _short_unit(fact) and fact.numeric else ""
     if op.value == "range":
         low, high = value
@@ -74,24 +74,29 @@ def check_sentence(
     """`FVC 78 % predicted on 2026-01-10 is below 80 %`."""
     if fact.kind == "boolean":
         return _observed(fact, observation)
-    phrase = (op.phrase if holds else op.negation).format(value=value)
-    threshold = _threshold(fact, op, value)
+    phrase = (op.phrase if holds else op.negation).format(value=_plain(value))
+    against = threshold(fact, op, value)
     if op.value == "count":
-        threshold = f"the screening date ({as_of.isoformat()})"
-    elif op.value == "none" and observation.reference_range is not None:
+        against = f"the screening date ({as_of.isoformat()})"
+    elif observation.reference_range is not None and (
+            op.value == "none" or "{value}" in op.phrase):
         low, high = observation.reference_range
-        threshold = f"({low:g} to {high:g} {fact.unit})"
-    return " ".join(part for part in (_observed(fact, observation), phrase, threshold) if part)
+        against = f"({low:g} to {high:g} {fact.unit})"
+    return " ".join(part for part in (_observed(fact, observation), phrase, against) if part)
+
+
+def _plain(value: Any) -> Any:
+    return f"{value:g}" if isinstance(value, float) else value
 
 
 def uncertain_sentence(fact: Fact, observation: Observation, as_of: dt.date) -> str:
-    """`Age is 75 or 76 years on 2026-11-22 (75 recorded on 2026-01-05)`: no birth date."""
+    """`Age is 75 or 76 years on 2026-11-22 (74 recorded on 2026-01-05)`: no birth date."""
     options = " or ".join(format_value(fact, option, unit=False)
                           for option in observation.alternatives)
     recorded = f" on {observation.date.isoformat()}" if observation.date else ""
     return (f"{fact.label} is {options} {fact.unit} on {as_of.isoformat()} "
-            f"({format_value(fact, observation.value, unit=False)} known{recorded}; the birth "
-            f"date would settle it)")
+            f"({format_value(fact, observation.value, unit=False)} recorded{recorded}; the "
+            f"birth date would settle it)")
 
 
 def missing_sentence(fact: Fact) -> str:
@@ -170,7 +175,7 @@ def _rule_phrase(fact: Fact, op: Operator, value: Any) -> str:
     phrase = re.sub(r"^is\b ?", "", op.phrase.format(value=value)) or "equal to"
     if op.value == "count":
         return f"{phrase} the screening date"
-    return " ".join(part for part in (phrase, _threshold(fact, op, value)) if part)
+    return " ".join(part for part in (phrase, threshold(fact, op, value)) if part)
 
 
 def describe(condition: Condition) -> list[str]:

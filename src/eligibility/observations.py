@@ -95,14 +95,15 @@ def _age(profile: PatientProfile, as_of: dt.date) -> Iterator[Observation]:
     if profile.age is None:
         return
     recorded_on = profile.screening_date or as_of
-    if recorded_on == as_of:
-        yield Observation("age", profile.age, recorded_on, ("age",))
+    if (recorded_on.month, recorded_on.day) == (as_of.month, as_of.day):
+        # Whole years later (or earlier) exactly as many birthdays have passed.
+        yield Observation("age", profile.age + as_of.year - recorded_on.year, as_of, ("age",))
         return
     # Without a birth date the birthday is unknown, so between the date the age was recorded
     # and the screening date it may have grown by one year more than the whole years elapsed.
     low = profile.age + (years_between(recorded_on, as_of) if as_of > recorded_on else
                          -years_between(as_of, recorded_on) - 1)
-    yield Observation("age", low, recorded_on, ("age",), alternatives=(low, low + 1))
+    yield Observation("age", profile.age, recorded_on, ("age",), alternatives=(low, low + 1))
 
 
 def dated_fields(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[

@@ -143,6 +143,8 @@ def _count(fact: Fact, value: Any) -> str | None:
         return _missing(value, "a whole number")
     if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
         return f"expected a whole number above 0, got {shown(value)}"
+    if value > 75_000:
+        return f"{value} is longer than any lifetime (at most 75000)"
     return None
 
 
@@ -165,9 +167,16 @@ _SHAPES: Mapping[ValueShape, Callable[[Fact, Any], str | None]] = {
 
 
 def shift_date(day: dt.date, *, years: int = 0, months: int = 0) -> dt.date:
-    """`day` moved back by whole years and months; 29 February falls back to the 28th."""
+    """`day` moved back by whole years and months; 29 February falls back to the 28th. A
+    window reaching before the calendar begins starts on its first day."""
     year, month = divmod(day.year * 12 + day.month - 1 - (years * 12 + months), 12)
+    if year < dt.MINYEAR:
+        return dt.date.min
     return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _days_before(day: dt.date, days: int) -> dt.date:
+    return day - dt.timedelta(days=days) if days < (day - dt.date.min).days else dt.date.min
 
 
 # Comparisons
@@ -270,7 +279,7 @@ def within_days(observed: Observation, days: int, as_of: dt.date) -> bool:
 
     `{fact: consent.signed_date, op: within_days, value: 30}`
     """
-    return bool(as_of - dt.timedelta(days=days) <= observed.value <= as_of)
+    return bool(_days_before(as_of, days) <= observed.value <= as_of)
 
 
 @operator("within_months", phrase="is within {value} months before", negation=(

@@ -15,7 +15,7 @@ from .operators import OPERATORS
 from .patient import Entry, PatientProfile
 from .results import CriterionResult, Evidence, Outcome, Screening, Status
 from .rules import AllOf, AnyOf, Check, Condition, Criterion, Every, Has, Judgment, Not, Trial
-from .vocabulary import COLLECTIONS, FACTS, GROUPS, Collection, normalise_name
+from .vocabulary import COLLECTIONS, FACTS, GROUPS, Collection, Group, normalise_name
 
 __all__ = ["Context", "evaluate", "screen", "screen_all"]
 
@@ -120,7 +120,7 @@ def _too_old(observation: Observation, days: int | None, as_of: dt.date) -> (
     fact = FACTS[observation.fact]
     if observation.date is None:
         return "undated", explain.undated_sentence(fact, observation, days)
-    if observation.date < as_of - dt.timedelta(days=days):
+    if (as_of - observation.date).days > days:
         return "stale", explain.stale_sentence(fact, observation, days, as_of)
     return None
 
@@ -180,8 +180,12 @@ def _has(has: Has, context: Context) -> Outcome:
         listed = ", ".join(explain.describe_entry(entry) for entry in found)
         return Outcome(Truth.TRUE, f"Recorded {query}: {listed}", evidence)
     undecided = [entry for truth, entry in present if truth is Truth.UNKNOWN]
-    closed = _closed_by(collection, history.complete, history.items, names, categories)
-    if closed is not None and not undecided and not unclassified:
+    closed = _closed_by(collection, history.items, names, categories)
+    if closed is None and history.complete and not unclassified:
+        closed = f"the {collection.label} list is marked complete"
+    elif closed is not None:
+        unclassified = []  # a recorded negative or a singular entry settles it by itself
+    if closed is not None and not undecided:
         read = [explain.describe_entry(entry) for _, entry in present]
         also = f" ({', '.join(read)} does not match)" if read else ""
         return Outcome(Truth.FALSE, f"No {query}: {closed}{also}", evidence)
@@ -213,17 +217,16 @@ def _unknown_attributes(has: Has, entry: Entry) -> list[str]:
     return [name for name in wanted if getattr(entry, name, None) is None]
 
 
-def _closed_by(collection: Collection, complete: bool, entries: Sequence[Entry],
-               names: set[str], categories: set[str]) -> str | None:
-    """Why nothing unlisted can match, or None when the open world leaves it unknown.
+def _closed_by(collection: Collection, entries: Sequence[Entry], names: set[str],
+               categories: set[str]) -> str | None:
+    """Why nothing unlisted can match, from what is recorded, or None when the open world
+    leaves it unknown (a list marked complete is the caller's other way to close it).
 
-    A list marked complete closes every question. Otherwise each name and category asked for
-    must be covered: a name by an entry recorded absent under that name (or under a category
-    it is known to fall in), a category by an entry recorded absent for the whole category or
-    a broader one; a singular category (hypertension) by any entry recorded in it.
+    Each name and category asked for must be covered: a name by an entry recorded absent under
+    that name (or under a category it is known to fall in), a category by an entry recorded
+    absent for the whole category or a broader one; a singular category (hypertension) by any
+    entry recorded in it.
     """
-    if complete:
-        return f"the {collection.label} list is marked complete"
     if not names and not categories:
         return None
     absent = [entry for entry in entries if entry.status == "absent"]
@@ -275,7 +278,7 @@ def _every(every: Every, context: Context) -> Outcome:
     dates = sorted({e.date.isoformat() for e in evidence if e.date and e.state == "observed"})
     when = f" on {', '.join(dates)}" if dates else ""
     fact = FACTS[f"{group.name}.{group.members()[0]}"]
-    threshold = explain.format_value(fact, every.value)
+    threshold = explain.threshold(fact, op, every.value)
     if truth is Truth.TRUE:
         count = f"All {len(slots)} " if not every.only else ""
         phrase = re.sub(r"^is\b", "are", op.phrase)
@@ -284,10 +287,32 @@ def _every(every: Every, context: Context) -> Outcome:
         failing = ", ".join(part.explanation for part in parts if part.truth is Truth.FALSE)
         phrase = op.negation.removeprefix("is ")
         return Outcome(truth, f"{label} {phrase} {threshold}{when}: {failing}", evidence)
-    unknown = [part for part in parts if part.truth is Truth.UNKNOWN]
-    sentence = explain.join([part.explanation for part in unknown])
-    return Outcome(truth, f"{label}: {sentence}", evidence,
-                   _unique(item for part in unknown for item in part.missing))
+    unknown = [(slot, part) for slot, part in zip(slots, parts, strict=True)
+               if part.truth is Truth.UNKNOWN]
+    return _every_unknown(every, group, unknown, evidence, context.as_of)
+
+
+def _every_unknown(every: Every, group: Group, unknown: Sequence[tuple[Sequence[str], Outcome]],
+                   evidence: tuple[Evidence, ...], as_of: dt.date) -> Outcome:
+    """Why a group is unknown, said once for the group: items not scored, or a scoring too
+    old (or undated) for the rule; and one thing to collect for each."""
+    days, label, scoring = every.measured_within_days, group.label, group.scoring or group.label
+    unscored = [" or ".join(slot) for slot, part in unknown
+                if any(e.state == "missing" for e in part.evidence)]
+    old = [e for _, part in unknown for e in part.evidence if e.state in ("stale", "undated")]
+    sentences, missing = [], []
+    if old:
+        first = old[0]
+        sentences.append(
+            f"{scoring} on {first.date} is older than the {days} days allowed "
+            f"({(as_of - first.date).days} days before {as_of.isoformat()})"
+            if first.date else f"{scoring} has no date; the rule needs one within {days} days")
+        missing.append(f"{scoring} (all items), measured within {days} days")
+    if unscored:
+        sentences.append(f"{label} not scored: {', '.join(unscored)}")
+        recency = f", measured within {days} days" if days else ""
+        missing.append(f"{label} {', '.join(unscored)}{recency}")
+    return Outcome(Truth.UNKNOWN, "; ".join(sentences), evidence, tuple(missing))
 
 
 def _slot(every: Every, slot: Sequence[str], group: str, context: Context) -> Outcome:

@@ -68,6 +68,7 @@ class Group:
     name: str
     label: str
     slots: tuple[tuple[str, ...], ...]
+    scoring: str = ""
 
     def members(self) -> tuple[str, ...]:
         return tuple(name for slot in self.slots for name in slot)
@@ -234,6 +235,7 @@ GROUPS: Mapping[str, Group] = MappingProxyType(
                 for item in ALSFRS_R_ITEMS
                 if item != "cutting_food_gastrostomy"
             ),
+            scoring="ALSFRS-R",
         )
     }
 )

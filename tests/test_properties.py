@@ -1,0 +1,187 @@
+"""Laws of screening over generated profiles, conditions and trials."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import example, given, note, settings
+from hypothesis import strategies as st
+
+from conftest import (
+    TRIAL_ID,
+    criterion_result,
+    outcome,
+    profile,
+    screen_one,
+    single_criterion_trial,
+)
+from eligibility.logic import Truth, all_of, any_of, negate, truth_of
+from eligibility.results import Status, Verdict
+from eligibility.rules import AllOf, AnyOf, Not
+from strategies import (
+    Filled,
+    conditions,
+    conditions_about,
+    profile_and_a_fact_it_lacks,
+    profiles,
+    trials,
+)
+
+# A whole profile takes a few milliseconds to draw; these counts keep the file to seconds while
+# the monotonicity laws, the ones most likely to catch a real mistake, get the most examples.
+# No deadline: a loaded CI machine must not turn a slow example into a failure.
+laws = settings(max_examples=50, deadline=None)
+main_laws = settings(max_examples=150, deadline=None)
+
+RECORDED_70 = {"age": 70, "screening_date": dt.date(2026, 1, 5)}
+
+
+@main_laws
+@given(case=profile_and_a_fact_it_lacks(), trial=trials())
+@example(
+    case=Filled(profile(**RECORDED_70),
+                profile(**RECORDED_70, birth_date=dt.date(1955, 6, 1)), "birth_date"),
+    trial=single_criterion_trial({"check": {"fact": "age", "op": "between",
+                                            "value": [18, 75]}}),
+)
+def test_filling_in_a_missing_fact_never_flips_a_decided_criterion(case, trial):
+    note(f"filled in: {case.field}")
+    before = screen_one(case.before, trial)
+    after = screen_one(case.after, trial)
+    for old, new in zip(before.results, after.results, strict=True):
+        if old.status is not Status.UNKNOWN:
+            assert new.status is old.status, (old.outcome.explanation, new.outcome.explanation)
+
+
+@main_laws
+@given(case=profile_and_a_fact_it_lacks(), data=st.data())
+def test_filling_in_a_missing_fact_never_flips_a_decided_condition_that_reads_it(case, data):
+    # Conditions drawn to read the filled-in field, so the law is tested where it can fail.
+    condition_ = data.draw(conditions_about(case), label="condition")
+    note(f"filled in: {case.field}")
+    before = outcome(condition_, case.before)
+    if before.truth is not Truth.UNKNOWN:
+        assert outcome(condition_, case.after).truth is before.truth, (
+            before.explanation, outcome(condition_, case.after).explanation)
+
+
+@laws
+@given(patient=profiles(), condition_=conditions())
+def test_evaluate_never_raises_and_an_unknown_says_what_would_settle_it(patient, condition_):
+    result = outcome(condition_, patient)
+    assert isinstance(result.truth, Truth)
+    assert result.explanation
+    if result.truth is Truth.UNKNOWN:
+        assert result.missing
+    else:
+        assert result.missing == ()
+
+
+@laws
+@given(patient=profiles(), condition_=conditions())
+def test_evaluate_is_deterministic(patient, condition_):
+    assert outcome(condition_, patient) == outcome(condition_, patient)
+
+
+@laws
+@given(patient=profiles(), trial=trials())
+def test_screening_is_deterministic(patient, trial):
+    assert screen_one(patient, trial) == screen_one(patient, trial)
+
+
+@laws
+@given(patient=profiles(), trial=trials())
+def test_every_criterion_appears_exactly_once_in_protocol_order(patient, trial):
+    screening = screen_one(patient, trial)
+    assert [result.criterion for result in screening.results] == list(trial.criteria)
+
+
+@laws
+@given(patient=profiles(), trial=trials())
+def test_the_verdict_follows_the_statuses(patient, trial):
+    screening = screen_one(patient, trial)
+    statuses = [result.status for result in screening.results]
+    assert (screening.verdict is Verdict.INELIGIBLE) == (Status.FAIL in statuses)
+    if Status.UNKNOWN in statuses:
+        assert screening.verdict is not Verdict.ELIGIBLE
+    assert (screening.verdict is Verdict.ELIGIBLE) == all(
+        status is Status.PASS for status in statuses)
+
+
+@laws
+@given(patient=profiles(), trial=trials())
+def test_a_status_is_the_truth_read_through_the_criterion_kind(patient, trial):
+    for result in screen_one(patient, trial).results:
+        truth = result.outcome.truth
+        if truth is Truth.UNKNOWN:
+            assert result.status is Status.UNKNOWN
+        elif result.criterion.kind == "inclusion":
+            assert result.status is (Status.PASS if truth is Truth.TRUE else Status.FAIL)
+        else:
+            assert result.status is (Status.FAIL if truth is Truth.TRUE else Status.PASS)
+
+
+@laws
+@given(patient=profiles(), trial=trials())
+def test_collect_next_holds_each_missing_fact_of_unknown_criteria_once_in_order(patient,
+                                                                                trial):
+    screening = screen_one(patient, trial)
+    expected: list[str] = []
+    for result in screening.results:
+        if result.status is Status.UNKNOWN:
+            expected += [item for item in result.outcome.missing if item not in expected]
+    assert list(screening.collect_next) == expected
+
+
+@laws
+@given(patient=profiles(), condition_=conditions())
+def test_not_not_has_the_same_truth(patient, condition_):
+    assert outcome(Not(part=Not(part=condition_)), patient).truth is (
+        outcome(condition_, patient).truth)
+
+
+@laws
+@given(patient=profiles(), condition_=conditions())
+def test_not_negates_the_truth_of_its_part(patient, condition_):
+    assert outcome(Not(part=condition_), patient).truth is negate(
+        outcome(condition_, patient).truth)
+
+
+@laws
+@given(patient=profiles(), parts=st.lists(conditions(max_leaves=3), min_size=1, max_size=4))
+def test_all_and_any_combine_the_truths_of_their_parts(patient, parts):
+    truths = [outcome(part, patient).truth for part in parts]
+    combined_all = outcome(AllOf(parts=tuple(parts)), patient)
+    combined_any = outcome(AnyOf(parts=tuple(parts)), patient)
+    assert combined_all.truth is all_of(truths)
+    assert combined_any.truth is any_of(truths)
+    assert [part.truth for part in combined_all.parts] == truths
+
+
+@laws
+@given(patient=profiles(), parts=st.lists(conditions(max_leaves=3), min_size=1, max_size=3))
+def test_de_morgan_holds_for_conditions(patient, parts):
+    negated_all = Not(part=AllOf(parts=tuple(parts)))
+    any_negated = AnyOf(parts=tuple(Not(part=part) for part in parts))
+    assert outcome(negated_all, patient).truth is outcome(any_negated, patient).truth
+
+
+@laws
+@given(condition_=conditions())
+def test_a_profile_that_states_nothing_leaves_every_condition_unknown(condition_):
+    # The open world: silence is unknown, never false, whatever the condition asks.
+    assert outcome(condition_, profile()).truth is Truth.UNKNOWN
+
+
+@laws
+@given(patient=profiles())
+def test_a_judgment_follows_the_latest_assessment_of_this_trial_and_criterion(patient):
+    result = criterion_result({"judgment": "Poor condition?"}, patient, id="C1")
+    answers = [(a.date, a.answer) for a in patient.assessments
+               if a.trial == TRIAL_ID and a.criterion == "C1"]
+    if not answers:
+        assert result.outcome.truth is Truth.UNKNOWN
+        return
+    latest = max(date for date, _ in answers)
+    assert result.outcome.truth in {truth_of(answer) for date, answer in answers
+                                    if date == latest}
