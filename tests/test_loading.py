@@ -1,0 +1,452 @@
+"""Loading: each bad file gives its exact problems, every one at once; good files load.
+
+The bad files live in `tests/data/bad/`, named by what is wrong; rule files sit in a folder of
+their own so `--rules` can point at them. Tests load them from inside that folder, so each
+message reads exactly as a user would see it: `patient-fvc-text.yaml:4:26: fvc.percent_predicted:
+expected a number, got 'eighty'`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from eligibility import InputError, load_patient, load_trial, load_trials
+from eligibility.loading import Problem, parse_yaml
+from eligibility.source import SourceSpan
+
+HERE = Path(__file__).parent
+BAD = HERE / "data" / "bad"
+REPO = HERE.parent
+RULES = REPO / "rules"
+EXAMPLE = REPO / "patients" / "example.yaml"
+SCREENING_DAY = dt.date(2026, 11, 2)  # the bad profiles' screening_date
+
+
+def load_bad_patient(name: str) -> object:
+    return load_patient(name, today=SCREENING_DAY)
+
+
+def problems_of(load: Callable[[str], object], name: str) -> tuple[Problem, ...]:
+    """The problems `load(name)` reports, in file order."""
+    with pytest.raises(InputError) as caught:
+        load(name)
+    return caught.value.problems
+
+
+def problem_lines(load: Callable[[str], object], name: str) -> list[str]:
+    """The problems `load(name)` reports, one `file:line:col: field: message` line each."""
+    return [str(problem) for problem in problems_of(load, name)]
+
+
+@pytest.fixture
+def in_bad(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run the test inside tests/data/bad, so paths in messages are the short names."""
+    monkeypatch.chdir(BAD)
+    return BAD
+
+
+# Each bad patient profile -> every line it must produce, in file order.
+BAD_PATIENTS: dict[str, list[str]] = {
+    "patient-duplicate-key.yaml": [
+        "patient-duplicate-key.yaml:6:1: sex: duplicate key 'sex' (first written at line 4; "
+        "keep one)",
+    ],
+    "patient-alsfrs-item-5.yaml": [
+        "patient-alsfrs-item-5.yaml:9:17: alsfrs_r.items.swallowing: expected a value from 0 "
+        "to 4, got 5",
+    ],
+    "patient-alsfrs-5a-and-5b.yaml": [
+        "patient-alsfrs-5a-and-5b.yaml:6:10: alsfrs_r.items: item 5 is scored as 5a "
+        "(cutting_food) or 5b (cutting_food_gastrostomy), not both",
+    ],
+    "patient-fvc-text.yaml": [
+        "patient-fvc-text.yaml:4:26: fvc.percent_predicted: expected a number, got 'eighty'",
+    ],
+    "patient-future-date.yaml": [
+        "patient-future-date.yaml:4:36: fvc.date: 2027-10-20 is after the screening date "
+        "2026-11-02 (dates must be on or before the screening date; check for a typo)",
+    ],
+    "patient-unquoted-comma-note.yaml": [
+        "patient-unquoted-comma-note.yaml:5:78: conditions[0].HCV: unknown field 'HCV' (if "
+        "this is part of a text, quote the whole text: inside { } a comma starts a new field)",
+        "patient-unquoted-comma-note.yaml:5:83: conditions[0].HIV negative: unknown field "
+        "'HIV negative' (if this is part of a text, quote the whole text: inside { } a comma "
+        "starts a new field)",
+    ],
+    "patient-unknown-field.yaml": [
+        "patient-unknown-field.yaml:4:1: birthdate: unknown field 'birthdate' (did you mean "
+        "'birth_date'?)",
+    ],
+    "patient-pregnant-as-text.yaml": [
+        "patient-pregnant-as-text.yaml:5:26: reproductive.pregnant: expected true or false, "
+        "got 'no'",
+    ],
+    "patient-missing-date.yaml": [
+        "patient-missing-date.yaml:4:6: fvc.date: missing required field 'date'",
+    ],
+    "patient-many-problems.yaml": [
+        "patient-many-problems.yaml:4:6: sex: expected one of 'female' or 'male', got 'femal' "
+        "(did you mean 'female'?)",
+        "patient-many-problems.yaml:5:1: birthdate: unknown field 'birthdate' (did you mean "
+        "'birth_date'?)",
+        "patient-many-problems.yaml:6:26: fvc.percent_predicted: expected a number, got "
+        "'eighty'",
+        "patient-many-problems.yaml:8:9: alsfrs_r.date: 2027-10-20 is after the screening date "
+        "2026-11-02 (dates must be on or before the screening date; check for a typo)",
+        "patient-many-problems.yaml:9:19: alsfrs_r.items.speech: expected a value from 0 to 4, "
+        "got 5",
+        "patient-many-problems.yaml:10:1: sex: duplicate key 'sex' (first written at line 4; "
+        "keep one)",
+    ],
+    "patient-yaml-list.yaml": [
+        "patient-yaml-list.yaml:2:1: expected a mapping of fields at the top of the file "
+        "(key: value lines)",
+    ],
+    "patient-empty.yaml": [
+        "patient-empty.yaml:1:1: the file is empty",
+    ],
+    "patient-binary.yaml": [
+        "patient-binary.yaml:1:1: not UTF-8 text (invalid start byte: byte 0xff); save the "
+        "file as UTF-8",
+    ],
+    "patient-tab-indent.yaml": [
+        "patient-tab-indent.yaml:7:1: invalid YAML: a tab in the indentation: YAML indents with "
+        "spaces only (replace the tab)",
+    ],
+    "patient-latin-1.yaml": [
+        "patient-latin-1.yaml:3:10: not UTF-8 text (invalid continuation byte: byte 0xe9); save "
+        "the file as UTF-8",
+    ],
+    "patient-impossible-date.yaml": [
+        "patient-impossible-date.yaml:3:13: birth_date: '1968-02-30' is not a valid date (day "
+        "is out of range for month)",
+    ],
+    "patient-date-with-time.yaml": [
+        "patient-date-with-time.yaml:4:36: fvc.date: expected a date (YYYY-MM-DD), got "
+        "2026-10-20T10:30:00",
+    ],
+    "patient-quoted-future-date.yaml": [
+        "patient-quoted-future-date.yaml:4:36: fvc.date: 2027-10-20 is after the screening "
+        "date 2026-11-02 (dates must be on or before the screening date; check for a typo)",
+    ],
+    "patient-age-without-date.yaml": [
+        "patient-age-without-date.yaml:4:6: age: age needs a screening_date to say when it was "
+        "true (or give birth_date instead)",
+    ],
+    "patient-lab-unit.yaml": [
+        "patient-lab-unit.yaml:5:34: labs.hemoglobin.unit: unit 'g/L' is not the unit of "
+        "Hemoglobin: give the value in 'g/dL'",
+    ],
+    "patient-python-tag.yaml": [
+        "patient-python-tag.yaml:3:7: note: the YAML tag '!!python/object/apply:os.mkdir' is "
+        "refused: tags that build program objects are never loaded (remove the tag)",
+    ],
+    "patient-python-tag-on-mapping.yaml": [
+        "patient-python-tag-on-mapping.yaml:4:10: consent: the YAML tag "
+        "'!!python/object:builtins.dict' is refused: tags that build program objects are never "
+        "loaded (remove the tag)",
+    ],
+    "patient-python-tag-on-scalar.yaml": [
+        "patient-python-tag-on-scalar.yaml:3:7: note: the YAML tag '!!python/name:os.system' is "
+        "refused: tags that build program objects are never loaded (remove the tag)",
+    ],
+}
+
+# Each bad rule folder -> every line it must produce, in file order.
+BAD_RULES: dict[str, list[str]] = {
+    "rules-unknown-fact": [
+        "rules-unknown-fact/NCT06910384.yaml:11:19: criteria[0].check.fact: unknown fact "
+        "'fvc.percent_predictd' (did you mean 'fvc.percent_predicted'?)",
+    ],
+    "rules-misspelt-operator": [
+        "rules-misspelt-operator/NCT06910384.yaml:11:46: criteria[0].check.op: unknown "
+        "operator 'at_leats' (did you mean 'at_least'?)",
+    ],
+    "rules-threshold-as-text": [
+        "rules-threshold-as-text/NCT06910384.yaml:11:63: criteria[0].check.value: expected a "
+        "number, got '80'",
+    ],
+    "rules-threshold-out-of-range": [
+        "rules-threshold-out-of-range/NCT06910384.yaml:11:63: criteria[0].check.value: 800 is "
+        "outside the range of 'fvc.percent_predicted' (0 to 200 % predicted)",
+    ],
+    "rules-date-compared-with-number": [
+        "rules-date-compared-with-number/NCT06910384.yaml:16:39: criteria[1].check.op: "
+        "operator 'at_least' does not apply to 'als.onset_date', a date fact (operators for "
+        "date: within_days, within_months, within_years, before, on_or_after)",
+    ],
+    "rules-duplicate-criterion-id": [
+        "rules-duplicate-criterion-id/NCT06910384.yaml:13:9: criteria[1].id: duplicate "
+        "criterion id 'I5' (first used at line 8; ids must be unique)",
+    ],
+    "rules-trial-id-mismatch": [
+        "rules-trial-id-mismatch/NCT06910384.yaml:3:7: trial.id: trial id 'NCT05003921' does "
+        "not match the file name 'NCT06910384.yaml' (name the file NCT05003921.yaml)",
+    ],
+    "rules-empty-any": [
+        "rules-empty-any/NCT06910384.yaml:16:10: criteria[1].any: an empty group decides "
+        "nothing (list at least one condition, or remove it)",
+    ],
+    "rules-missing-text": [
+        "rules-missing-text/NCT06910384.yaml:13:5: criteria[1].text: missing required field "
+        "'text'",
+    ],
+    "rules-kind-misspelt": [
+        "rules-kind-misspelt/NCT06910384.yaml:14:11: criteria[1].kind: expected one of "
+        "'inclusion' or 'exclusion', got 'exlusion' (did you mean 'exclusion'?)",
+    ],
+    "rules-unknown-condition-in-any": [
+        "rules-unknown-condition-in-any/NCT06910384.yaml:18:9: criteria[1].any[1]: unknown "
+        "condition 'chek' (did you mean 'check'?) (a condition is one of: check, all, any, "
+        "not, judgment, has, every)",
+    ],
+    "rules-unknown-field": [
+        "rules-unknown-field/NCT06910384.yaml:3:3: trial.title: missing required field 'title'",
+        "rules-unknown-field/NCT06910384.yaml:4:3: trial.titel: unknown field 'titel' (did "
+        "you mean 'title'?)",
+    ],
+    "rules-duplicate-key": [
+        "rules-duplicate-key/NCT06910384.yaml:10:5: criteria[0].kind: duplicate key 'kind' "
+        "(first written at line 9; keep one)",
+    ],
+    "rules-many-problems": [
+        "rules-many-problems/NCT06910384.yaml:11:19: criteria[0].check.fact: unknown fact "
+        "'fvc.percent_predictd' (did you mean 'fvc.percent_predicted'?)",
+        "rules-many-problems/NCT06910384.yaml:13:9: criteria[1].id: duplicate criterion id "
+        "'I5' (first used at line 8; ids must be unique)",
+        "rules-many-problems/NCT06910384.yaml:16:52: criteria[1].check.op: unknown operator "
+        "'is_ture' (did you mean 'is_true'?)",
+        "rules-many-problems/NCT06910384.yaml:21:10: criteria[2].any: an empty group decides "
+        "nothing (list at least one condition, or remove it)",
+    ],
+    "rules-yaml-list": [
+        "rules-yaml-list/NCT06910384.yaml:2:1: expected a mapping of fields at the top of the "
+        "file (key: value lines)",
+    ],
+    "rules-judgement-misspelt": [
+        "rules-judgement-misspelt/NCT06910384.yaml:16:5: criteria[1].judgement: unknown field "
+        "'judgement' (did you mean 'judgment'?)",
+    ],
+    "rules-missing-value": [
+        "rules-missing-value/NCT06910384.yaml:11:12: criteria[0].check.value: missing value: "
+        "this operator needs a number (add value: ...)",
+    ],
+    "rules-unquoted-colon-text": [
+        "rules-unquoted-colon-text/NCT06910384.yaml:15:31: invalid YAML: mapping values are not "
+        "allowed in this context (a text containing ': ' must be put in quotes)",
+    ],
+    "rules-lowercase-trial-id": [
+        "rules-lowercase-trial-id/NCT06910384.yaml:3:7: trial.id: expected an NCT id: 'NCT' and "
+        "eight digits, like NCT01234567, got 'nct06910384'",
+    ],
+    "rules-duplicate-trial-id": [
+        "rules-duplicate-trial-id/NCT06910384.yml:3:7: trial.id: trial NCT06910384 is also "
+        "defined in rules-duplicate-trial-id/NCT06910384.yaml",
+    ],
+}
+
+
+
+def test_every_bad_file_has_a_test() -> None:
+    on_disk = {path.name for path in BAD.iterdir()}
+    assert on_disk == set(BAD_PATIENTS) | set(BAD_RULES)
+
+
+@pytest.mark.usefixtures("in_bad")
+@pytest.mark.parametrize(("name", "expected"), BAD_PATIENTS.items(), ids=list(BAD_PATIENTS))
+def test_bad_patient_file_gives_its_exact_problems(name: str, expected: list[str]) -> None:
+    assert problem_lines(load_bad_patient, name) == expected
+
+
+@pytest.mark.usefixtures("in_bad")
+@pytest.mark.parametrize(("folder", "expected"), BAD_RULES.items(), ids=list(BAD_RULES))
+def test_bad_rule_folder_gives_its_exact_problems(folder: str, expected: list[str]) -> None:
+    assert problem_lines(load_trials, folder) == expected
+
+
+@pytest.mark.usefixtures("in_bad")
+@pytest.mark.parametrize("folder", [name for name in BAD_RULES
+                                    if name != "rules-duplicate-trial-id"])
+def test_a_bad_rule_file_alone_gives_the_same_problems_as_its_folder(folder: str) -> None:
+    (file,) = sorted(Path(folder).glob("*.yaml"))
+    assert problem_lines(load_trial, str(file)) == problem_lines(load_trials, folder)
+
+
+@pytest.mark.usefixtures("in_bad")
+def test_every_problem_of_a_patient_file_comes_at_once_in_file_order() -> None:
+    with pytest.raises(InputError) as caught:
+        load_bad_patient("patient-many-problems.yaml")
+    problems = caught.value.problems
+    assert len(problems) == 6
+    assert [problem.span.line for problem in problems] == [4, 5, 6, 8, 9, 10]
+    assert str(caught.value) == "\n".join(BAD_PATIENTS["patient-many-problems.yaml"])
+
+
+@pytest.mark.usefixtures("in_bad")
+def test_every_problem_of_a_rule_file_comes_at_once_in_file_order() -> None:
+    with pytest.raises(InputError) as caught:
+        load_trials("rules-many-problems")
+    assert [problem.span.line for problem in caught.value.problems] == [11, 13, 16, 21]
+
+
+def test_problems_of_several_rule_files_come_together(tmp_path: Path) -> None:
+    shutil.copy(BAD / "rules-unknown-fact" / "NCT06910384.yaml", tmp_path)
+    text = (RULES / "NCT05003921.yaml").read_text(encoding="utf-8")
+    (tmp_path / "NCT05003921.yaml").write_text(
+        text.replace("op: is_true}", "op: is_tru}", 1), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_trials(tmp_path)
+    files = [Path(problem.span.file).name for problem in caught.value.problems]
+    assert files == ["NCT05003921.yaml", "NCT06910384.yaml"]
+    assert "unknown operator 'is_tru' (did you mean 'is_true'?)" in str(caught.value)
+    assert "unknown fact 'fvc.percent_predictd'" in str(caught.value)
+
+
+def test_a_later_as_of_accepts_a_date_after_the_profiles_screening_date() -> None:
+    profile = load_patient(BAD / "patient-future-date.yaml", as_of=dt.date(2027, 12, 1))
+    assert profile.fvc is not None and profile.fvc.date == dt.date(2027, 10, 20)
+
+
+@pytest.mark.usefixtures("in_bad")
+def test_an_earlier_as_of_makes_dates_after_it_problems() -> None:
+    with pytest.raises(InputError) as caught:
+        load_patient("patient-fvc-text.yaml", as_of=dt.date(2026, 10, 1))
+    assert [str(problem) for problem in caught.value.problems] == [
+        "patient-fvc-text.yaml:4:26: fvc.percent_predicted: expected a number, got 'eighty'",
+        "patient-fvc-text.yaml:4:40: fvc.date: 2026-10-20 is after the screening date "
+        "2026-10-01 (dates must be on or before the screening date; check for a typo)",
+    ]
+
+
+# Files and folders that are not what was asked for
+
+
+@pytest.mark.usefixtures("in_bad")
+def test_a_folder_given_as_patient_is_a_problem() -> None:
+    assert problem_lines(load_bad_patient, "rules-unknown-fact") == [
+        "rules-unknown-fact: this is a folder; give a YAML file",
+    ]
+
+
+@pytest.mark.usefixtures("in_bad")
+def test_a_missing_patient_file_is_a_problem() -> None:
+    assert problem_lines(load_bad_patient, "no-such-patient.yaml") == [
+        "no-such-patient.yaml: no such file",
+    ]
+
+
+def test_a_folder_without_rule_files_is_a_problem(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a rule file\n", encoding="utf-8")
+    assert problem_lines(load_trials, str(tmp_path)) == [
+        f"{tmp_path}:1:1: no rule files (*.yaml) in this folder",
+    ]
+
+
+# Duplicate keys: plain PyYAML keeps the last value without a word
+
+
+def test_pyyaml_alone_would_silently_keep_the_last_duplicate() -> None:
+    text = (BAD / "patient-duplicate-key.yaml").read_text(encoding="utf-8")
+    assert yaml.safe_load(text)["sex"] == "male"  # why the loader must check for itself
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: 1\na: 2\n", "x.yaml:2:1: a: duplicate key 'a' (first written at line 1; keep one)"),
+        ("b:\n  c: 1\n  c: 2\n",
+         "x.yaml:3:3: b.c: duplicate key 'c' (first written at line 2; keep one)"),
+        ("d: {e: 1, e: 2}\n",
+         "x.yaml:1:11: d.e: duplicate key 'e' (first written at line 1; keep one)"),
+        ("f:\n  - {g: 1}\n  - {g: 1, g: 2}\n",
+         "x.yaml:3:12: f[1].g: duplicate key 'g' (first written at line 3; keep one)"),
+    ],
+    ids=["top-level", "nested", "flow-mapping", "inside-a-list"],
+)
+def test_duplicate_keys_are_rejected_at_the_second_key(text: str, expected: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_yaml(text, "x.yaml")
+    assert [str(problem) for problem in caught.value.problems] == [expected]
+
+
+# Safe loading: YAML tags that build Python objects are refused, never run
+
+
+def test_python_object_tag_is_refused_and_not_executed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copy(BAD / "patient-python-tag.yaml", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError) as caught:
+        load_bad_patient("patient-python-tag.yaml")
+    assert not (tmp_path / "pwned-by-yaml").exists()
+    (problem,) = caught.value.problems
+    assert problem.span == SourceSpan("patient-python-tag.yaml", 3, 7)
+
+
+# Good files
+
+
+@pytest.mark.parametrize("path", sorted(RULES.glob("*.yaml")), ids=lambda path: path.stem)
+def test_repository_rule_file_loads(path: Path) -> None:
+    trial = load_trial(path)
+    assert trial.id == path.stem
+    assert trial.criteria
+    assert len({criterion.id for criterion in trial.criteria}) == len(trial.criteria)
+    assert trial.file == str(path)
+    assert trial.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_repository_rules_folder_loads_in_file_name_order() -> None:
+    trials = load_trials(RULES)
+    assert [trial.id for trial in trials] == sorted(path.stem for path in RULES.glob("*.yaml"))
+
+
+def test_example_patient_loads() -> None:
+    profile = load_patient(EXAMPLE, today=SCREENING_DAY)
+    assert profile.id == "P001-example"
+    assert profile.screening_date == SCREENING_DAY
+
+
+@pytest.mark.parametrize("path", sorted(RULES.glob("*.yaml")), ids=lambda path: path.stem)
+def test_criterion_spans_point_at_their_lines(path: Path) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    written = {
+        line.split("- id:", 1)[1].strip(): SourceSpan(str(path), number, line.index("id:") + 1)
+        for number, line in enumerate(lines, start=1)
+        if line.lstrip().startswith("- id:")
+    }
+    trial = load_trial(path)
+    assert {criterion.id: criterion.span for criterion in trial.criteria} == written
+
+
+def test_criterion_spans_in_block_and_flow_style(tmp_path: Path) -> None:
+    path = tmp_path / "NCT06910384.yaml"
+    path.write_text(
+        "trial: {id: NCT06910384, title: T, overall_status: RECRUITING}\n"
+        "criteria:\n"
+        "  - id: I5\n"
+        "    kind: inclusion\n"
+        '    text: "%FVC of 80% or more."\n'
+        "    check: {fact: fvc.percent_predicted, op: at_least, value: 80}\n"
+        "\n"
+        "  - {id: E9, kind: exclusion, text: In another trial,"
+        " check: {fact: trial_participation.current, op: is_true}}\n",
+        encoding="utf-8",
+    )
+    spans = [criterion.span for criterion in load_trial(path).criteria]
+    assert spans == [SourceSpan(str(path), 3, 5), SourceSpan(str(path), 8, 5)]
+
+
+def test_rule_file_hash_is_of_the_file_bytes_even_with_crlf_line_ends(tmp_path: Path) -> None:
+    text = (BAD / "rules-unknown-fact" / "NCT06910384.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "NCT06910384.yaml"
+    path.write_bytes(text.replace("fvc.percent_predictd", "fvc.percent_predicted")
+                     .replace("\n", "\r\n").encode("utf-8"))
+    assert load_trial(path).sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
