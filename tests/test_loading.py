@@ -110,19 +110,19 @@ BAD_PATIENTS: dict[str, list[str]] = {
         "(key: value lines)",
     ],
     "patient-empty.yaml": [
-        "patient-empty.yaml:1:1: the file is empty",
+        "patient-empty.yaml: the file is empty",
     ],
     "patient-binary.yaml": [
-        "patient-binary.yaml:1:1: not UTF-8 text (invalid start byte: byte 0xff); save the "
-        "file as UTF-8",
+        "patient-binary.yaml:1:1: not UTF-8 text: invalid start byte, byte 0xff (save the "
+        "file as UTF-8)",
     ],
     "patient-tab-indent.yaml": [
         "patient-tab-indent.yaml:7:1: invalid YAML: a tab in the indentation: YAML indents with "
         "spaces only (replace the tab)",
     ],
     "patient-latin-1.yaml": [
-        "patient-latin-1.yaml:3:10: not UTF-8 text (invalid continuation byte: byte 0xe9); save "
-        "the file as UTF-8",
+        "patient-latin-1.yaml:3:10: not UTF-8 text: invalid continuation byte, byte 0xe9 (save "
+        "the file as UTF-8)",
     ],
     "patient-impossible-date.yaml": [
         "patient-impossible-date.yaml:3:13: birth_date: '1968-02-30' is not a valid date (day "
@@ -142,7 +142,7 @@ BAD_PATIENTS: dict[str, list[str]] = {
     ],
     "patient-lab-unit.yaml": [
         "patient-lab-unit.yaml:5:34: labs.hemoglobin.unit: unit 'g/L' is not the unit of "
-        "Hemoglobin: give the value in 'g/dL'",
+        "Hemoglobin (give the value in 'g/dL')",
     ],
     "patient-python-tag.yaml": [
         "patient-python-tag.yaml:3:7: note: the YAML tag '!!python/object/apply:os.mkdir' is "
@@ -320,8 +320,8 @@ def test_an_earlier_as_of_makes_dates_after_it_problems() -> None:
         load_patient("patient-fvc-text.yaml", as_of=dt.date(2026, 10, 1))
     assert [str(problem) for problem in caught.value.problems] == [
         "patient-fvc-text.yaml:4:26: fvc.percent_predicted: expected a number, got 'eighty'",
-        "patient-fvc-text.yaml:4:40: fvc.date: 2026-10-20 is after the screening date "
-        "2026-10-01 (dates must be on or before the screening date; check for a typo)",
+        "patient-fvc-text.yaml:4:40: fvc.date: 2026-10-20 is after the --as-of date "
+        "2026-10-01 (screen on a later date, or check the date)",
     ]
 
 
@@ -345,7 +345,7 @@ def test_a_missing_patient_file_is_a_problem() -> None:
 def test_a_folder_without_rule_files_is_a_problem(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not a rule file\n", encoding="utf-8")
     assert problem_lines(load_trials, str(tmp_path)) == [
-        f"{tmp_path}:1:1: no rule files (*.yaml) in this folder",
+        f"{tmp_path}: no rule files (*.yaml or *.yml) in this folder",
     ]
 
 

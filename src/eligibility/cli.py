@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -58,6 +58,9 @@ app = typer.Typer(
 )
 
 
+E = TypeVar("E", bound=StrEnum)
+
+
 class CheckFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
@@ -89,6 +92,19 @@ def _date(text: str | None) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def _choice(kind: type[E]) -> Callable[[str], E]:
+    """A parser for an option that takes one of an enum's values, with a plain message."""
+    def parse(text: str) -> E:
+        if isinstance(text, kind):
+            return text
+        try:
+            return kind(text)
+        except ValueError:
+            allowed = ", ".join(member.value for member in kind)
+            raise typer.BadParameter(f"expected one of {allowed}, got {text!r}") from None
+    return parse
 
 
 AsOf = Annotated[dt.date | None, typer.Option(
@@ -126,14 +142,15 @@ Patient = tuple[str, dt.date, tuple[Screening, ...]]
 @app.command("screen")
 def screen_command(
     patients: Annotated[list[Path], typer.Argument(
-        metavar="PATIENT...", help="Patient profiles (YAML): files, folders or quoted globs.",
+        metavar="PATIENT", help="Patient profiles (YAML): files, folders or quoted globs.",
         show_default=False)],
     rules: Annotated[Path, typer.Option(help="Rule file, or folder of rule files.")] = Path(
         "rules"),
     trial: TrialIds = None,
     as_of: AsOf = None,
     output: Annotated[Format, typer.Option(
-        "--format", help="table, json, csv (a row per patient, trial and criterion) or html "
+        "--format", parser=_choice(Format), metavar="table|json|csv|html",
+        help="table, json, csv (a row per patient, trial and criterion) or html "
         "(a printable page).")] = Format.TABLE,
     detail: Annotated[bool, typer.Option(
         "--detail", help="With several patients, print every criterion table too.")] = False,
@@ -173,7 +190,8 @@ def screen_command(
             advance()
     if problems:
         render_problems(err, problems)
-    single = len(patients) == 1 and not patients[0].is_dir() and len(files) <= 1
+    single = len(files) <= 1 and not any(
+        path.is_dir() or any(char in str(path) for char in "*?[") for path in patients)
     if single and not screened:
         raise typer.Exit(1)  # the one profile could not be used; its problems are printed
     text = _formatted(output, screened, problems, trials, single=single)
@@ -239,6 +257,8 @@ def _trials_or_exit(err: Console, rules: Path, wanted: list[str] | None) -> tupl
             render_problems(err, error.problems)
         raise typer.Exit(1) from None
     if wanted:
+        names = {t.trial.short_name.casefold(): t.id for t in trials if t.trial.short_name}
+        wanted = [names.get(ident.casefold(), ident) for ident in wanted]
         known = {t.id for t in trials}
         unknown = [ident for ident in wanted if ident not in known]
         if unknown:
@@ -259,7 +279,7 @@ def _patient_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
             found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
             if not found:
                 problems.append(Problem(SourceSpan(str(path), 0, 0), "",
-                                        "no profiles (*.yaml) in this folder"))
+                                        "no profiles (*.yaml or *.yml) in this folder"))
             files += found
         elif path.exists() or not any(char in str(path) for char in "*?["):
             files.append(path)
@@ -339,12 +359,14 @@ def funnel_command(
     trial: Annotated[str, typer.Argument(metavar="NCT_ID", help="Trial id.",
                                          show_default=False)],
     patients: Annotated[list[Path], typer.Argument(
-        metavar="PATIENT...", help="Patient profiles: files, folders or quoted globs.",
+        metavar="PATIENT", help="Patient profiles: files, folders or quoted globs.",
         show_default=False)],
     rules: Annotated[Path, typer.Option(help="Rule file, or folder of rule files.")] = Path(
         "rules"),
     as_of: AsOf = None,
-    output: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.TABLE,
+    output: Annotated[Format, typer.Option(
+        "--format", parser=_choice(Format), metavar="table|json", help="table or json.")] = (
+        Format.TABLE),
 ) -> None:
     """Show how many patients pass, fail or are unknown on each criterion, in protocol order,
     and how many remain after each: the attrition a cohort tool reports."""
@@ -435,7 +457,7 @@ def _yaml_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
             found = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
             if not found:
                 problems.append(Problem(SourceSpan(str(path), 0, 0), "",
-                                        "no YAML files (*.yaml) in this folder"))
+                                        "no YAML files (*.yaml or *.yml) in this folder"))
             files += found
         elif path.exists():
             files.append(path)
@@ -447,11 +469,12 @@ def _yaml_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
 @app.command("check")
 def check_command(
     paths: Annotated[list[Path] | None, typer.Argument(
-        metavar="[PATH]...", help="Rule files, profiles or folders (default: rules/ and "
+        metavar="PATH", help="Rule files, profiles or folders (default: rules/ and "
         "patients/).",
         show_default=False)] = None,
     output: Annotated[CheckFormat, typer.Option(
-        "--format", help="text, json, or github (workflow annotations).")] = CheckFormat.TEXT,
+        "--format", parser=_choice(CheckFormat), metavar="text|json|github",
+        help="text, json, or github (workflow annotations).")] = CheckFormat.TEXT,
     show_coverage: Annotated[bool, typer.Option(
         "--coverage", help="Also say per trial how many criteria are computable.")] = False,
 ) -> None:
@@ -522,7 +545,8 @@ def check_report(files: list[Path], kinds: dict[str, str], problems: list[Proble
         "schema_version": "1",
         "errors": sum(problem.severity == "error" for problem in problems),
         "warnings": sum(problem.severity == "warning" for problem in problems),
-        "files": [{"path": path, "kind": kinds.get(path, "missing"), "problems": found}
+        "files": [{"path": path, "kind": kinds.get(path, "folder" if Path(path).is_dir() else
+                                                   "missing"), "problems": found}
                   for path, found in by_file.items()],
         "coverage": [vars(row) | {"curation_ids": list(row.curation_ids),
                                   "judgment_ids": list(row.judgment_ids)} for row in rows],
@@ -534,13 +558,15 @@ def github_annotation(problem: Problem) -> str:
     def escape(text: str) -> str:
         return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     title = escape(problem.field or "eligibility").replace(",", "%2C").replace(":", "%3A")
-    return (f"::{problem.severity} file={problem.span.file},line={problem.span.line},"
-            f"col={problem.span.column},title={title}::{escape(problem.message)}")
+    where = f",line={problem.span.line},col={problem.span.column}" if problem.span.line else ""
+    return (f"::{problem.severity} file={problem.span.file}{where},title={title}::"
+            f"{escape(problem.message)}")
 
 
 @app.command("schema")
 def schema_command(
-    kind: Annotated[SchemaKind, typer.Argument(metavar="rules|patient", help="Which schema.")],
+    kind: Annotated[SchemaKind, typer.Argument(
+        metavar="rules|patient", parser=_choice(SchemaKind), help="Which schema.")],
 ) -> None:
     """Print the JSON Schema of rule files or patient profiles (for editors)."""
     from .schema import patient_schema, rules_schema
@@ -554,8 +580,9 @@ def show_command(
     trial: Annotated[str, typer.Argument(metavar="TRIAL", help="A trial id (looked up in "
                                          "--rules) or a rule file.", show_default=False)],
     rules: Annotated[Path, typer.Option(help="Folder of rule files.")] = Path("rules"),
-    output: Annotated[PageFormat, typer.Option("--format", help="text or markdown.")] = (
-        PageFormat.TEXT),
+    output: Annotated[PageFormat, typer.Option(
+        "--format", parser=_choice(PageFormat), metavar="text|markdown",
+        help="text or markdown.")] = PageFormat.TEXT,
 ) -> None:
     """Print a trial's criteria as a clinician reads them: protocol text beside the rule."""
     out, err = _consoles()

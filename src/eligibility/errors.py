@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import types
 import typing
@@ -46,8 +47,7 @@ def translate(detail: Mapping[str, Any], model: type[BaseModel]) -> str:
         return f"missing required field {str(loc[-1])!r}"
     if kind == "literal_error":
         allowed = re.findall(r"'([^']*)'", ctx.get("expected", ""))
-        same = [word for word in allowed if word.casefold() == str(value).casefold()]
-        hint = f" (did you mean {same[0]!r}?)" if same else closest(str(value), allowed)
+        hint = _nearest(str(value), allowed)
         return f"expected one of {ctx.get('expected')}, got {shown(value)}{hint}"
     if kind == "value_error":
         return str(ctx.get("error", detail["msg"])).removeprefix("Value error, ")
@@ -89,6 +89,17 @@ _FORMS = {
     "'_' or '-' (like I1 or E10)",
     r"^[A-Za-z0-9_-]+$": "letters, digits, '_' or '-'",
 }
+
+
+def _nearest(word: str, allowed: list[str]) -> str:
+    """A suggestion that ignores case, spaces and hyphens: 'Not yet recruiting' finds
+    'NOT_YET_RECRUITING'."""
+    def plain(text: str) -> str:
+        return text.casefold().replace(" ", "_").replace("-", "_")
+
+    by_plain = {plain(option): option for option in allowed}
+    matches = difflib.get_close_matches(plain(word), list(by_plain), n=1, cutoff=0.6)
+    return f" (did you mean {by_plain[matches[0]]!r}?)" if matches else ""
 
 
 def _condition_message(value: Any) -> str:

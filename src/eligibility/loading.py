@@ -117,7 +117,8 @@ def _parse(text: str, file: str) -> tuple[Located, list[Problem]]:
     except yaml.YAMLError as error:
         raise InputError([Problem(SourceSpan(file, 1, 1), "", f"invalid YAML: {error}")]) from None
     if node is None:
-        raise InputError([Problem(SourceSpan(file, 1, 1), "", "the file is empty")])
+        what = "the file has only comments" if text.strip() else "the file is empty"
+        raise InputError([Problem(SourceSpan(file, 0, 0), "", what)])
     problems: list[Problem] = []
     return _locate(node, file, (), problems), problems
 
@@ -207,8 +208,8 @@ def _read(path: Path) -> tuple[str, bytes]:
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         raise InputError([Problem(SourceSpan(str(path), line, column), "",
-                                  f"not UTF-8 text ({error.reason}: byte "
-                                  f"{data[error.start]:#04x}); save the file as UTF-8")]
+                                  f"not UTF-8 text: {error.reason}, byte "
+                                  f"{data[error.start]:#04x} (save the file as UTF-8)")]
                          ) from None
 
 
@@ -351,13 +352,18 @@ def load_trials(path: Path | str) -> tuple[Trial, ...]:
     if path.is_dir():
         files = sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
         if not files:
-            raise InputError([Problem(SourceSpan(str(path), 1, 1), "",
-                                      "no rule files (*.yaml) in this folder")])
+            raise InputError([Problem(SourceSpan(str(path), 0, 0), "",
+                                      "no rule files (*.yaml or *.yml) in this folder")])
     else:
         files = [path]
     trials: list[Trial] = []
     problems: list[Problem] = []
     for file in files:
+        if path.is_dir() and _looks_like_a_profile(file):
+            problems.append(Problem(SourceSpan(str(file), 0, 0), "", "not a rule file (it has "
+                                    "no trial: or criteria: at the top; is it a patient "
+                                    "profile?)"))
+            continue
         try:
             trials.append(load_trial(file))
         except InputError as error:
@@ -426,7 +432,9 @@ def _check_patient_carefully(text: str, path: Path, as_of: dt.date | None,
     stated = document.value.get("screening_date") if isinstance(document.value, Mapping) else None
     on = as_of or (stated if isinstance(stated, dt.date) else None) or today
     if on is not None:
-        problems += _future_dates(document, profile, on)
+        source = ("the --as-of date" if as_of else "the screening date" if isinstance(
+            stated, dt.date) else "today, the screening date")
+        problems += _future_dates(document, profile, on, source)
     if problems:
         return None, tuple(sorted(problems))
     return profile, ()
@@ -469,6 +477,14 @@ def assessment_problems(path: Path | str, profile: PatientProfile,
     return problems
 
 
+def _looks_like_a_profile(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return not is_rule_file(path) and any(line.startswith("id:") for line in text.splitlines())
+
+
 def is_rule_file(path: Path | str) -> bool:
     """Whether a YAML file looks like a rule file (a `trial:` or `criteria:` key at the top)
     rather than a patient profile; unreadable files count as profiles."""
@@ -480,7 +496,7 @@ def is_rule_file(path: Path | str) -> bool:
 
 
 def _future_dates(document: Located, profile: PatientProfile | None,
-                  on: dt.date) -> list[Problem]:
+                  on: dt.date, source: str) -> list[Problem]:
     """Dates after the screening date, read from the validated profile when there is one (so
     a quoted date counts too), else from the YAML values."""
     problems = []
@@ -488,8 +504,9 @@ def _future_dates(document: Located, profile: PatientProfile | None,
         if day <= on:
             continue
         node, _, path = document.find(loc)
+        advice = ("screen on a later date, or check the date" if source.startswith("the --as-of")
+                  else "dates must be on or before the screening date; check for a typo")
         problems.append(Problem(node.span, describe_path(path),
-                                f"{day.isoformat()} is after the screening date "
-                                f"{on.isoformat()} (dates must be on or before "
-                                "the screening date; check for a typo)"))
+                                f"{day.isoformat()} is after {source} {on.isoformat()} "
+                                f"({advice})"))
     return problems

@@ -169,8 +169,8 @@ def _unit_fits(lab: Lab | None, info: ValidationInfo) -> Lab | None:
     if lab is not None:
         label, unit = LAB_TESTS[str(info.field_name)]
         if lab.unit != unit:
-            raise SubfieldError("unit", f"unit {lab.unit!r} is not the unit of {label}: give "
-                                f"the value in {unit!r}")
+            raise SubfieldError("unit", f"unit {lab.unit!r} is not the unit of {label} (give "
+                                f"the value in {unit!r})")
     return lab
 
 

@@ -71,22 +71,26 @@ def render_screenings(console: Console, screenings: Sequence[Screening], *, pati
 
 
 def _summary(console: Console, screenings: Sequence[Screening]) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, title="Summary", title_justify="left", expand=False)
+    """Trials ranked, each with its verdict, counts and the criteria that decide it; the
+    registry status too when there is room (each trial's block warns about it anyway)."""
+    wide = console.width >= WIDE
+    table = Table(box=box.SIMPLE_HEAD, title="Summary (best first)", title_justify="left",
+                  pad_edge=False)
     table.add_column("Trial", no_wrap=True)
-    table.add_column("Name")
+    table.add_column("Name", no_wrap=True)
     table.add_column("Verdict", no_wrap=True)
-    table.add_column("Pass", justify="right", no_wrap=True)
-    table.add_column("Fail", justify="right", no_wrap=True)
-    table.add_column("Unknown", justify="right", no_wrap=True)
-    table.add_column("Registry", no_wrap=True)
-    table.add_column("Deciding", overflow="fold")
+    for status in Status:
+        table.add_column(_symbol(console, status), justify="right", no_wrap=True)
+    if wide:
+        table.add_column("Registry", no_wrap=True)
+    table.add_column("Deciding criteria", ratio=1, min_width=12, overflow="fold")
     for screening in screenings:
         info = screening.trial.trial
+        registry = [Text(info.overall_status, style="green" if info.recruiting else "yellow")]
         table.add_row(
             info.id, info.short_name or "", verdict_text(screening.verdict),
             *(str(len(screening.with_status(status))) for status in Status),
-            Text(info.overall_status, style="green" if info.recruiting else "yellow"),
-            ", ".join(deciding(screening)),
+            *(registry if wide else []), ", ".join(deciding(screening)),
         )
     return table
 

@@ -186,7 +186,8 @@ def _has(has: Has, context: Context) -> Outcome:
     elif closed is not None:
         unclassified = []  # a recorded negative or a singular entry settles it by itself
     if closed is not None and not undecided:
-        read = [explain.describe_entry(entry) for _, entry in present]
+        read = [explain.describe_entry(entry) for _, entry in present
+                if explain.describe_entry(entry) not in closed]
         also = f" ({', '.join(read)} does not match)" if read else ""
         return Outcome(Truth.FALSE, f"No {query}: {closed}{also}", evidence)
     details = [f"{explain.describe_entry(entry)} lacks "

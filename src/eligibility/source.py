@@ -96,5 +96,9 @@ def shown(value: Any) -> str:
     if value is None:
         return "an empty value"
     if isinstance(value, float):
+        if value != value:
+            return ".nan"
+        if value in (float("inf"), float("-inf")):
+            return ".inf" if value > 0 else "-.inf"
         return f"{value:g}"
     return str(value)
