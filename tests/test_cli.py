@@ -449,7 +449,8 @@ def test_screen_help_names_dates_and_trial_ids_in_words() -> None:
     assert "%Y" not in result.stdout and "list[str]" not in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="limitation: typer 0.29 always shows an argument's type; `screen --help` still shows a Python type for the "
+@pytest.mark.xfail(strict=True, reason="limitation: typer 0.29 always shows an argument's "
+                   "type; `screen --help` still shows a Python type for the "
                    "patients argument: 'PATIENT... <list[Path]>', and the usage line reads "
                    "'{PATIENT...}...'")
 def test_screen_help_shows_no_python_types() -> None:
