@@ -185,3 +185,13 @@ def test_a_judgment_follows_the_latest_assessment_of_this_trial_and_criterion(pa
     latest = max(date for date, _ in answers)
     assert result.outcome.truth in {truth_of(answer) for date, answer in answers
                                     if date == latest}
+
+
+@given(patient=profiles(), trial=trials())
+def test_the_verdict_only_path_agrees_with_the_explained_screening(patient, trial):
+    from eligibility.verdicts import verdicts
+
+    explained = screen_one(patient, trial)
+    statuses, verdict = verdicts(patient, trial, as_of=explained.as_of)
+    assert statuses == tuple(result.status for result in explained.results)
+    assert verdict is explained.verdict

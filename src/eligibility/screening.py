@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, assert_never
+from typing import Any, NamedTuple, assert_never
 
 from . import explain
 from .logic import Truth, all_of, any_of, negate, truth_of
@@ -17,7 +18,7 @@ from .results import CriterionResult, Evidence, Outcome, Screening, Status
 from .rules import AllOf, AnyOf, Check, Condition, Criterion, Every, Has, Judgment, Not, Trial
 from .vocabulary import COLLECTIONS, FACTS, GROUPS, Collection, Group, normalise_name
 
-__all__ = ["Context", "evaluate", "screen", "screen_all"]
+__all__ = ["Context", "Search", "evaluate", "screen", "screen_all", "search"]
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,7 @@ def _check(check: Check, context: Context) -> Outcome:
 
 
 def _as(observation: Observation, value: Any, on: dt.date | None = None) -> Observation:
-    return Observation(observation.fact, value, on or observation.date, observation.source,
-                       observation.reference_range)
+    return observation._replace(value=value, date=on or observation.date, alternatives=())
 
 
 def _too_old(observation: Observation, days: int | None, as_of: dt.date) -> (
@@ -150,50 +150,95 @@ def _judgment(judgment: Judgment, context: Context) -> Outcome:
     return Outcome(truth_of(latest.answer), sentence, (evidence,))
 
 
-def _has(has: Has, context: Context) -> Outcome:
+class Search(NamedTuple):
+    """What a `has` found in one list: entries that may match (with their truth), entries
+    recorded absent, entries it cannot classify, and how the list is closed."""
+
+    present: tuple[tuple[Truth, Entry], ...]
+    absent: tuple[Entry, ...]
+    unclassified: tuple[Entry, ...]
+    covered: bool
+    complete: bool
+
+    @property
+    def truth(self) -> Truth:
+        """True if an entry matches; false if the list is closed (by recorded negatives, or
+        complete with every entry classified) and no entry is undecided; else unknown."""
+        truths = [truth for truth, _ in self.present]
+        if Truth.TRUE in truths:
+            return Truth.TRUE
+        closed = self.covered or (self.complete and not self.unclassified)
+        return Truth.FALSE if closed and Truth.UNKNOWN not in truths else Truth.UNKNOWN
+
+
+def search(has: Has, profile: PatientProfile) -> Search:
+    """Look for `has` in the profile's list, under the open world."""
     collection = COLLECTIONS[has.in_]
-    history = getattr(context.profile, has.in_)
-    query = explain.describe_query(has)
-    names = {normalise_name(name) for name in has.name}
-    categories = set(has.category)
+    history = getattr(profile, has.in_)
+    names = _normalised(has.name)
+    categories = frozenset(has.category)
+    anything = not names and not categories
+    wanted = has.status
     present: list[tuple[Truth, Entry]] = []
     absent: list[Entry] = []
     unclassified: list[Entry] = []
+    found = False
     for entry in history.items:
-        entry_categories = collection.categories_of(entry.name, _stated(entry))
-        fits = entry.status != "absent" and has.status in ("ever", entry.status)
-        if (not names and not categories) or (
-            entry.name is not None and normalise_name(entry.name) in names
-        ) or entry_categories & categories:
-            if entry.status == "absent":
+        name, status = entry.name, entry.status
+        entry_categories = collection.categories_of(name, _stated(entry))
+        fits = status != "absent" and (wanted == "ever" or wanted == status)
+        if anything or (name is not None and normalise_name(name) in names) or (
+                not entry_categories.isdisjoint(categories)):
+            if status == "absent":
                 absent.append(entry)
             elif fits:
-                present.append((all_of(_attribute_truths(has, entry)), entry))
+                truth = _attributes_truth(has, entry)
+                found = found or truth is Truth.TRUE
+                present.append((truth, entry))
         elif fits and categories and not entry_categories:
             unclassified.append(entry)
+    covered = not found and _covered(collection, history.items, names, categories)
+    return Search(tuple(present), tuple(absent), () if covered else tuple(unclassified),
+                  covered, history.complete)
+
+
+def _attributes_truth(has: Has, entry: Entry) -> Truth:
+    if not has.severity and has.controlled is None:
+        return Truth.TRUE
+    return all_of(_attribute_truths(has, entry))
+
+
+@functools.lru_cache(maxsize=1024)
+def _normalised(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(normalise_name(name) for name in names)
+
+
+def _has(has: Has, context: Context) -> Outcome:
+    collection = COLLECTIONS[has.in_]
+    query = explain.describe_query(has)
+    found = search(has, context.profile)
     evidence = tuple(Evidence(has.in_, "observed", explain.describe_entry(entry), entry.date)
-                     for _, entry in present) + tuple(
+                     for _, entry in found.present) + tuple(
         Evidence(has.in_, "absent", explain.describe_entry(entry), entry.date)
-        for entry in absent)
-    found = [entry for truth, entry in present if truth is Truth.TRUE]
-    if found:
-        listed = ", ".join(explain.describe_entry(entry) for entry in found)
+        for entry in found.absent)
+    truth = found.truth
+    if truth is Truth.TRUE:
+        listed = ", ".join(explain.describe_entry(entry) for t, entry in found.present
+                           if t is Truth.TRUE)
         return Outcome(Truth.TRUE, f"Recorded {query}: {listed}", evidence)
-    undecided = [entry for truth, entry in present if truth is Truth.UNKNOWN]
-    closed = _closed_by(collection, history.items, names, categories)
-    if closed is None and history.complete and not unclassified:
-        closed = f"the {collection.label} list is marked complete"
-    elif closed is not None:
-        unclassified = []  # a recorded negative or a singular entry settles it by itself
-    if closed is not None and not undecided:
-        read = [explain.describe_entry(entry) for _, entry in present
+    if truth is Truth.FALSE:
+        history = getattr(context.profile, has.in_)
+        closed = (_coverage_reason(has, collection, history.items) if found.covered
+                  else f"the {collection.label} list is marked complete")
+        read = [explain.describe_entry(entry) for _, entry in found.present
                 if explain.describe_entry(entry) not in closed]
         also = f" ({', '.join(read)} does not match)" if read else ""
         return Outcome(Truth.FALSE, f"No {query}: {closed}{also}", evidence)
     details = [f"{explain.describe_entry(entry)} lacks "
-               f"{' and '.join(_unknown_attributes(has, entry))}" for entry in undecided]
+               f"{' and '.join(_unknown_attributes(has, entry))}"
+               for t, entry in found.present if t is Truth.UNKNOWN]
     details += [f"{entry.name!r} has no category, so it may be one (add its category, or "
-                "category: other)" for entry in unclassified]
+                "category: other)" for entry in found.unclassified]
     sentence = f"Not recorded whether there is any {query}" + (
         f" ({'; '.join(details)})" if details else "")
     return Outcome(Truth.UNKNOWN, sentence, evidence,
@@ -218,10 +263,10 @@ def _unknown_attributes(has: Has, entry: Entry) -> list[str]:
     return [name for name in wanted if getattr(entry, name, None) is None]
 
 
-def _closed_by(collection: Collection, entries: Sequence[Entry], names: set[str],
-               categories: set[str]) -> str | None:
-    """Why nothing unlisted can match, from what is recorded, or None when the open world
-    leaves it unknown (a list marked complete is the caller's other way to close it).
+def _covered(collection: Collection, entries: Sequence[Entry], names: frozenset[str],
+             categories: frozenset[str]) -> bool:
+    """Whether what is recorded rules out anything unlisted (a list marked complete is the
+    other way to close it).
 
     Each name and category asked for must be covered: a name by an entry recorded absent under
     that name (or under a category it is known to fall in), a category by an entry recorded
@@ -229,13 +274,14 @@ def _closed_by(collection: Collection, entries: Sequence[Entry], names: set[str]
     entry recorded in it.
     """
     if not names and not categories:
-        return None
-    absent = [entry for entry in entries if entry.status == "absent"]
-    absent_names = {normalise_name(entry.name) for entry in absent if entry.name}
-    absent_categories = {entry.category for entry in absent
-                         if entry.name is None and entry.category}
-    recorded = {category for entry in entries
-                for category in collection.categories_of(entry.name, _stated(entry))}
+        return False
+    absent_names = {normalise_name(entry.name) for entry in entries
+                    if entry.status == "absent" and entry.name}
+    absent_categories = {entry.category for entry in entries
+                         if entry.status == "absent" and entry.name is None and entry.category}
+    recorded = ({category for entry in entries
+                 for category in collection.categories_of(entry.name, _stated(entry))}
+                if collection.singular else set())
 
     def covered_category(category: str) -> bool:
         return (category in collection.singular and category in recorded) or any(
@@ -245,14 +291,18 @@ def _closed_by(collection: Collection, entries: Sequence[Entry], names: set[str]
         known = collection.categories_of(name, ())
         return name in absent_names or any(covered_category(category) for category in known)
 
-    if not (all(covered_name(name) for name in names) and all(
-            covered_category(category) for category in categories)):
-        return None
-    asked = set(categories) | {c for name in names for c in collection.categories_of(name, ())}
+    return all(covered_name(name) for name in names) and all(
+        covered_category(category) for category in categories)
+
+
+def _coverage_reason(has: Has, collection: Collection, entries: Sequence[Entry]) -> str:
+    """The recorded negatives (and singular entries) that rule a `has` out, in words."""
+    names = {normalise_name(name) for name in has.name}
+    asked = set(has.category) | {c for name in names for c in collection.categories_of(name, ())}
     wanted = {ancestor for category in asked for ancestor in collection.ancestors(category)}
-    used = [entry for entry in absent
-            if (entry.name is not None and normalise_name(entry.name) in names)
-            or (entry.name is None and entry.category in wanted)]
+    used = [entry for entry in entries if entry.status == "absent" and (
+        (entry.name is not None and normalise_name(entry.name) in names)
+        or (entry.name is None and entry.category in wanted))]
     settled = [entry for entry in entries if entry.status != "absent" and set(
         collection.categories_of(entry.name, _stated(entry))) & asked & collection.singular]
     reasons = []
@@ -263,9 +313,9 @@ def _closed_by(collection: Collection, entries: Sequence[Entry], names: set[str]
     return "; ".join(reasons)
 
 
-def _stated(entry: Entry) -> list[str]:
-    category = getattr(entry, "category", None)
-    return [category] if category else []
+def _stated(entry: Entry) -> tuple[str, ...]:
+    category = entry.category
+    return (category,) if category else ()
 
 
 def _every(every: Every, context: Context) -> Outcome:

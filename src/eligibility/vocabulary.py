@@ -7,6 +7,7 @@ encoding a trial in another disease means adding facts here and rules in `rules/
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -95,24 +96,40 @@ class Collection:
 
     def ancestors(self, category: str) -> tuple[str, ...]:
         """The category and every broader one above it."""
-        chain: list[str] = []
-        current: str | None = category
-        while current is not None and current not in chain:
-            chain.append(current)
-            current = self.categories.get(current)
-        return tuple(chain)
+        return _ancestors(self.name, category)
 
     def categories_of(self, name: str | None, stated: Iterable[str]) -> frozenset[str]:
         """Every category an entry belongs to: stated, known by name, and their ancestors."""
-        direct = set(stated)
-        if name is not None:
-            direct.update(self.known_names.get(normalise_name(name), ()))
-        return frozenset(ancestor for category in direct for ancestor in self.ancestors(category))
+        return _categories_of(self.name, name, tuple(stated))
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_name(name: str) -> str:
     """Names match case-insensitively and ignore repeated spaces, hyphens and underscores."""
     return " ".join(name.casefold().replace("-", " ").replace("_", " ").split())
+
+
+# Entries and queries repeat across patients, so these lookups are remembered (pure functions
+# of the immutable vocabulary).
+
+@functools.lru_cache(maxsize=1024)
+def _ancestors(collection: str, category: str) -> tuple[str, ...]:
+    parents = COLLECTIONS[collection].categories
+    chain: list[str] = []
+    current: str | None = category
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parents.get(current)
+    return tuple(chain)
+
+
+@functools.lru_cache(maxsize=8192)
+def _categories_of(collection: str, name: str | None, stated: tuple[str, ...]) -> frozenset[str]:
+    direct = set(stated)
+    if name is not None:
+        direct.update(COLLECTIONS[collection].known_names.get(normalise_name(name), ()))
+    return frozenset(ancestor for category in direct
+                     for ancestor in _ancestors(collection, category))
 
 
 def closest(word: str, known: Iterable[str]) -> str:
