@@ -851,3 +851,46 @@ def test_a_rule_file_in_yaml_screens_like_the_same_rule_built_in_python():
         "FVC 78 % predicted on 2026-01-10 is below 80 %")
     assert "Does not apply" in screening.results[1].outcome.explanation
     assert screening.verdict is Verdict.INELIGIBLE
+
+
+# Entries filed too broadly, and questions asked too early
+
+
+def test_an_entry_filed_only_as_an_infection_may_be_the_viral_infection_asked_about():
+    patient = profile(conditions={"complete": True, "items": [
+        {"name": "pneumonia", "category": "infection", "status": "current"}]})
+    result = outcome(VIRAL_INFECTION, patient)
+    assert result.truth is U
+    assert "'pneumonia' is not classified finely enough to tell" in result.explanation
+
+
+def test_a_bacterial_infection_in_a_complete_list_rules_out_a_viral_one():
+    patient = profile(conditions={"complete": True, "items": [
+        {"name": "syphilis", "status": "current"}]})
+    assert outcome(VIRAL_INFECTION, patient).truth is F
+
+
+def test_an_organ_system_category_is_not_read_as_a_possible_sub_category():
+    patient = profile(conditions={"complete": True, "items": [
+        {"name": "depression", "category": "psychiatric_disorder", "status": "current"}]})
+    asked = {"has": {"in": "conditions", "category": ["substance_use_disorder"]}}
+    assert outcome(asked, patient).truth is F
+
+
+def test_a_clinician_is_not_asked_while_the_data_the_question_depends_on_is_missing():
+    guarded = {"all": [{"check": {"fact": "als.el_escorial", "op": "equals",
+                                  "value": "probable_laboratory_supported"}},
+                       {"judgment": "Does it count as probable?"}]}
+    result = outcome(guarded, profile())
+    assert result.truth is U
+    assert result.missing == ("Revised El Escorial category",)
+
+
+def test_a_clinician_is_asked_once_the_data_is_in():
+    guarded = {"all": [{"check": {"fact": "als.el_escorial", "op": "equals",
+                                  "value": "probable_laboratory_supported"}},
+                       {"judgment": "Does it count as probable?"}]}
+    patient = profile(als={"el_escorial": "probable_laboratory_supported"})
+    result = outcome(guarded, patient)
+    # evaluated outside any criterion, so the key has no criterion id
+    assert result.missing == ("clinician assessment of : Does it count as probable?",)

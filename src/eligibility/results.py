@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
@@ -52,7 +52,11 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The truth of one condition with the sentence and the facts behind it."""
+    """The truth of one condition with the sentence and the facts behind it.
+
+    `asks` marks an unknown that only a clinician's answer can settle, so that a question is
+    not put while data it depends on is missing.
+    """
 
     truth: Truth
     explanation: str
@@ -60,6 +64,10 @@ class Outcome:
     missing: tuple[str, ...] = ()
     parts: tuple[Outcome, ...] = ()
     applies: bool = True
+    asks: bool = False
+
+    def _replace(self, **changes: Any) -> Outcome:
+        return replace(self, **changes)
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ def evaluate(condition: Condition, context: Context) -> Outcome:
         case Not():
             inner = evaluate(condition.part, context)
             return Outcome(negate(inner.truth), inner.explanation, inner.evidence,
-                           inner.missing, (inner,))
+                           inner.missing, (inner,), asks=inner.asks)
         case Judgment():
             return _judgment(condition, context)
         case Has():
@@ -60,8 +60,15 @@ def evaluate(condition: Condition, context: Context) -> Outcome:
 
 
 def combine_all(parts: Sequence[Outcome]) -> Outcome:
-    """Kleene `and` of outcomes; the sentence keeps the parts that decide it."""
-    return _combine(all_of(part.truth for part in parts), parts)
+    """Kleene `and` of outcomes; the sentence keeps the parts that decide it. A clinician's
+    question is not asked while data the same `all` needs is still missing: the answer may
+    not be needed."""
+    outcome = _combine(all_of(part.truth for part in parts), parts)
+    waiting = [part for part in parts if part.truth is Truth.UNKNOWN and not part.asks]
+    if outcome.truth is Truth.UNKNOWN and waiting:
+        missing = _unique(item for part in waiting for item in part.missing)
+        return outcome._replace(missing=missing, asks=False)
+    return outcome
 
 
 def combine_any(parts: Sequence[Outcome]) -> Outcome:
@@ -78,6 +85,7 @@ def _combine(truth: Truth, parts: Sequence[Outcome]) -> Outcome:
         tuple(dict.fromkeys(evidence for part in parts for evidence in part.evidence)),
         missing if truth is Truth.UNKNOWN else (),
         tuple(parts),
+        asks=truth is Truth.UNKNOWN and all(part.asks for part in deciding),
     )
 
 
@@ -142,7 +150,7 @@ def _judgment(judgment: Judgment, context: Context) -> Outcome:
     ]
     if not answers:
         return Outcome(Truth.UNKNOWN, explain.needs_judgment(judgment.question), (),
-                       (f"clinician assessment of {key}: {judgment.question}",))
+                       (f"clinician assessment of {key}: {judgment.question}",), asks=True)
     latest = max(answers, key=lambda assessment: assessment.date)
     sentence = explain.assessed(latest.by, latest.answer, latest.date, judgment.question)
     evidence = Evidence(f"assessment:{context.trial_id}:{key}", "observed", latest.answer,
@@ -195,7 +203,8 @@ def search(has: Has, profile: PatientProfile) -> Search:
                 truth = _attributes_truth(has, entry)
                 found = found or truth is Truth.TRUE
                 present.append((truth, entry))
-        elif fits and categories and not entry_categories:
+        elif fits and categories and (not entry_categories or _broader(
+                collection, entry, categories)):
             unclassified.append(entry)
     covered = not found and _covered(collection, history.items, names, categories)
     return Search(tuple(present), tuple(absent), () if covered else tuple(unclassified),
@@ -206,6 +215,18 @@ def _attributes_truth(has: Has, entry: Entry) -> Truth:
     if not has.severity and has.controlled is None:
         return Truth.TRUE
     return all_of(_attribute_truths(has, entry))
+
+
+def _broader(collection: Collection, entry: Entry, asked: frozenset[str]) -> bool:
+    """Whether an entry is filed under a partitioned category above one asked for, so it may
+    be the one asked for: a pneumonia filed only as 'infection' may be the 'viral_infection'
+    asked about. (A 'psychiatric_disorder' is not read as a possible substance use disorder:
+    organ-system categories are not partitioned by their sub-categories.)"""
+    direct = set(_stated(entry))
+    if entry.name is not None:
+        direct.update(collection.known_names.get(normalise_name(entry.name), ()))
+    return any(not direct.isdisjoint(set(collection.ancestors(category)[1:]) &
+                                     collection.partitioned) for category in asked)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -237,7 +258,10 @@ def _has(has: Has, context: Context) -> Outcome:
     details = [f"{explain.describe_entry(entry)} lacks "
                f"{' and '.join(_unknown_attributes(has, entry))}"
                for t, entry in found.present if t is Truth.UNKNOWN]
-    details += [f"{entry.name!r} has no category, so it may be one (add its category, or "
+    details += [f"{entry.name or entry.category!r} is not classified finely enough to tell "
+                "(give it the category asked for, or category: other)"
+                if entry.category or collection.categories_of(entry.name, ())
+                else f"{entry.name!r} has no category, so it may be one (add its category, or "
                 "category: other)" for entry in found.unclassified]
     sentence = f"Not recorded whether there is any {query}" + (
         f" ({'; '.join(details)})" if details else "")

@@ -83,7 +83,10 @@ class Collection:
     a `viral_infection`. `known_names` gives the categories of common entries by name, so a
     profile that records `warfarin` is found by a rule asking for `anticoagulant`. A `singular`
     category is one state a patient has at most once (hypertension): any entry recorded in it
-    settles a question about it, where for other categories another entry may be unlisted.
+    settles a question about it, where for other categories another entry may be unlisted. A
+    `partitioned` category is one whose every member belongs to one of its sub-categories
+    (an infection is viral, bacterial or fungal): an entry filed under it alone may be any of
+    them, so it cannot rule one out.
     """
 
     name: str
@@ -93,6 +96,7 @@ class Collection:
     known_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     singular: frozenset[str] = frozenset()
+    partitioned: frozenset[str] = frozenset()
 
     def ancestors(self, category: str) -> tuple[str, ...]:
         """The category and every broader one above it."""
@@ -316,6 +320,7 @@ COLLECTIONS: Mapping[str, Collection] = MappingProxyType(
             },
             attributes={"controlled": ("true", "false")},
             singular=frozenset({"hypertension"}),
+            partitioned=frozenset({"infection"}),
         ),
         "medications": Collection(
             "medications",
@@ -327,6 +332,7 @@ COLLECTIONS: Mapping[str, Collection] = MappingProxyType(
                 "antiplatelet": None,
                 "immunosuppressant": None,
                 "als_therapy": None,
+                "antisense_oligonucleotide": None,
             },
             known_names={
                 **{name: ("anticoagulant",) for name in (
@@ -339,7 +345,8 @@ COLLECTIONS: Mapping[str, Collection] = MappingProxyType(
                     "eliquis", "xarelto", "pradaxa", "savaysa", "lixiana", "coumadin",
                     "jantoven", "lovenox", "fragmin", "arixtra")},
                 **{name: ("als_therapy",) for name in (
-                    "riluzole", "rilutek", "tiglutik", "exservan", "edaravone", "radicava",
+                    "riluzole", "rilutek", "tiglutik", "exservan", "edaravone", "radicava")},
+                **{name: ("als_therapy", "antisense_oligonucleotide") for name in (
                     "tofersen", "qalsody")},
                 # Common in ALS clinics and in none of the categories above.
                 **{name: ("other",) for name in (
@@ -394,7 +401,8 @@ COLLECTIONS: Mapping[str, Collection] = MappingProxyType(
                 "organ_transplant": None,
                 "investigational_drug": None,
             },
-            known_names={"tofersen": ("antisense_oligonucleotide",)},
+            known_names={"tofersen": ("antisense_oligonucleotide",),
+                         "qalsody": ("antisense_oligonucleotide",)},
         ),
     }
 )
