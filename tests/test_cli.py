@@ -30,8 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from eligibility import __version__, load_trials
 from eligibility.cli import app
