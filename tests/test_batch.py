@@ -166,9 +166,6 @@ def test_a_glob_matching_nothing_does_not_stop_the_other_profiles(tmp_path: Path
     assert "P001-example" in matrix_verdicts(result.stdout, ["P001-example"])
 
 
-@pytest.mark.xfail(strict=True, reason="bug: when a glob matches nothing beside a profile that "
-                   "was screened, stderr ends with 'no profile could be screened.' (the count "
-                   "compares files with screenings and a pattern is not a file)")
 def test_a_glob_matching_nothing_does_not_claim_nothing_was_screened(tmp_path: Path) -> None:
     (example,) = copy_profiles(tmp_path, "example")
     result = screen_batch(example, str(tmp_path / "nobody-*.yaml"))
@@ -223,9 +220,6 @@ def test_detail_prints_every_patients_criterion_tables_and_the_matrix(tmp_path: 
     assert set(matrix_verdicts(result.stdout, ids)) == set(ids)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: at 80 columns the matrix folds long patient ids "
-                   "over two lines ('P013-anticoagulant-br' / 'and-name'), so the id cannot be "
-                   "found or copied; STYLE.md: fold protocol text, never an id")
 def test_matrix_at_80_columns_keeps_each_patient_id_on_one_line(tmp_path: Path) -> None:
     copies = copy_profiles(tmp_path, "anticoagulant-brand-name", "premenopausal-no-contraception")
     result = screen_batch(tmp_path, width=80)
@@ -233,8 +227,6 @@ def test_matrix_at_80_columns_keeps_each_patient_id_on_one_line(tmp_path: Path) 
         assert profile_id(path) in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the matrix of a single patient is titled "
-                   "'1 patients'")
 def test_matrix_title_of_one_patient_is_singular(tmp_path: Path) -> None:
     copy_profiles(tmp_path, "example")
     result = screen_batch(tmp_path)
@@ -316,9 +308,6 @@ def test_batch_json_has_the_documented_shape(tmp_path: Path) -> None:
         "severity": "error", "message": "expected a number, got 'eighty'"}]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: `screen bad.yaml --format json` prints nothing on "
-                   "stdout; docs/json-output.md says one unreadable profile gives the "
-                   "several-patient document with no patients and the file in failed_files")
 def test_one_unreadable_profile_gives_a_json_document_naming_it() -> None:
     bad = BAD / "patient-fvc-text.yaml"
     result = screen_batch(bad, "--format", "json")
@@ -360,8 +349,6 @@ def test_csv_has_one_row_per_patient_trial_and_criterion_equal_to_the_json(
         assert got == want
 
 
-@pytest.mark.xfail(strict=True, reason="bug: CSV writes `applies` as Python's True/False while "
-                   "the JSON, and facts_read in the same row, spell booleans true/false")
 def test_csv_spells_booleans_as_the_json_does(tmp_path: Path) -> None:
     copy_profiles(tmp_path, "example")
     rows = csv_of(tmp_path)
@@ -419,9 +406,6 @@ def test_a_failed_write_exits_1_and_leaves_nothing_behind(tmp_path: Path, where:
     assert leftovers(tmp_path) == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug: --output files are created with mode 0600 (the "
-                   "temporary file's, from tempfile.mkstemp) instead of the umask's default, so "
-                   "a report shared with colleagues cannot be read by them")
 def test_output_file_gets_the_usual_permissions(tmp_path: Path) -> None:
     (example,) = copy_profiles(tmp_path / "in", "example")
     destination = tmp_path / "report.json"

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import IO, Annotated, TypeVar, cast
 
 import typer
 from rich.console import Console
@@ -77,11 +77,44 @@ class SchemaKind(StrEnum):
     PATIENT = "patient"
 
 
+class _Trimmed(io.TextIOBase):
+    """A stream without the spaces rich pads each table line with, so that a report piped
+    into a file or diffed carries no trailing whitespace."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream  # bound now: a progress display later redirects sys.stderr
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        lines = (self._pending + text).split("\n")
+        self._pending = lines.pop()
+        if lines:
+            self._stream.write("".join(line.rstrip(" ") + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._stream.write(self._pending)
+            self._pending = ""
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self._stream, "encoding", None) or "utf-8")
+
+
 def _consoles() -> tuple[Console, Console]:
     """The stdout and stderr consoles; NO_COLOR turns off every style, not only colour."""
     plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
-    return (Console(highlight=False, **plain),  # type: ignore[arg-type]
-            Console(stderr=True, highlight=False, **plain))  # type: ignore[arg-type]
+    out, err = cast(IO[str], _Trimmed(sys.stdout)), cast(IO[str], _Trimmed(sys.stderr))
+    return (Console(file=out, highlight=False, **plain),  # type: ignore[arg-type]
+            Console(file=err, stderr=True, highlight=False, **plain))  # type: ignore[arg-type]
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -192,7 +225,7 @@ def screen_command(
         render_problems(err, problems)
     single = len(files) <= 1 and not any(
         path.is_dir() or any(char in str(path) for char in "*?[") for path in patients)
-    if single and not screened:
+    if single and not screened and output is not Format.JSON:
         raise typer.Exit(1)  # the one profile could not be used; its problems are printed
     text = _formatted(output, screened, problems, trials, single=single)
     if text is not None:
@@ -203,11 +236,20 @@ def screen_command(
     else:
         _tables(out, screened, single, detail)
     if problems:
-        failed = len(files) - len(screened)
-        err.print(f"{failed} of {len(files)} profiles could not be used; the others were "
-                  "screened." if failed and screened else "no profile could be screened.",
-                  style="red", highlight=False, soft_wrap=True)
+        err.print(_batch_outcome(len(files), len(screened)), style="red", highlight=False,
+                  soft_wrap=True)
         raise typer.Exit(1)
+
+
+def _batch_outcome(files: int, screened: int) -> str:
+    """The last line of a batch with problems: how many profiles were screened."""
+    if not screened:
+        return "no profile could be screened."
+    failed = files - screened
+    if failed:
+        return (f"{failed} of {files} profiles could not be used; the others were screened.")
+    return (f"every profile found was screened ({screened}); a folder or pattern above found "
+            "none.")
 
 
 def _tables(console: Console, screened: list[Patient], single: bool, detail: bool) -> None:
@@ -318,12 +360,23 @@ def _emit(err: Console, text: str, destination: Path | None) -> None:
     err.print(f"wrote {destination}", highlight=False)
 
 
+def _mode_for(destination: Path) -> int:
+    """The mode the file it replaces had, or the umask's default for a new file."""
+    try:
+        return destination.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomically(destination: Path, text: str) -> None:
     """Write a whole file or nothing: a reader never sees half of it."""
     folder = destination.parent if str(destination.parent) else Path(".")
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{destination.name}.",
                                          suffix=".tmp")
     try:
+        os.chmod(temporary, _mode_for(destination))  # mkstemp makes it private
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
             stream.flush()

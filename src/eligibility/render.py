@@ -208,13 +208,23 @@ def render_coverage(console: Console, rows: Sequence[Coverage]) -> None:
     console.print(table)
 
 
+def plural(count: int, noun: str) -> str:
+    """'1 patient', '2 patients'."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def render_matrix(console: Console,
                   patients: Sequence[tuple[str, dt.date, Sequence[Screening]]]) -> None:
     """Patients x trials: each cell the verdict and its fail and unknown counts."""
     trials = [screening.trial for screening in patients[0][2]] if patients else []
-    table = Table(box=box.SIMPLE_HEAD, title=f"{len(patients)} patients", title_justify="left")
-    table.add_column("Patient", overflow="fold")
-    table.add_column("As of", no_wrap=True)
+    days = {as_of for _, as_of, _ in patients}
+    one_day = len(days) == 1
+    title = plural(len(patients), "patient") + (
+        f" · as of {next(iter(days)).isoformat()}" if one_day else "")
+    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left")
+    table.add_column("Patient", no_wrap=True)
+    if not one_day:
+        table.add_column("As of", no_wrap=True)
     for trial in trials:
         short = f"\n{trial.trial.short_name}" if trial.trial.short_name else ""
         table.add_column(f"{trial.id}{short}", no_wrap=True)
@@ -223,7 +233,7 @@ def render_matrix(console: Console,
                                (f"{len(s.with_status(Status.FAIL))} fail, "
                                 f"{len(s.with_status(Status.UNKNOWN))} unknown", "dim"))
                  for s in screenings]
-        table.add_row(ident, as_of.isoformat(), *cells)
+        table.add_row(ident, *([] if one_day else [as_of.isoformat()]), *cells)
     totals = []
     for index in range(len(trials)):
         verdicts = [screenings[index].verdict for _, _, screenings in patients]
@@ -238,8 +248,8 @@ def render_funnel(console: Console, funnel: Funnel) -> None:
     """A trial's criteria in protocol order with how many patients remain after each."""
     info = funnel.trial.trial
     console.print(Text.assemble(("Funnel ", "bold"), (info.id, "bold"),
-                                f" ({info.short_name or info.title}) · {funnel.patients} "
-                                "patients"))
+                                f" ({info.short_name or info.title}) · "
+                                f"{plural(funnel.patients, 'patient')}"))
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("ID", no_wrap=True, style="bold")
     table.add_column("Kind", no_wrap=True)

@@ -88,7 +88,7 @@ def csv_rows(document: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
                     "patient_id": patient["patient_id"], "as_of": patient["as_of"],
                     "trial_id": trial["id"], "verdict": trial["verdict"],
                     "criterion_id": criterion["id"], "kind": criterion["kind"],
-                    "status": criterion["status"], "applies": criterion["applies"],
+                    "status": criterion["status"], "applies": json.dumps(criterion["applies"]),
                     "explanation": criterion["explanation"],
                     "missing": "; ".join(criterion["missing"]),
                     "facts_read": json.dumps(criterion["facts_read"], ensure_ascii=False),
