@@ -518,3 +518,41 @@ def test_screen_accepts_equals_true_on_a_boolean_fact(in_cases: None) -> None:
     result = run("screen", str(ROOT / "patients" / "example.yaml"), "--rules",
                  "boolean-equals-true")
     assert result.exit_code == 0, result.output
+
+
+# Clinicians' answers are checked against the trials they name
+
+
+def profile_with_assessment(tmp_path: Path, trial: str, criterion: str) -> Path:
+    text = (ROOT / "patients" / "example.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "answered.yaml"
+    path.write_text(text + (f"assessments:\n  - {{trial: {trial}, criterion: {criterion}, "
+                            "answer: false, by: Dr. Test, date: 2026-10-20}\n"),
+                    encoding="utf-8")
+    return path
+
+
+@pytest.mark.usefixtures("in_root")
+def test_check_of_a_profile_alone_checks_its_answers_against_rules(tmp_path: Path) -> None:
+    path = profile_with_assessment(tmp_path, "NCT06910384", "E55")
+    result = run("check", str(path))
+    assert result.exit_code == 1, result.output
+    assert "trial NCT06910384 has no judgment criterion 'E55'" in result.stdout
+
+
+@pytest.mark.usefixtures("in_root")
+def test_an_answer_naming_a_trial_by_its_short_name_is_an_error(tmp_path: Path) -> None:
+    path = profile_with_assessment(tmp_path, "STR04", "E5")
+    checked = run("check", str(path))
+    assert checked.exit_code == 1, checked.output
+    assert "assessments[0].trial: name the trial by its registry id: NCT06910384 (STR04)" in (
+        checked.stdout)
+    screened = run("screen", str(path))
+    assert screened.exit_code == 1, screened.output
+    assert "NCT06910384 (STR04)" in screened.stderr
+
+
+@pytest.mark.usefixtures("in_root")
+def test_an_answer_for_a_trial_without_a_rule_file_is_accepted(tmp_path: Path) -> None:
+    path = profile_with_assessment(tmp_path, "NCT01234567", "E1")
+    assert run("check", str(path)).exit_code == 0

@@ -201,9 +201,13 @@ def test_trial_option_screens_only_that_trial() -> None:
         ("patient-python-tag.yaml",
          "3:7: note: the YAML tag '!!python/object/apply:os.mkdir' is refused: tags that build "
          "program objects are never loaded (remove the tag)"),
+        ("patient-contradicting-assessments.yaml",
+         "6:49: assessments[1].answer: contradicts assessment 1 (Dr. A, same trial, criterion "
+         "and date 2026-05-04, answer false); keep the answer that stands, or date the later "
+         "one"),
     ],
     ids=["fvc-text", "duplicate-key", "tab-indent", "empty", "binary", "impossible-date",
-         "python-tag"],
+         "python-tag", "contradicting-assessments"],
 )
 def test_bad_patient_exits_1_with_the_problem_line_on_stderr(name: str, expected: str) -> None:
     patient = BAD / name

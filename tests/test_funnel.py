@@ -274,9 +274,6 @@ def test_funnel_in_a_format_it_does_not_print_is_a_usage_error(output: str) -> N
     assert result.stdout == ""
 
 
-@pytest.mark.xfail(strict=True, reason="bug: funnel counts a profile whose assessment names a "
-                   "judgment criterion the trial does not have (exit 0), while `screen` refuses "
-                   "the same profile with its file:line:col problem (exit 1)")
 def test_funnel_refuses_the_profiles_screen_refuses(tmp_path: Path) -> None:
     profile = tmp_path / "typo.yaml"
     profile.write_text(EXAMPLE.read_text(encoding="utf-8") + (

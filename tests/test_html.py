@@ -217,9 +217,6 @@ def test_markup_in_a_patient_id_is_shown_as_text_not_run(tmp_path: Path) -> None
     assert f"Patient {ident}" in page.text
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a trial that is not recruiting and has no "
-                   "last_update reads '(last update None)' in the HTML page; the terminal says "
-                   "'unknown'")
 def test_a_closed_trial_without_a_last_update_date_does_not_say_none(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     rules.mkdir()

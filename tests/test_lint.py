@@ -82,6 +82,10 @@ FINDINGS: Mapping[str, Expected] = {
         11, 15, "criteria[0].judgment", "warning",
         "judgment without guidance: say what the clinician should review and which answer "
         "excludes"),
+    "judgments-sharing-no-id": Expected(
+        13, 19, "criteria[0].any[1].judgment", "error",
+        "another judgment of this criterion has no id: a clinician's answer would settle both; "
+        "give each its own id (judgment: {question: ..., id: ...})"),
     "needs-curation": Expected(
         11, 21, "criteria[0].needs_curation", "warning",
         "imported criterion still needs curation: replace the placeholder judgment with a "

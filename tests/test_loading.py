@@ -136,6 +136,11 @@ BAD_PATIENTS: dict[str, list[str]] = {
         "patient-quoted-future-date.yaml:4:36: fvc.date: 2027-10-20 is after the screening "
         "date 2026-11-02 (dates must be on or before the screening date; check for a typo)",
     ],
+    "patient-contradicting-assessments.yaml": [
+        "patient-contradicting-assessments.yaml:6:49: assessments[1].answer: contradicts "
+        "assessment 1 (Dr. A, same trial, criterion and date 2026-05-04, answer false); keep "
+        "the answer that stands, or date the later one",
+    ],
     "patient-age-without-date.yaml": [
         "patient-age-without-date.yaml:4:6: age: age needs a screening_date to say when it was "
         "true (or give birth_date instead)",

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Annotated, TypeVar, cast
@@ -433,12 +433,17 @@ def funnel_command(
     screenings = []
     for file in files:
         profile, found = check_patient(file, as_of=day, today=today)
-        problems += found
         if profile is not None:
+            found = tuple(assessment_problems(file, profile, [chosen]))
+        problems += found
+        if profile is not None and not found:
             screenings.append(screen(profile, chosen,
                                      as_of=screening_date(profile, day, today)))
     if problems:
         render_problems(err, problems)
+    if not screenings and output is not Format.JSON:
+        err.print("no profile could be screened.", style="red", highlight=False)
+        raise typer.Exit(1)
     result = funnel(chosen, screenings)
     if output is Format.JSON:
         typer.echo(json.dumps(funnel_report(result), indent=2, ensure_ascii=False))
@@ -448,6 +453,8 @@ def funnel_command(
         err.print("error: funnel prints table or json", highlight=False)
         raise typer.Exit(2)
     if problems:
+        err.print(_batch_outcome(len(files), len(screenings)), style="red", highlight=False,
+                  soft_wrap=True)
         raise typer.Exit(1)
 
 
@@ -539,18 +546,19 @@ def check_command(
     out, _ = _consoles()
     files, problems = _yaml_files(paths or [Path("rules"), Path("patients")])
     trials: list[Trial] = []
-    kinds: dict[str, str] = {}
+    kinds = {str(file): "rules" if is_rule_file(file) else "patient" for file in files}
     for file in files:
-        if is_rule_file(file):
-            kinds[str(file)] = "rules"
+        if kinds[str(file)] == "rules":
             trial, found = check_trial_quietly(file)
+            problems += found
             if trial is not None:
                 trials.append(trial)
-        else:
-            kinds[str(file)] = "patient"
-            found = check_patient_quietly(file)
-        problems += found
     problems += repeated_trials(trials)
+    # Assessments are checked against the trials checked, else against rules/ if it loads.
+    against = trials or list(_quiet_trials(Path("rules")))
+    for file in files:
+        if kinds[str(file)] == "patient":
+            problems += check_patient_quietly(file, against)
     problems.sort()
     errors = sum(problem.severity == "error" for problem in problems)
     warnings = len(problems) - errors
@@ -580,11 +588,23 @@ def check_trial_quietly(file: Path) -> tuple[Trial | None, tuple[Problem, ...]]:
         return None, error.problems
 
 
-def check_patient_quietly(file: Path) -> tuple[Problem, ...]:
+def check_patient_quietly(file: Path, trials: Sequence[Trial] = ()) -> tuple[Problem, ...]:
     try:
-        return check_patient(file, today=dt.date.today())[1]
+        profile, problems = check_patient(file, today=dt.date.today())
     except InputError as error:
         return error.problems
+    if profile is not None and not problems:
+        return tuple(assessment_problems(file, profile, trials))
+    return problems
+
+
+def _quiet_trials(rules: Path) -> tuple[Trial, ...]:
+    if not rules.exists():
+        return ()
+    try:
+        return load_trials(rules)
+    except InputError:
+        return ()
 
 
 def check_report(files: list[Path], kinds: dict[str, str], problems: list[Problem],

@@ -75,8 +75,10 @@ def _trial_section(screening: Screening) -> str:
              f"<p>Verdict: {_verdict(screening.verdict)} &nbsp; "
              + ", ".join(f"{len(screening.with_status(s))} {s}" for s in Status) + "</p>"]
     if not info.recruiting:
+        updated = info.last_update or "unknown"
         parts.append(f'<p class="warning">Not recruiting: the registry lists this trial as '
-                     f"{escape(info.overall_status)} (last update {info.last_update}).</p>")
+                     f"{escape(info.overall_status)} (last update {updated}). "
+                     "Confirm with the site before referring.</p>")
     parts.append("<table><thead><tr><th>ID</th><th>Kind</th><th>Status</th>"
                  "<th>Why (and the protocol text)</th></tr></thead><tbody>")
     parts += [_criterion_row(result) for result in screening.results]

@@ -51,9 +51,34 @@ def lint_criterion(criterion: Criterion, index: int) -> tuple[Finding, ...]:
                                 "computable rule where one exists, then remove "
                                 "needs_curation", "warning"))
     findings += _walk(criterion.condition, base)
+    judgments = list(_judgments(criterion.condition, base))
     if criterion.applies_to is not None:
         findings += _walk(criterion.applies_to, (*base, "applies_to"), wrapped=True)
+        judgments += _judgments(criterion.applies_to, (*base, "applies_to"), wrapped=True)
+    seen: set[str | None] = set()
+    for path, judgment in judgments:
+        if judgment.id in seen:
+            which = f"the id {judgment.id!r}" if judgment.id else "no id"
+            findings.append(Finding(
+                path, f"another judgment of this criterion has {which}: a clinician's answer "
+                "would settle both; give each its own id (judgment: {question: ..., id: ...})",
+                "error"))
+        seen.add(judgment.id)
     return tuple(findings)
+
+
+def _judgments(condition: Condition, at: Path, *, wrapped: bool = False) -> (
+        Iterator[tuple[Path, Judgment]]):
+    """Each judgment in a condition written at `at`, with its path."""
+    here: Path = (*at, _key(condition))
+    match condition:
+        case Judgment():
+            yield here, condition
+        case AllOf() | AnyOf():
+            for index, part in enumerate(condition.parts):
+                yield from _judgments(part, (*here, index), wrapped=True)
+        case Not():
+            yield from _judgments(condition.part, here, wrapped=True)
 
 
 def _walk(condition: Condition, at: Path, *, wrapped: bool = False) -> Iterator[Finding]:

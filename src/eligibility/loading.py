@@ -233,7 +233,7 @@ def _problems(error: ValidationError, document: Located, model: type[BaseModel])
             continue
         cause = (detail.get("ctx") or {}).get("error")
         if isinstance(cause, SubfieldError):
-            loc = (*loc, cause.field)
+            loc = (*loc, *cause.path)
         node, key_span, path = document.find(loc)
         field = describe_path(path)
         if loc and path[-1:] != loc[-1:] and isinstance(loc[-1], str) and loc[-1] not in (
@@ -453,7 +453,10 @@ def assessment_problems(path: Path | str, profile: PatientProfile,
                         trials: Iterable[Trial]) -> list[Problem]:
     """A clinician's answer that names no judgment of a loaded trial would be silently unused:
     each is a problem (a trial id close to a loaded one counts as a typo of it)."""
+    trials = tuple(trials)
     keys = {trial.id: judgment_keys(trial) for trial in trials}
+    short = {trial.trial.short_name.casefold(): trial.id for trial in trials
+             if trial.trial.short_name}
     issues: list[tuple[tuple[str | int, ...], str]] = []
     for index, assessment in enumerate(profile.assessments):
         if assessment.trial in keys:
@@ -464,6 +467,11 @@ def assessment_problems(path: Path | str, profile: PatientProfile,
                 issues.append((("assessments", index, "criterion"),
                                f"trial {assessment.trial} has no judgment criterion "
                                f"{assessment.criterion!r}{hint}; this answer would not be used"))
+        elif assessment.trial.casefold() in short:
+            issues.append((("assessments", index, "trial"),
+                           f"name the trial by its registry id: "
+                           f"{short[assessment.trial.casefold()]} ({assessment.trial}); "
+                           "this answer would not be used"))
         elif hint := closest(assessment.trial, keys):
             issues.append((("assessments", index, "trial"),
                            f"no rule file for trial {assessment.trial!r}{hint}"))

@@ -19,7 +19,7 @@ from pydantic import (
 )
 from pydantic.json_schema import WithJsonSchema
 
-from .source import SubfieldError
+from .source import SubfieldError, shown
 from .vocabulary import ALSFRS_R_ITEMS, COLLECTIONS, FACTS, LAB_TESTS, closest
 
 __all__ = [
@@ -335,6 +335,22 @@ class PatientProfile(Model):
     consent: Consent | None = None
     assessments: tuple[Assessment, ...] = ()
     note: str | None = None
+
+    @field_validator("assessments")
+    @classmethod
+    def _answers_agree(cls, assessments: tuple[Assessment, ...]) -> tuple[Assessment, ...]:
+        seen: dict[tuple[str, str, dt.date], tuple[int, Assessment]] = {}
+        for index, assessment in enumerate(assessments):
+            key = (assessment.trial, assessment.criterion, assessment.date)
+            if key in seen and seen[key][1].answer != assessment.answer:
+                first, earlier = seen[key]
+                raise SubfieldError(
+                    (index, "answer"),
+                    f"contradicts assessment {first + 1} ({earlier.by}, same trial, criterion "
+                    f"and date {assessment.date}, answer {shown(earlier.answer)}); keep the "
+                    "answer that stands, or date the later one")
+            seen.setdefault(key, (index, assessment))
+        return assessments
 
     @field_validator("age")
     @classmethod

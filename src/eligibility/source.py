@@ -76,9 +76,9 @@ class SubfieldError(ValueError):
     """A validation error about one field inside the value being validated, such as the unit
     of a lab result, so the message can point at that field rather than at its parent."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str | tuple[str | int, ...], message: str) -> None:
         super().__init__(message)
-        self.field = field
+        self.path = (field,) if isinstance(field, str) else field
 
 
 def shown(value: Any) -> str:
