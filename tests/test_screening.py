@@ -479,9 +479,15 @@ UNCONTROLLED_HYPERTENSION = has("conditions", category=["hypertension"], status=
         ([{"name": "hypertension", "status": "current"}], U),
         ([], U),
         ([{"name": "migraine"}], U),
+        ([{"name": "hypertension", "status": "absent"}], F),
+        ([{"name": "Hypertension", "status": "absent"}], F),
+        ([{"category": "hypertension", "status": "absent"}], F),
+        ([{"name": "essential hypertension", "status": "absent"}], U),
     ],
     ids=["controlled", "controlled-by-known-name", "controlled-by-category", "uncontrolled",
-         "control-unrecorded", "nothing-recorded", "something-else-recorded"],
+         "control-unrecorded", "nothing-recorded", "something-else-recorded",
+         "absent-by-the-category-name", "absent-by-the-category-name-capitalised",
+         "absent-category", "one-kind-absent-leaves-others-open"],
 )
 def test_a_singular_category_is_settled_by_the_one_entry_recorded_in_it(conditions, expected):
     result = outcome(UNCONTROLLED_HYPERTENSION, profile(conditions=conditions))
@@ -492,6 +498,12 @@ def test_an_unclassified_entry_does_not_reopen_a_singular_category_already_recor
     conditions = [{"name": "hypertension", "status": "current", "controlled": True},
                   {"name": "migraine", "status": "current"}]
     assert outcome(UNCONTROLLED_HYPERTENSION, profile(conditions=conditions)).truth is F
+
+
+def test_hypertension_recorded_absent_is_the_reason_given():
+    result = outcome(UNCONTROLLED_HYPERTENSION, profile(
+        conditions=[{"name": "hypertension", "status": "absent", "date": "2026-10-01"}]))
+    assert result.explanation.endswith(": recorded absent: hypertension (2026-10-01)")
 
 
 def test_hypertension_without_control_status_says_what_it_lacks():

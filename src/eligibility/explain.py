@@ -149,8 +149,8 @@ def describe_entry(entry: Any) -> str:
 
 
 def join(sentences: Sequence[str]) -> str:
-    """Several part sentences as one: `A; B`."""
-    return "; ".join(sentence for sentence in sentences if sentence)
+    """Several part sentences as one: `A; B` (a sentence said once)."""
+    return "; ".join(dict.fromkeys(sentence for sentence in sentences if sentence))
 
 
 def describe_query(has: Has) -> str:

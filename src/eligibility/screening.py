@@ -67,7 +67,8 @@ def combine_all(parts: Sequence[Outcome]) -> Outcome:
     waiting = [part for part in parts if part.truth is Truth.UNKNOWN and not part.asks]
     if outcome.truth is Truth.UNKNOWN and waiting:
         missing = _unique(item for part in waiting for item in part.missing)
-        return outcome._replace(missing=missing, asks=False)
+        return outcome._replace(explanation=explain.join([part.explanation for part in waiting]),
+                                missing=missing, asks=False)
     return outcome
 
 
@@ -301,9 +302,9 @@ def _covered(collection: Collection, entries: Sequence[Entry], names: frozenset[
         return False
     absent_names = {normalise_name(entry.name) for entry in entries
                     if entry.status == "absent" and entry.name}
-    absent_categories = {entry.category for entry in entries
-                         if entry.status == "absent" and entry.name is None and entry.category}
-    recorded = ({category for entry in entries
+    absent_categories = {category for entry in entries if entry.status == "absent"
+                         for category in [_absent_category(collection, entry)] if category}
+    recorded = ({category for entry in entries if entry.status != "absent"
                  for category in collection.categories_of(entry.name, _stated(entry))}
                 if collection.singular else set())
 
@@ -319,6 +320,21 @@ def _covered(collection: Collection, entries: Sequence[Entry], names: frozenset[
         covered_category(category) for category in categories)
 
 
+def _absent_category(collection: Collection, entry: Entry) -> str | None:
+    """The whole category an entry recorded absent rules out: its category when it has no
+    name, or the category its name spells ('hypertension' recorded absent is no hypertension
+    of any kind, where 'essential hypertension' absent leaves other kinds open)."""
+    if entry.name is None:
+        return entry.category
+    return _category_named(collection.name, normalise_name(entry.name))
+
+
+@functools.lru_cache(maxsize=1024)
+def _category_named(collection: str, name: str) -> str | None:
+    return next((category for category in COLLECTIONS[collection].categories
+                 if normalise_name(category) == name), None)
+
+
 def _coverage_reason(has: Has, collection: Collection, entries: Sequence[Entry]) -> str:
     """The recorded negatives (and singular entries) that rule a `has` out, in words."""
     names = {normalise_name(name) for name in has.name}
@@ -326,7 +342,7 @@ def _coverage_reason(has: Has, collection: Collection, entries: Sequence[Entry])
     wanted = {ancestor for category in asked for ancestor in collection.ancestors(category)}
     used = [entry for entry in entries if entry.status == "absent" and (
         (entry.name is not None and normalise_name(entry.name) in names)
-        or (entry.name is None and entry.category in wanted))]
+        or _absent_category(collection, entry) in wanted)]
     settled = [entry for entry in entries if entry.status != "absent" and set(
         collection.categories_of(entry.name, _stated(entry))) & asked & collection.singular]
     reasons = []
