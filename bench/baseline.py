@@ -78,15 +78,24 @@ def _older(observed: str, day: dt.date, as_of: dt.date, days: int) -> str:
 
 
 def _all(parts: Sequence[Explained]) -> Explained:
-    """Kleene `and`; the sentence keeps the parts that decide it."""
+    """Kleene `and`; the sentence keeps the parts that decide it, and a clinician's question
+    waits while data the same `and` needs is missing."""
     truth = min(truth for truth, _ in parts)
-    return truth, "; ".join(text for part_truth, text in parts if part_truth == truth)
+    waiting = [part for part in parts if part[0] == U and not part[1].startswith(_ASKS)]
+    if truth == U and waiting:
+        parts = waiting
+    return truth, "; ".join(dict.fromkeys(text for part_truth, text in parts
+                                          if part_truth == truth))
+
+
+_ASKS = "Needs a clinician's judgment"
 
 
 def _any(parts: Sequence[Explained]) -> Explained:
     """Kleene `or`; the sentence keeps the parts that decide it."""
     truth = max(truth for truth, _ in parts)
-    return truth, "; ".join(text for part_truth, text in parts if part_truth == truth)
+    return truth, "; ".join(dict.fromkeys(text for part_truth, text in parts
+                                          if part_truth == truth))
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
@@ -149,6 +158,9 @@ class _Search:
                         for ancestor in collection.ancestors(category)[1:]
                         } & collection.partitioned
         self.known_categories = dict(collection.known_names)
+        # A name recorded absent that spells a category ('hypertension') rules it all out.
+        self.category_names = {normalise_name(category): category
+                               for category in collection.categories}
         # What closes each name and category asked for in an open list: an absent entry under
         # that name, an absent entry for one of these categories, or any entry at all in one of
         # these singular categories.
@@ -209,21 +221,25 @@ class _Search:
             return False
         absent = [entry for entry in entries if entry.status == "absent"]
         absent_names = {normalise_name(entry.name) for entry in absent if entry.name}
-        absent_categories = {entry.category for entry in absent
-                             if entry.name is None and entry.category}
+        absent_categories = {self._absent_category(entry) for entry in absent} - {None}
         for name, categories, singular in self.covers:
             if name in absent_names or categories & absent_categories:
                 continue
             if not any(self._is_in(category, entry) for category in singular
-                       for entry in entries):
+                       for entry in entries if entry.status != "absent"):
                 return False
         return True
+
+    def _absent_category(self, entry: Any) -> str | None:
+        if entry.name is None:
+            return str(entry.category) if entry.category else None
+        return self.category_names.get(normalise_name(entry.name))
 
     def _reason(self, entries: Sequence[Any]) -> str:
         """Which recorded entries settle the question, in the engine's words."""
         used = [_describe(entry) for entry in entries if entry.status == "absent" and (
             (entry.name is not None and normalise_name(entry.name) in self.asked_names)
-            or (entry.name is None and entry.category in self.wanted))]
+            or self._absent_category(entry) in self.wanted)]
         settled = [_describe(entry) for entry in entries if entry.status != "absent" and any(
             self._is_in(category, entry) for category in self.settling)]
         reasons = []
