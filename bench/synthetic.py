@@ -441,7 +441,10 @@ def _assessments(rng: random.Random, on: dt.date, cohort: Cohort,
     if rng.random() < cohort.judged:
         assessments.append(_assessment(rng, on, STR04, "E5", 0.1))
         if rng.random() < 0.05:  # a second opinion, earlier or later than the first
-            assessments.append(_assessment(rng, on, STR04, "E5", 0.3))
+            second = _assessment(rng, on, STR04, "E5", 0.3)
+            if second["date"] == assessments[-1]["date"]:  # never two answers on one day
+                second["date"] = _days_before(second["date"], 1)
+            assessments.append(second)
     if rng.random() < cohort.judged / 3:
         assessments.append(_assessment(rng, on, ALLORX, rng.choice(("E6", "E7")), 0.1))
     return assessments

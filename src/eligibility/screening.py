@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, assert_never
+from typing import Any, assert_never
 
 from . import explain
 from .logic import Truth, all_of, any_of, negate, truth_of
+from .matching import Search, absent_category, search, stated
 from .observations import Observation, observations
 from .operators import OPERATORS
 from .patient import Entry, PatientProfile
@@ -159,82 +159,6 @@ def _judgment(judgment: Judgment, context: Context) -> Outcome:
     return Outcome(truth_of(latest.answer), sentence, (evidence,))
 
 
-class Search(NamedTuple):
-    """What a `has` found in one list: entries that may match (with their truth), entries
-    recorded absent, entries it cannot classify, and how the list is closed."""
-
-    present: tuple[tuple[Truth, Entry], ...]
-    absent: tuple[Entry, ...]
-    unclassified: tuple[Entry, ...]
-    covered: bool
-    complete: bool
-
-    @property
-    def truth(self) -> Truth:
-        """True if an entry matches; false if the list is closed (by recorded negatives, or
-        complete with every entry classified) and no entry is undecided; else unknown."""
-        truths = [truth for truth, _ in self.present]
-        if Truth.TRUE in truths:
-            return Truth.TRUE
-        closed = self.covered or (self.complete and not self.unclassified)
-        return Truth.FALSE if closed and Truth.UNKNOWN not in truths else Truth.UNKNOWN
-
-
-def search(has: Has, profile: PatientProfile) -> Search:
-    """Look for `has` in the profile's list, under the open world."""
-    collection = COLLECTIONS[has.in_]
-    history = getattr(profile, has.in_)
-    names = _normalised(has.name)
-    categories = frozenset(has.category)
-    anything = not names and not categories
-    wanted = has.status
-    present: list[tuple[Truth, Entry]] = []
-    absent: list[Entry] = []
-    unclassified: list[Entry] = []
-    found = False
-    for entry in history.items:
-        name, status = entry.name, entry.status
-        entry_categories = collection.categories_of(name, _stated(entry))
-        fits = status != "absent" and (wanted == "ever" or wanted == status)
-        if anything or (name is not None and normalise_name(name) in names) or (
-                not entry_categories.isdisjoint(categories)):
-            if status == "absent":
-                absent.append(entry)
-            elif fits:
-                truth = _attributes_truth(has, entry)
-                found = found or truth is Truth.TRUE
-                present.append((truth, entry))
-        elif fits and categories and (not entry_categories or _broader(
-                collection, entry, categories)):
-            unclassified.append(entry)
-    covered = not found and _covered(collection, history.items, names, categories)
-    return Search(tuple(present), tuple(absent), () if covered else tuple(unclassified),
-                  covered, history.complete)
-
-
-def _attributes_truth(has: Has, entry: Entry) -> Truth:
-    if not has.severity and has.controlled is None:
-        return Truth.TRUE
-    return all_of(_attribute_truths(has, entry))
-
-
-def _broader(collection: Collection, entry: Entry, asked: frozenset[str]) -> bool:
-    """Whether an entry is filed under a partitioned category above one asked for, so it may
-    be the one asked for: a pneumonia filed only as 'infection' may be the 'viral_infection'
-    asked about. (A 'psychiatric_disorder' is not read as a possible substance use disorder:
-    organ-system categories are not partitioned by their sub-categories.)"""
-    direct = set(_stated(entry))
-    if entry.name is not None:
-        direct.update(collection.known_names.get(normalise_name(entry.name), ()))
-    return any(not direct.isdisjoint(set(collection.ancestors(category)[1:]) &
-                                     collection.partitioned) for category in asked)
-
-
-@functools.lru_cache(maxsize=1024)
-def _normalised(names: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(normalise_name(name) for name in names)
-
-
 def _has(has: Has, context: Context) -> Outcome:
     collection = COLLECTIONS[has.in_]
     query = explain.describe_query(has)
@@ -270,69 +194,10 @@ def _has(has: Has, context: Context) -> Outcome:
                    (f"{collection.label}: whether there is any {query}",))
 
 
-def _attribute_truths(has: Has, entry: Entry) -> list[Truth]:
-    truths = []
-    if has.severity:
-        severity = getattr(entry, "severity", None)
-        truths.append(Truth.UNKNOWN if severity is None else truth_of(severity in has.severity))
-    if has.controlled is not None:
-        controlled = getattr(entry, "controlled", None)
-        truths.append(Truth.UNKNOWN if controlled is None else
-                      truth_of(controlled == has.controlled))
-    return truths
-
-
 def _unknown_attributes(has: Has, entry: Entry) -> list[str]:
     wanted = (["severity"] if has.severity else []) + (
         ["controlled"] if has.controlled is not None else [])
     return [name for name in wanted if getattr(entry, name, None) is None]
-
-
-def _covered(collection: Collection, entries: Sequence[Entry], names: frozenset[str],
-             categories: frozenset[str]) -> bool:
-    """Whether what is recorded rules out anything unlisted (a list marked complete is the
-    other way to close it).
-
-    Each name and category asked for must be covered: a name by an entry recorded absent under
-    that name (or under a category it is known to fall in), a category by an entry recorded
-    absent for the whole category or a broader one; a singular category (hypertension) by any
-    entry recorded in it.
-    """
-    if not names and not categories:
-        return False
-    absent_names = {normalise_name(entry.name) for entry in entries
-                    if entry.status == "absent" and entry.name}
-    absent_categories = {category for entry in entries if entry.status == "absent"
-                         for category in [_absent_category(collection, entry)] if category}
-    recorded = ({category for entry in entries if entry.status != "absent"
-                 for category in collection.categories_of(entry.name, _stated(entry))}
-                if collection.singular else set())
-
-    def covered_category(category: str) -> bool:
-        return (category in collection.singular and category in recorded) or any(
-            ancestor in absent_categories for ancestor in collection.ancestors(category))
-
-    def covered_name(name: str) -> bool:
-        known = collection.categories_of(name, ())
-        return name in absent_names or any(covered_category(category) for category in known)
-
-    return all(covered_name(name) for name in names) and all(
-        covered_category(category) for category in categories)
-
-
-def _absent_category(collection: Collection, entry: Entry) -> str | None:
-    """The whole category an entry recorded absent rules out: its category when it has no
-    name, or the category its name spells ('hypertension' recorded absent is no hypertension
-    of any kind, where 'essential hypertension' absent leaves other kinds open)."""
-    if entry.name is None:
-        return entry.category
-    return _category_named(collection.name, normalise_name(entry.name))
-
-
-@functools.lru_cache(maxsize=1024)
-def _category_named(collection: str, name: str) -> str | None:
-    return next((category for category in COLLECTIONS[collection].categories
-                 if normalise_name(category) == name), None)
 
 
 def _coverage_reason(has: Has, collection: Collection, entries: Sequence[Entry]) -> str:
@@ -342,20 +207,15 @@ def _coverage_reason(has: Has, collection: Collection, entries: Sequence[Entry])
     wanted = {ancestor for category in asked for ancestor in collection.ancestors(category)}
     used = [entry for entry in entries if entry.status == "absent" and (
         (entry.name is not None and normalise_name(entry.name) in names)
-        or _absent_category(collection, entry) in wanted)]
+        or absent_category(collection, entry) in wanted)]
     settled = [entry for entry in entries if entry.status != "absent" and set(
-        collection.categories_of(entry.name, _stated(entry))) & asked & collection.singular]
+        collection.categories_of(entry.name, stated(entry))) & asked & collection.singular]
     reasons = []
     if used:
         reasons.append("recorded absent: " + ", ".join(map(explain.describe_entry, used)))
     if settled:
         reasons.append("recorded: " + ", ".join(map(explain.describe_entry, settled)))
     return "; ".join(reasons)
-
-
-def _stated(entry: Entry) -> tuple[str, ...]:
-    category = entry.category
-    return (category,) if category else ()
 
 
 def _every(every: Every, context: Context) -> Outcome:

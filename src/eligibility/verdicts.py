@@ -11,12 +11,12 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import assert_never
 
+from .matching import query
 from .observations import READERS
 from .operators import OPERATORS
 from .patient import PatientProfile
 from .results import Status, Verdict
 from .rules import AllOf, AnyOf, Check, Condition, Criterion, Every, Has, Judgment, Not, Trial
-from .screening import search
 from .vocabulary import GROUPS
 
 __all__ = ["compile_trial", "verdicts"]
@@ -43,8 +43,8 @@ def compile_condition(condition: Condition, trial_id: str, criterion_id: str) ->
             return _judgment(trial_id, criterion_id + (
                 f".{condition.id}" if condition.id else ""))
         case Has():
-            has = condition
-            return lambda profile, as_of: search(has, profile).truth.value
+            truth = query(condition).truth
+            return lambda profile, as_of: truth(profile)
         case Every():
             return _every(condition)
         case _:
