@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -46,6 +47,19 @@ def _short_unit(fact: Fact) -> str:
 
 
 def threshold(fact: Fact, op: Operator, value: Any) -> str:
+    """The value a rule compares with, as written after the operator: `80 %`, `2026-01-10`."""
+    try:
+        return _threshold_of(fact.name, op.name, value)
+    except TypeError:  # a value that cannot be hashed (a list) is worded afresh
+        return _threshold(fact, op, value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _threshold_of(fact: str, op: str, value: Any) -> str:
+    return _threshold(FACTS[fact], OPERATORS[op], value)
+
+
+def _threshold(fact: Fact, op: Operator, value: Any) -> str:
     unit = f" {_short_unit(fact)}" if _short_unit(fact) and fact.numeric else ""
     if op.value == "range":
         low, high = value
@@ -135,9 +149,10 @@ def assessed(by: str, answer: bool, on: dt.date, question: str) -> str:
 
 def describe_entry(entry: Any) -> str:
     """`HIV infection (viral_infection, current, 2026-03-01)`."""
-    details = [getattr(entry, "category", None), entry.status]
+    fields = entry.__dict__  # not getattr: a missing attribute costs pydantic an exception
+    details = [fields.get("category"), entry.status]
     for attribute in ("severity", "controlled"):
-        value = getattr(entry, attribute, None)
+        value = fields.get(attribute)
         if value is not None:
             details.append(f"{attribute}: {format_value(FACTS['sex'], value)}")
     if entry.date is not None:

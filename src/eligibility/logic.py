@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import Enum
-from operator import attrgetter
 
 __all__ = ["Truth", "all_of", "any_of", "negate", "truth_of"]
 
@@ -20,17 +19,26 @@ class Truth(Enum):
         return self.name.lower()
 
 
-_value = attrgetter("value")
-
-
 def all_of(truths: Iterable[Truth]) -> Truth:
     """Kleene conjunction: false if any part is false, true if all are true, else unknown."""
-    return min(truths, key=_value, default=Truth.TRUE)
+    result = Truth.TRUE
+    for truth in truths:
+        if truth is Truth.FALSE:
+            return truth
+        if truth is Truth.UNKNOWN:
+            result = truth
+    return result
 
 
 def any_of(truths: Iterable[Truth]) -> Truth:
     """Kleene disjunction: true if any part is true, false if all are false, else unknown."""
-    return max(truths, key=_value, default=Truth.FALSE)
+    result = Truth.FALSE
+    for truth in truths:
+        if truth is Truth.TRUE:
+            return truth
+        if truth is Truth.UNKNOWN:
+            result = truth
+    return result
 
 
 def negate(truth: Truth) -> Truth:

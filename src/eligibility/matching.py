@@ -60,6 +60,7 @@ class Query:
         collection = COLLECTIONS[has.in_]
         self.has = has
         self.collection = collection
+        self.description = _describe_query(has)
         asked_names = frozenset(normalise_name(name) for name in has.name)
         asked = frozenset(has.category)
         self.anything = not asked_names and not asked
@@ -189,6 +190,12 @@ def _recorded(collection: Collection, entries: Sequence[Entry]) -> _Recorded:
     recorded = _Recorded(frozenset(names), frozenset(absent), frozenset(present))
     _LAST[collection.name] = (entries, recorded)
     return recorded
+
+
+def _describe_query(has: Has) -> str:
+    from .explain import describe_query  # explain reads rules; imported late to avoid a cycle
+
+    return describe_query(has)
 
 
 _QUERIES: dict[int, Query] = {}

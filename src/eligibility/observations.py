@@ -38,6 +38,37 @@ def years_between(start: dt.date, end: dt.date) -> int:
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
 
 
+class Facts(Mapping[str, Observation]):
+    """The facts a profile states, each read the first time a rule asks for it."""
+
+    __slots__ = ("_as_of", "_profile", "_read")
+
+    def __init__(self, profile: PatientProfile, as_of: dt.date) -> None:
+        self._profile, self._as_of = profile, as_of
+        self._read: dict[str, Observation | None] = {}
+
+    def get(self, name: str, default: Any = None) -> Any:
+        try:
+            found = self._read[name]
+        except KeyError:
+            reader = READERS.get(name)
+            found = self._read[name] = (reader(self._profile, self._as_of)
+                                        if reader is not None else None)
+        return default if found is None else found
+
+    def __getitem__(self, name: str) -> Observation:
+        found = self.get(name)
+        if found is None:
+            raise KeyError(name)
+        return found  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in READERS if self.get(name) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 def observations(profile: PatientProfile, as_of: dt.date) -> Mapping[str, Observation]:
     """Every fact the profile states, by vocabulary name. Facts it does not state are absent."""
     found = {}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from .logic import Truth
 from .rules import Criterion, Trial
@@ -35,8 +35,7 @@ class Verdict(Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     """An observation a condition read, or its absence.
 
     `state` is `observed`, `missing` (the profile does not state it), `stale` (older than the
@@ -50,8 +49,7 @@ class Evidence:
     unit: str = ""
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """The truth of one condition with the sentence and the facts behind it.
 
     `asks` marks an unknown that only a clinician's answer can settle, so that a question is
@@ -66,12 +64,8 @@ class Outcome:
     applies: bool = True
     asks: bool = False
 
-    def _replace(self, **changes: Any) -> Outcome:
-        return replace(self, **changes)
 
-
-@dataclass(frozen=True)
-class CriterionResult:
+class CriterionResult(NamedTuple):
     """One criterion of one trial for one patient."""
 
     criterion: Criterion

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, assert_never
+from typing import Any, NamedTuple, assert_never
 
 from . import explain
 from .logic import Truth, all_of, any_of, negate, truth_of
-from .matching import Search, absent_category, search, stated
-from .observations import Observation, observations
+from .matching import Search, absent_category, query, search, stated
+from .observations import Facts, Observation
 from .operators import OPERATORS
 from .patient import Entry, PatientProfile
 from .results import CriterionResult, Evidence, Outcome, Screening, Status
@@ -21,8 +20,7 @@ from .vocabulary import COLLECTIONS, FACTS, GROUPS, Collection, Group, normalise
 __all__ = ["Context", "Search", "evaluate", "screen", "screen_all", "search"]
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     """What a condition is evaluated against: one profile, one date, one criterion."""
 
     profile: PatientProfile
@@ -33,7 +31,7 @@ class Context:
 
     @classmethod
     def of(cls, profile: PatientProfile, as_of: dt.date, trial_id: str = "") -> Context:
-        return cls(profile, observations(profile, as_of), as_of, trial_id)
+        return cls(profile, Facts(profile, as_of), as_of, trial_id)
 
 
 def evaluate(condition: Condition, context: Context) -> Outcome:
@@ -79,15 +77,23 @@ def combine_any(parts: Sequence[Outcome]) -> Outcome:
 
 def _combine(truth: Truth, parts: Sequence[Outcome]) -> Outcome:
     deciding = [part for part in parts if part.truth is truth] or list(parts)
-    missing = _unique(item for part in deciding for item in part.missing)
+    unknown = truth is Truth.UNKNOWN
     return Outcome(
         truth,
         explain.join([part.explanation for part in deciding]),
-        tuple(dict.fromkeys(evidence for part in parts for evidence in part.evidence)),
-        missing if truth is Truth.UNKNOWN else (),
+        _unique_evidence(parts),
+        _unique(item for part in deciding for item in part.missing) if unknown else (),
         tuple(parts),
-        asks=truth is Truth.UNKNOWN and all(part.asks for part in deciding),
+        unknown and all(part.asks for part in deciding),
     )
+
+
+def _unique_evidence(parts: Sequence[Outcome]) -> tuple[Evidence, ...]:
+    """The parts' evidence, each once (two checks on one fact read the same observation)."""
+    with_evidence = [part.evidence for part in parts if part.evidence]
+    if len(with_evidence) == 1:
+        return with_evidence[0]
+    return tuple(dict.fromkeys(evidence for found in with_evidence for evidence in found))
 
 
 def _unique(items: Iterable[str]) -> tuple[str, ...]:
@@ -161,37 +167,36 @@ def _judgment(judgment: Judgment, context: Context) -> Outcome:
 
 def _has(has: Has, context: Context) -> Outcome:
     collection = COLLECTIONS[has.in_]
-    query = explain.describe_query(has)
-    found = search(has, context.profile)
-    evidence = tuple(Evidence(has.in_, "observed", explain.describe_entry(entry), entry.date)
-                     for _, entry in found.present) + tuple(
-        Evidence(has.in_, "absent", explain.describe_entry(entry), entry.date)
-        for entry in found.absent)
+    prepared = query(has)
+    described = prepared.description
+    found = prepared.search(context.profile)
+    describe = explain.describe_entry
+    present = [(truth, entry, describe(entry)) for truth, entry in found.present]
+    evidence = tuple(Evidence(has.in_, "observed", text, entry.date)
+                     for _, entry, text in present) + tuple(
+        Evidence(has.in_, "absent", describe(entry), entry.date) for entry in found.absent)
     truth = found.truth
     if truth is Truth.TRUE:
-        listed = ", ".join(explain.describe_entry(entry) for t, entry in found.present
-                           if t is Truth.TRUE)
-        return Outcome(Truth.TRUE, f"Recorded {query}: {listed}", evidence)
+        listed = ", ".join(text for t, _, text in present if t is Truth.TRUE)
+        return Outcome(Truth.TRUE, f"Recorded {described}: {listed}", evidence)
     if truth is Truth.FALSE:
         history = getattr(context.profile, has.in_)
         closed = (_coverage_reason(has, collection, history.items) if found.covered
                   else f"the {collection.label} list is marked complete")
-        read = [explain.describe_entry(entry) for _, entry in found.present
-                if explain.describe_entry(entry) not in closed]
+        read = [text for _, _, text in present if text not in closed]
         also = f" ({', '.join(read)} does not match)" if read else ""
-        return Outcome(Truth.FALSE, f"No {query}: {closed}{also}", evidence)
-    details = [f"{explain.describe_entry(entry)} lacks "
-               f"{' and '.join(_unknown_attributes(has, entry))}"
-               for t, entry in found.present if t is Truth.UNKNOWN]
+        return Outcome(Truth.FALSE, f"No {described}: {closed}{also}", evidence)
+    details = [f"{text} lacks {' and '.join(_unknown_attributes(has, entry))}"
+               for t, entry, text in present if t is Truth.UNKNOWN]
     details += [f"{entry.name or entry.category!r} is not classified finely enough to tell "
                 "(give it the category asked for, or category: other)"
                 if entry.category or collection.categories_of(entry.name, ())
                 else f"{entry.name!r} has no category, so it may be one (add its category, or "
                 "category: other)" for entry in found.unclassified]
-    sentence = f"Not recorded whether there is any {query}" + (
+    sentence = f"Not recorded whether there is any {described}" + (
         f" ({'; '.join(details)})" if details else "")
     return Outcome(Truth.UNKNOWN, sentence, evidence,
-                   (f"{collection.label}: whether there is any {query}",))
+                   (f"{collection.label}: whether there is any {described}",))
 
 
 def _unknown_attributes(has: Has, entry: Entry) -> list[str]:
