@@ -38,6 +38,9 @@ def years_between(start: dt.date, end: dt.date) -> int:
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
 
 
+_UNREAD: Any = object()
+
+
 class Facts(Mapping[str, Observation]):
     """The facts a profile states, each read the first time a rule asks for it."""
 
@@ -48,9 +51,8 @@ class Facts(Mapping[str, Observation]):
         self._read: dict[str, Observation | None] = {}
 
     def get(self, name: str, default: Any = None) -> Any:
-        try:
-            found = self._read[name]
-        except KeyError:
+        found = self._read.get(name, _UNREAD)
+        if found is _UNREAD:
             reader = READERS.get(name)
             found = self._read[name] = (reader(self._profile, self._as_of)
                                         if reader is not None else None)

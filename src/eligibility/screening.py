@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple, assert_never
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from . import explain
 from .logic import Truth, all_of, any_of, negate, truth_of
@@ -36,25 +36,21 @@ class Context(NamedTuple):
 
 def evaluate(condition: Condition, context: Context) -> Outcome:
     """The truth of `condition` for the patient, with why. Every part is evaluated."""
-    match condition:
-        case Check():
-            return _check(condition, context)
-        case AllOf():
-            return combine_all([evaluate(part, context) for part in condition.parts])
-        case AnyOf():
-            return combine_any([evaluate(part, context) for part in condition.parts])
-        case Not():
-            inner = evaluate(condition.part, context)
-            return Outcome(negate(inner.truth), inner.explanation, inner.evidence,
-                           inner.missing, (inner,), asks=inner.asks)
-        case Judgment():
-            return _judgment(condition, context)
-        case Has():
-            return _has(condition, context)
-        case Every():
-            return _every(condition, context)
-        case _:
-            assert_never(condition)
+    return _EVALUATORS[type(condition)](condition, context)
+
+
+def _all(condition: AllOf, context: Context) -> Outcome:
+    return combine_all([evaluate(part, context) for part in condition.parts])
+
+
+def _any(condition: AnyOf, context: Context) -> Outcome:
+    return combine_any([evaluate(part, context) for part in condition.parts])
+
+
+def _not(condition: Not, context: Context) -> Outcome:
+    inner = evaluate(condition.part, context)
+    return Outcome(negate(inner.truth), inner.explanation, inner.evidence, inner.missing,
+                   (inner,), asks=inner.asks)
 
 
 def combine_all(parts: Sequence[Outcome]) -> Outcome:
@@ -227,9 +223,10 @@ def _every(every: Every, context: Context) -> Outcome:
     group = GROUPS[every.in_]
     op = OPERATORS[every.op]
     slots = [slot for slot in group.slots if not every.only or set(slot) & set(every.only)]
-    parts = [_slot(every, slot, group.name, context) for slot in slots]
+    test, value, days, as_of = op.test, every.value, every.measured_within_days, context.as_of
+    parts = [_slot(slot, group.name, context.facts, test, value, days, as_of) for slot in slots]
     truth = all_of(part.truth for part in parts)
-    evidence = tuple(evidence for part in parts for evidence in part.evidence)
+    evidence = tuple(part.evidence for part in parts)
     label = f"{group.label}" + (f" {', '.join(every.only)}" if every.only else "")
     dates = sorted({e.date.isoformat() for e in evidence if e.date and e.state == "observed"})
     when = f" on {', '.join(dates)}" if dates else ""
@@ -240,7 +237,7 @@ def _every(every: Every, context: Context) -> Outcome:
         phrase = re.sub(r"^is\b", "are", op.phrase)
         return Outcome(truth, f"{count}{label}{when} {phrase} {threshold}", evidence)
     if truth is Truth.FALSE:
-        failing = ", ".join(part.explanation for part in parts if part.truth is Truth.FALSE)
+        failing = ", ".join(part.text for part in parts if part.truth is Truth.FALSE)
         phrase = op.negation.removeprefix("is ")
         return Outcome(truth, f"{label} {phrase} {threshold}{when}: {failing}", evidence)
     unknown = [(slot, part) for slot, part in zip(slots, parts, strict=True)
@@ -248,14 +245,22 @@ def _every(every: Every, context: Context) -> Outcome:
     return _every_unknown(every, group, unknown, evidence, context.as_of)
 
 
-def _every_unknown(every: Every, group: Group, unknown: Sequence[tuple[Sequence[str], Outcome]],
+class _Slot(NamedTuple):
+    """One slot of a group: its truth, what was read, and `item value` when it was scored."""
+
+    truth: Truth
+    evidence: Evidence
+    text: str = ""
+
+
+def _every_unknown(every: Every, group: Group, unknown: Sequence[tuple[Sequence[str], _Slot]],
                    evidence: tuple[Evidence, ...], as_of: dt.date) -> Outcome:
     """Why a group is unknown, said once for the group: items not scored, or a scoring too
     old (or undated) for the rule; and one thing to collect for each."""
     days, label, scoring = every.measured_within_days, group.label, group.scoring or group.label
-    unscored = [" or ".join(slot) for slot, part in unknown
-                if any(e.state == "missing" for e in part.evidence)]
-    old = [e for _, part in unknown for e in part.evidence if e.state in ("stale", "undated")]
+    unscored = [" or ".join(slot) for slot, part in unknown if part.evidence.state == "missing"]
+    old = [part.evidence for _, part in unknown
+           if part.evidence.state in ("stale", "undated")]
     sentences, missing = [], []
     if old:
         first = old[0]
@@ -271,25 +276,27 @@ def _every_unknown(every: Every, group: Group, unknown: Sequence[tuple[Sequence[
     return Outcome(Truth.UNKNOWN, "; ".join(sentences), evidence, tuple(missing))
 
 
-def _slot(every: Every, slot: Sequence[str], group: str, context: Context) -> Outcome:
+def _slot(slot: Sequence[str], group: str, facts: Mapping[str, Observation],
+          test: Any, value: Any, days: int | None, as_of: dt.date) -> _Slot:
     """One slot of a group: the member that was scored, or unknown if none was."""
     for member in slot:
-        name = f"{group}.{member}"
-        observation = context.facts.get(name)
+        observation = facts.get(f"{group}.{member}")
         if observation is None:
             continue
-        fact = FACTS[name]
-        problem = _too_old(observation, every.measured_within_days, context.as_of)
-        if problem is not None:
-            state, sentence = problem
-            return _unknown(sentence, _evidence(observation, state),
-                            explain.to_collect(fact, every.measured_within_days))
-        holds = OPERATORS[every.op].test(observation, every.value, context.as_of)
-        return Outcome(truth_of(holds), f"{member} {observation.value}",
-                       (_evidence(observation),))
-    fact = FACTS[f"{group}.{slot[0]}"]
-    return _unknown(f"{' or '.join(slot)} not scored", Evidence(f"{group}.{slot[0]}", "missing"),
-                    explain.to_collect(fact, every.measured_within_days))
+        if days is not None:
+            if observation.date is None:
+                return _Slot(Truth.UNKNOWN, _evidence(observation, "undated"))
+            if (as_of - observation.date).days > days:
+                return _Slot(Truth.UNKNOWN, _evidence(observation, "stale"))
+        return _Slot(truth_of(test(observation, value, as_of)), _evidence(observation),
+                     f"{member} {observation.value}")
+    return _Slot(Truth.UNKNOWN, Evidence(f"{group}.{slot[0]}", "missing"))
+
+
+_EVALUATORS: dict[type, Callable[[Any, Context], Outcome]] = {
+    Check: _check, AllOf: _all, AnyOf: _any, Not: _not, Judgment: _judgment, Has: _has,
+    Every: _every,
+}
 
 
 def screen_criterion(criterion: Criterion, context: Context) -> CriterionResult:
