@@ -9,6 +9,7 @@ must work. They are skipped when no chromium binary is on PATH.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -25,8 +26,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from eligibility import __version__
+from eligibility import __version__, cohort, load_patient, load_trial, screen
 from eligibility.cli import app
+from eligibility.html_report import _funnel
 
 HERE = Path(__file__).parent
 REPO = HERE.parent
@@ -47,12 +49,17 @@ URL_ATTRIBUTES = {"src", "href", "action", "formaction", "poster", "srcset", "da
                   "cite", "longdesc", "xlink:href"}
 EXTERNAL = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
 CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]*)", re.IGNORECASE)
+CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+PRINT_MEDIA = re.compile(r"@media print\s*\{((?:[^{}]*\{[^{}]*\})*)\s*\}")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+PDFTOTEXT = shutil.which("pdftotext")
 BROWSER_SECONDS = 120
 
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="no chromium or chromium-browser binary on PATH (Debian: "
     "apt-get install chromium); the page's structure is still checked with html.parser")
+needs_pdftotext = pytest.mark.skipif(
+    PDFTOTEXT is None, reason="no pdftotext binary on PATH (Debian: apt-get install poppler-utils)")
 
 
 @dataclass
@@ -109,6 +116,39 @@ class Page(HTMLParser):
         return Counter(" ".join(element.text.split()) for element in self.all(tag, css_class))
 
 
+def squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+def table_after(page: Page, heading: str) -> list[list[str]]:
+    """The cell texts, row by row, of the first table after the h2 or h3 reading `heading`."""
+    start = next(index for index, element in enumerate(page.elements)
+                 if element.tag in ("h2", "h3") and squeeze(element.text) == heading)
+    rows: list[list[str]] = []
+    tables = 0
+    for element in page.elements[start + 1:]:
+        tables += element.tag == "table"
+        if tables > 1 or element.tag in ("h2", "h3"):
+            break
+        if element.tag == "tr":
+            rows.append([])
+        elif element.tag in ("td", "th") and rows:
+            rows[-1].append(squeeze(element.text))
+    return rows
+
+
+def print_rules(page: Page) -> dict[str, dict[str, str]]:
+    """The page's `@media print` rules: each selector (split at commas) with its declarations."""
+    (body,) = PRINT_MEDIA.findall("\n".join(page.styles))
+    rules: dict[str, dict[str, str]] = {}
+    for selectors, declarations in CSS_RULE.findall(body):
+        found = [part.split(":", 1) for part in declarations.split(";") if ":" in part]
+        for selector in selectors.split(","):
+            rules.setdefault(squeeze(selector), {}).update(
+                {name.strip(): value.strip() for name, value in found})
+    return rules
+
+
 def parse(text: str) -> Page:
     page = Page()
     page.feed(text)
@@ -150,6 +190,15 @@ def assert_self_contained(page: Page) -> None:
     assert "@media print" in css
 
 
+def funnel_json(trial_id: str) -> dict[str, Any]:
+    """`eligibility funnel` of the example patients, as JSON: what the page's funnel shows."""
+    result = invoke("funnel", trial_id, PATIENTS, "--rules", RULES, "--as-of", AS_OF,
+                    "--format", "json")
+    assert result.exit_code == 0, result.output
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
 def rule_hashes(folder: Path = RULES) -> dict[str, str]:
     return {path.stem: hashlib.sha256(path.read_bytes()).hexdigest()
             for path in sorted(folder.glob("*.yaml"))}
@@ -177,7 +226,8 @@ def test_one_patient_page_is_self_contained_and_holds_the_whole_screening(
     patients = [document]
     text = page.text
     assert page.all("title")[0].text == "Screening of patient P001-example"
-    assert [" ".join(h.text.split()) for h in page.all("h2")] == ["Patient P001-example"]
+    assert [" ".join(h.text.split()) for h in page.all("h2")] == ["Patient P001-example",
+                                                                  "Rule files"]
     assert f"Screened as of {AS_OF}" in text
     assert f"eligibility {__version__}" in text
     for trial_id, sha256 in rule_hashes().items():
@@ -204,6 +254,55 @@ def test_one_patient_page_ranks_trials_as_the_summary_does(tmp_path: Path) -> No
         {"eligible": "pass", "needs_review": "unknown", "ineligible": "fail"}[t["verdict"]]]))
     headings = [" ".join(h.text.split()).split()[0] for h in page.all("h3")]
     assert headings == [trial["id"] for trial in ranked]
+
+
+def test_one_patient_page_explains_what_each_status_means_before_any_result(
+        tmp_path: Path) -> None:
+    _, page, _ = html_and_json(tmp_path, EXAMPLE, "--rules", RULES)
+    (legend,) = page.all("p", "legend")
+    assert "an exclusion does not apply" in legend.text
+    assert page.elements.index(legend) < page.elements.index(page.all("section", "patient")[0])
+
+
+def test_patient_summary_gives_each_trials_counts_and_registry_status(tmp_path: Path) -> None:
+    _, page, document = html_and_json(tmp_path, EXAMPLE, "--rules", RULES)
+    header, *rows = table_after(page, "Patient P001-example")
+    assert header == ["Trial", "Name", "Verdict", "✓ pass", "✗ fail", "? unknown", "Registry",
+                      "Deciding criteria"]
+    by_id = {row[0]: row for row in rows}
+    assert len(by_id) == len(document["trials"])
+    for trial in document["trials"]:
+        counts = trial["counts"]
+        assert by_id[trial["id"]][3:7] == [str(counts["pass"]), str(counts["fail"]),
+                                           str(counts["unknown"]), trial["overall_status"]]
+
+
+def test_each_criterion_row_gives_the_protocol_text_then_why(tmp_path: Path) -> None:
+    _, page, document = html_and_json(tmp_path, EXAMPLE, "--rules", RULES)
+    headings = [squeeze(h.text) for h in page.all("h3")]
+    for trial in document["trials"]:
+        heading = next(h for h in headings if h.startswith(f"{trial['id']} "))
+        header, *rows = table_after(page, heading)
+        assert header == ["ID", "Kind", "Status", "Criterion (protocol text) and why"]
+        assert [row[3] for row in rows] == [
+            squeeze(f"{criterion['text']} → {criterion['explanation']}")
+            for criterion in trial["criteria"]]
+
+
+def test_an_ineligible_trial_says_which_criteria_it_fails(tmp_path: Path) -> None:
+    _, page, document = html_and_json(tmp_path, EXAMPLE, "--rules", RULES)
+    ineligible = [trial for trial in document["trials"] if trial["verdict"] == "ineligible"]
+    assert ineligible, "the example should be ineligible for a trial"
+    for trial in ineligible:
+        failing = [c["id"] for c in trial["criteria"] if c["status"] == "fail"]
+        assert f"Fails {', '.join(failing)}." in page.text
+
+
+def test_the_rule_files_come_last_after_the_screenings(tmp_path: Path) -> None:
+    _, page, _ = html_and_json(tmp_path, EXAMPLE, "--rules", RULES)
+    assert squeeze(page.all("h2")[-1].text) == "Rule files"
+    first_hash = page.elements.index(page.all("td", "hash")[0])
+    assert all(page.elements.index(span) < first_hash for span in page.all("span", "status"))
 
 
 def test_markup_in_a_patient_id_is_shown_as_text_not_run(tmp_path: Path) -> None:
@@ -258,10 +357,117 @@ def test_batch_page_has_the_matrix_the_funnels_and_a_section_per_patient(tmp_pat
         result = invoke("funnel", trial_id, PATIENTS, "--rules", RULES, "--as-of", AS_OF,
                         "--format", "json")
         funnel = json.loads(result.stdout)
-        assert f"Funnel: {trial_id} ({funnel['patients']} patients)" in text
-        expected += [round(100 * step["remaining"] / funnel["patients"])
-                     for step in funnel["steps"]]
+        assert f"Funnel {trial_id} " in text
+        assert f" · {funnel['patients']} patients" in text
+        expected += [100] + [round(100 * step["remaining"] / funnel["patients"])
+                             for step in funnel["steps"]]
     assert widths == expected
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Page, dict[str, Any]]:
+    """The example patients screened on one date: the page and the same run's JSON."""
+    return html_and_json(tmp_path_factory.mktemp("batch"), PATIENTS, "--rules", RULES,
+                         "--as-of", AS_OF)
+
+
+def test_batch_funnel_starts_with_every_patient_and_gives_each_criterion_its_kind(
+        batch: tuple[Path, Page, dict[str, Any]]) -> None:
+    _, page, _ = batch
+    for trial_id in rule_hashes():
+        funnel = funnel_json(trial_id)
+        heading = next(squeeze(h.text) for h in page.all("h3")
+                       if squeeze(h.text).startswith(f"Funnel {trial_id} "))
+        assert heading.endswith(f" · {funnel['patients']} patients")
+        header, start, *steps = table_after(page, heading)
+        assert header == ["Criterion", "Kind", "✓ pass", "✗ fail", "? unknown", "Remaining", ""]
+        assert start == ["start", "", "", "", "", str(funnel["patients"]), ""]
+        assert steps == [[step["id"], step["kind"], str(step["pass"]), str(step["fail"]),
+                          str(step["unknown"]), str(step["remaining"]), ""]
+                         for step in funnel["steps"]]
+
+
+def test_batch_funnel_ends_with_the_verdict_totals_and_the_criteria_that_exclude_most(
+        batch: tuple[Path, Page, dict[str, Any]]) -> None:
+    _, page, _ = batch
+    expected = []
+    for trial_id in rule_hashes():
+        funnel = funnel_json(trial_id)
+        verdicts = " · ".join(f"{funnel['verdicts'][verdict]} {verdict.replace('_', ' ')}"
+                              for verdict in ("eligible", "ineligible", "needs_review"))
+        failed = {step["id"]: step["fail"] for step in funnel["steps"]}
+        top = ", ".join(f"{ident} ({failed[ident]})" for ident in funnel["top_excluders"])
+        expected.append(f"Verdicts: {verdicts}" + (f" Excludes the most: {top}" if top else ""))
+    assert any("Excludes the most" in line for line in expected)
+    assert [squeeze(p.text) for p in page.all("p", "funnel-totals")] == expected
+
+
+def test_a_funnel_of_one_patient_says_patient_not_patients() -> None:
+    # The CLI shows funnels only for several patients, so build one section directly.
+    trial = load_trial(RULES / "NCT06910384.yaml")
+    screening = screen(load_patient(EXAMPLE), trial, as_of=dt.date.fromisoformat(AS_OF))
+    (heading,) = parse(_funnel(cohort.funnel(trial, [screening]))).all("h3")
+    assert squeeze(heading.text) == "Funnel NCT06910384 (STR04) · 1 patient"
+
+
+def test_a_batch_screened_on_one_date_gives_it_once_above_the_matrix(
+        batch: tuple[Path, Page, dict[str, Any]]) -> None:
+    _, page, document = batch
+    count = len(document["patients"])
+    assert f"{count} patients · as of {AS_OF}" in [squeeze(p.text) for p in page.all("p", "meta")]
+    assert "As of" not in table_after(page, "Summary")[0]
+
+
+def test_a_batch_screened_on_several_dates_gives_each_patient_its_date(tmp_path: Path) -> None:
+    _, page, document = html_and_json(tmp_path, PATIENTS, "--rules", RULES)
+    patients = document["patients"]
+    assert len({patient["as_of"] for patient in patients}) > 1, "examples carry their own dates"
+    header, *rows, _ = table_after(page, "Summary")
+    assert header[:2] == ["Patient", "As of"]
+    assert [row[:2] for row in rows] == [[p["patient_id"], p["as_of"]] for p in patients]
+
+
+def test_the_matrix_ends_with_each_trials_verdict_totals(
+        batch: tuple[Path, Page, dict[str, Any]]) -> None:
+    _, page, document = batch
+    totals = table_after(page, "Summary")[-1]
+    expected = ["All patients"]
+    for index in range(len(rule_hashes())):
+        verdicts = Counter(patient["trials"][index]["verdict"] for patient in document["patients"])
+        expected.append(" ".join(f"{verdicts[verdict]} {verdict.replace('_', ' ')}"
+                                 for verdict in ("eligible", "ineligible", "needs_review")))
+    assert totals == expected
+
+
+def test_each_matrix_row_links_to_its_patients_section(
+        batch: tuple[Path, Page, dict[str, Any]]) -> None:
+    _, page, document = batch
+    sections = {}
+    for index, element in enumerate(page.elements):
+        if element.tag == "section" and "patient" in element.classes:
+            heading = next(e for e in page.elements[index:] if e.tag == "h2")
+            sections[f"#{element.attrs['id']}"] = squeeze(heading.text)
+    links = [(a.attrs["href"], squeeze(a.text)) for a in page.all("a")]
+    assert [name for _, name in links] == [p["patient_id"] for p in document["patients"]]
+    assert [sections[href] for href, _ in links] == [f"Patient {name}" for _, name in links]
+
+
+def test_printing_breaks_a_page_before_each_patient_but_the_first(
+        batch: tuple[Path, Page, dict[str, Any]]) -> None:
+    _, page, _ = batch
+    rules = print_rules(page)
+    breaking = {selector for selector, declarations in rules.items()
+                if declarations.get("break-before") == "page"}
+    assert breaking == {"section.cohort + section.patient", "section.patient + section.patient"}
+
+
+def test_printing_lets_a_long_trial_table_break_but_not_a_row_or_after_a_heading(
+        batch: tuple[Path, Page, dict[str, Any]]) -> None:
+    _, page, _ = batch
+    rules = print_rules(page)
+    assert "break-inside" not in rules.get("section.trial", {})
+    assert rules["tr"]["break-inside"] == "avoid"
+    assert rules["h3"]["break-after"] == "avoid"
 
 
 def test_batch_page_lists_a_profile_that_could_not_be_used(tmp_path: Path) -> None:
@@ -322,3 +528,20 @@ def test_a_browser_prints_the_page_to_pdf(tmp_path: Path) -> None:
     assert data.startswith(b"%PDF-")
     assert len(data) > 20_000
     assert data.rstrip().endswith(b"%%EOF")
+
+
+@needs_chromium
+@needs_pdftotext
+def test_the_first_printed_page_shows_the_patient_and_their_best_trial(tmp_path: Path) -> None:
+    report, page, _ = html_and_json(tmp_path, EXAMPLE, "--rules", RULES)
+    pdf = tmp_path / "report.pdf"
+    printed = chromium(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+                       report.as_uri())
+    assert printed.returncode == 0, printed.stderr.decode(errors="replace")[-2000:]
+    assert PDFTOTEXT is not None
+    first = squeeze(subprocess.run([PDFTOTEXT, "-f", "1", "-l", "1", str(pdf), "-"],
+                                   capture_output=True, check=True, timeout=60).stdout.decode())
+    best = squeeze(page.all("h3")[0].text)
+    assert "Patient P001-example" in first
+    assert best.split(":")[0] in first
+    assert squeeze(page.all("div", "why")[0].text) in first
