@@ -289,7 +289,9 @@ _MAYBE_FIELDS: Mapping[str, st.SearchStrategy[Any]] = {
     "labs": lab_blocks,
     **HISTORIES,
     **{block: _maybe(strategy) for block, strategy in BLOCKS.items()},
-    "assessments": st.lists(assessments(), max_size=3),
+    # Two answers to one question on one day are refused, so generated ones never clash.
+    "assessments": st.lists(assessments(), max_size=3, unique_by=lambda answer: (
+        answer["trial"], answer["criterion"], answer["date"])),
 }
 
 

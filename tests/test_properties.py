@@ -8,6 +8,7 @@ from hypothesis import example, given, note, settings
 from hypothesis import strategies as st
 
 from conftest import (
+    AS_OF,
     TRIAL_ID,
     criterion_result,
     outcome,
@@ -18,6 +19,7 @@ from conftest import (
 from eligibility.logic import Truth, all_of, any_of, negate, truth_of
 from eligibility.results import Status, Verdict
 from eligibility.rules import AllOf, AnyOf, Not
+from eligibility.screening import Context, evaluate
 from strategies import (
     Filled,
     conditions,
@@ -122,6 +124,16 @@ def test_a_status_is_the_truth_read_through_the_criterion_kind(patient, trial):
 
 
 @laws
+@given(patient=profiles(), trial=trials())
+def test_a_criterion_does_not_apply_only_when_its_applies_to_is_false(patient, trial):
+    context = Context.of(patient, AS_OF, trial.id)
+    for result in screen_one(patient, trial).results:
+        guard = result.criterion.applies_to
+        local = context._replace(criterion_id=result.criterion.id)
+        expected = guard is None or evaluate(guard, local).truth is not Truth.FALSE
+        assert result.outcome.applies is expected, result.criterion.id
+
+
 @given(patient=profiles(), trial=trials())
 def test_collect_next_holds_each_missing_fact_of_unknown_criteria_once_in_order(patient,
                                                                                 trial):

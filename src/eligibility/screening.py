@@ -80,7 +80,7 @@ def _combine(truth: Truth, parts: Sequence[Outcome]) -> Outcome:
         _unique_evidence(parts),
         _unique(item for part in deciding for item in part.missing) if unknown else (),
         tuple(parts),
-        unknown and all(part.asks for part in deciding),
+        asks=unknown and all(part.asks for part in deciding),
     )
 
 
