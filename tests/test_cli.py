@@ -18,6 +18,7 @@ have yet; when one starts passing, pytest reports XPASS as a failure: remove the
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -243,6 +244,14 @@ def test_rule_file_given_as_the_patient_is_recognised() -> None:
     assert_no_traceback(result)
     assert result.stderr == (f"{rule_file}: this is a rule file (trial criteria), not a patient "
                              "profile: give it with --rules\n")
+
+
+def test_patient_profile_given_as_the_rules_is_recognised() -> None:
+    result = invoke("screen", EXAMPLE, "--rules", EXAMPLE)
+    assert result.exit_code == 1, result.output
+    assert_no_traceback(result)
+    assert result.stderr == (f"{EXAMPLE}: this is a patient profile, not a rule file (to screen "
+                             f"this patient: eligibility screen {EXAMPLE})\n")
 
 
 def test_bad_rules_folder_exits_1_with_every_problem() -> None:
@@ -525,3 +534,142 @@ def test_console_script_outside_the_repository_cannot_find_rules(tmp_path: Path)
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("rules: no such folder or rule file")
     assert "--rules" in done.stderr
+
+
+# Messages on stderr: one line each, printed as written
+
+
+def test_every_print_in_the_cli_keeps_a_message_on_one_line_and_as_written() -> None:
+    """Rich would hard-wrap a long `file:line:col: field: message` at the terminal width, which
+    editors can no longer jump to, and read `[...]` in a path as markup (or fail on it)."""
+    tree = ast.parse((REPO / "src" / "eligibility" / "cli.py").read_text(encoding="utf-8"))
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and isinstance(node.func, ast.Attribute) and node.func.attr == "print" and node.args]
+    assert calls
+    for call in calls:
+        options = {keyword.arg: ast.literal_eval(keyword.value) for keyword in call.keywords
+                   if keyword.arg in ("soft_wrap", "markup")}
+        assert options == {"soft_wrap": True, "markup": False}, ast.unparse(call)
+
+
+@pytest.mark.parametrize(
+    ("args", "start"),
+    [
+        (("screen", EXAMPLE, "--rules", RULES, "--output", EXAMPLE),
+         f"error: --output {EXAMPLE} would overwrite an input ({EXAMPLE}); choose another file"),
+        (("screen", EXAMPLE, "--rules", RULES, "--format", "json", "--output",
+          "/no/such/folder/of/reports/report.json"),
+         "error: cannot write /no/such/folder/of/reports/report.json: No such file"),
+        (("new", "--from-ctgov", "/no/such/folder/of/registry/records/record.json"),
+         "/no/such/folder/of/registry/records/record.json: cannot read the file (No such"),
+        (("show", "NCT000000001", "--rules", RULES), "error: no rule file for trial NCT000000001"),
+        (("screen", EXAMPLE, "--rules", EXAMPLE), f"{EXAMPLE}: this is a patient profile"),
+    ],
+    ids=["output-overwrites-input", "output-cannot-be-written", "unreadable-record",
+         "unknown-trial", "profile-as-rules"],
+)
+def test_messages_on_stderr_are_never_wrapped_at_the_terminal_width(
+        args: Sequence[str | Path], start: str) -> None:
+    result = invoke(*args, width=40)
+    assert result.exit_code == 1, result.output
+    assert_no_traceback(result)
+    assert result.stderr.startswith(start)
+    assert len(result.stderr) > 40
+    assert result.stderr.count("\n") == 1, result.stderr
+
+
+def test_brackets_in_a_trial_id_are_printed_not_read_as_markup() -> None:
+    result = screen("--trial", "[/x]")
+    assert result.exit_code == 1, result.output
+    assert_no_traceback(result)
+    assert result.stderr.startswith("error: no rule file for trial [/x] in ")
+
+
+# `new`: rule files from a registry record, never over a file someone wrote
+
+CTGOV = HERE / "data" / "ctgov"
+TWO_STUDIES = CTGOV / "search_two_studies.json"  # NCT09900004 and NCT09900005
+MODELINE = "# yaml-language-server: $schema="
+
+
+def new(record: Path, rules: Path, *args: str) -> Result:
+    result = invoke("new", "--from-ctgov", record, "--rules", rules, *args)
+    assert_no_traceback(result)
+    return result
+
+
+def test_new_writes_a_rule_file_per_study_and_says_what_to_do_next(tmp_path: Path) -> None:
+    result = new(TWO_STUDIES, tmp_path)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        f"wrote {tmp_path / 'NCT09900004.yaml'}", f"wrote {tmp_path / 'NCT09900005.yaml'}"]
+    assert load_trials(tmp_path)
+
+
+def test_new_refuses_to_overwrite_a_rule_file_and_names_it_in_the_singular(
+        tmp_path: Path) -> None:
+    curated = tmp_path / "NCT09900005.yaml"
+    curated.write_text("# curated by hand\n", encoding="utf-8")
+    result = new(TWO_STUDIES, tmp_path)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (f"error: {curated} already exists; nothing was written (use "
+                             "--force to overwrite it)\n")
+    assert curated.read_text(encoding="utf-8") == "# curated by hand\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["NCT09900005.yaml"]
+
+
+def test_new_refusing_several_rule_files_names_them_in_the_plural(tmp_path: Path) -> None:
+    for name in ("NCT09900004.yaml", "NCT09900005.yaml"):
+        (tmp_path / name).write_text("# curated by hand\n", encoding="utf-8")
+    result = new(TWO_STUDIES, tmp_path)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (f"error: {tmp_path / 'NCT09900004.yaml'} and "
+                             f"{tmp_path / 'NCT09900005.yaml'} already exist; nothing was "
+                             "written (use --force to overwrite them)\n")
+
+
+def test_new_refuses_a_trial_already_in_a_yml_file_even_with_force(tmp_path: Path) -> None:
+    curated = tmp_path / "NCT09900004.yml"
+    curated.write_text("# curated by hand\n", encoding="utf-8")
+    result = new(TWO_STUDIES, tmp_path, "--force")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(f"error: {curated} already holds this trial; nothing was "
+                                    "written")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["NCT09900004.yml"]
+
+
+def test_new_with_force_replaces_the_rule_file(tmp_path: Path) -> None:
+    (tmp_path / "NCT09900004.yaml").write_text("# old\n", encoding="utf-8")
+    result = new(TWO_STUDIES, tmp_path, "--force")
+    assert result.exit_code == 0, result.output
+    assert load_trials(tmp_path)
+
+
+def test_new_into_a_file_instead_of_a_folder_exits_1() -> None:
+    result = new(TWO_STUDIES, EXAMPLE)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (f"error: cannot write rule files into {EXAMPLE}: it is a file, not "
+                             "a folder\n")
+
+
+def test_new_names_the_schema_relative_to_a_rules_folder_in_a_project(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    schema = tmp_path / "docs" / "schema" / "rules.schema.json"
+    schema.parent.mkdir(parents=True)
+    shutil.copy(REPO / "docs" / "schema" / "rules.schema.json", schema)
+    monkeypatch.chdir(tmp_path)
+    result = new(TWO_STUDIES, Path("rules", "drafts"))
+    assert result.exit_code == 0, result.output
+    first = (tmp_path / "rules" / "drafts" / "NCT09900004.yaml").read_text("utf-8").split("\n")[0]
+    assert first == f"{MODELINE}../../docs/schema/rules.schema.json"
+
+
+def test_new_outside_any_project_names_the_schema_by_its_absolute_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    result = new(TWO_STUDIES, tmp_path / "x")
+    assert result.exit_code == 0, result.output
+    first = (tmp_path / "x" / "NCT09900004.yaml").read_text("utf-8").split("\n")[0]
+    assert first == f"{MODELINE}{(REPO / 'docs' / 'schema' / 'rules.schema.json').resolve()}"
+    assert Path(first.removeprefix(MODELINE)).is_file()

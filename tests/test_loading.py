@@ -455,3 +455,75 @@ def test_rule_file_hash_is_of_the_file_bytes_even_with_crlf_line_ends(tmp_path: 
     path.write_bytes(text.replace("fvc.percent_predictd", "fvc.percent_predicted")
                      .replace("\n", "\r\n").encode("utf-8"))
     assert load_trial(path).sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# Text that YAML reads as a number, true or false: the message says to quote it
+
+QUOTE_NUMBER = ("(YAML reads unquoted digits as a number, so 003 becomes 3 and 010 becomes 8: "
+                "put the value in quotes exactly as written, like {key}: \"003\")")
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("003", "id: expected text, got the number 3 " + QUOTE_NUMBER.format(key="id")),
+        ("010", "id: expected text, got the number 8 " + QUOTE_NUMBER.format(key="id")),
+        ("1.10", "id: expected text, got the number 1.1 " + QUOTE_NUMBER.format(key="id")),
+        ("yes", 'id: expected text, got true (YAML reads an unquoted yes, no, on or off as true '
+                'or false: put the text in quotes, like id: "yes")'),
+    ],
+    ids=["leading-zeros", "octal-looking", "trailing-zero", "yes"],
+)
+def test_an_unquoted_patient_id_read_as_no_text_says_to_quote_it_as_written(
+        tmp_path: Path, written: str, expected: str) -> None:
+    path = tmp_path / "patient.yaml"
+    path.write_text(f"id: {written}\nsex: female\n", encoding="utf-8")
+    (problem,) = problems_of(load_bad_patient, str(path))
+    assert problem.span == SourceSpan(str(path), 1, 5)
+    assert f"{problem.field}: {problem.message}" == expected
+
+
+def test_a_quoted_patient_id_keeps_its_leading_zeros(tmp_path: Path) -> None:
+    path = tmp_path / "patient.yaml"
+    path.write_text('id: "003"\nsex: female\n', encoding="utf-8")
+    assert load_patient(path, today=SCREENING_DAY).id == "003"
+
+
+def test_numbers_in_the_text_fields_of_an_assessment_say_to_quote_them(tmp_path: Path) -> None:
+    path = tmp_path / "patient.yaml"
+    path.write_text("id: P1\nassessments:\n  - {trial: 12345678, criterion: E5, answer: false, "
+                    "by: 17, date: 2026-03-02}\n", encoding="utf-8")
+    assert [f"{problem.field}: {problem.message}" for problem in
+            problems_of(load_bad_patient, str(path))] == [
+        "assessments[0].trial: expected text, got the number 12345678 "
+        + QUOTE_NUMBER.format(key="trial"),
+        "assessments[0].by: expected text, got the number 17 " + QUOTE_NUMBER.format(key="by"),
+    ]
+
+
+RULE_FILE = """\
+trial: {{id: NCT06910384, title: T, overall_status: RECRUITING}}
+criteria:
+  - id: {criterion}
+    kind: exclusion
+    text: Judged unfit
+    judgment: {{question: Unfit?, id: {judgment}}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("criterion", "judgment", "expected"),
+    [
+        ("1", "J1", "criteria[0].id: expected a short id that starts with a letter, then letters, "
+                    "digits, '_' or '-' (like I1 or E10), got the number 1"),
+        ("E1", "007", "criteria[0].judgment.id: expected text, got the number 7 "
+                      + QUOTE_NUMBER.format(key="id")),
+    ],
+    ids=["criterion-id-quoting-would-not-help", "judgment-id-may-be-digits"],
+)
+def test_a_number_as_an_id_in_a_rule_file_says_what_an_id_looks_like(
+        tmp_path: Path, criterion: str, judgment: str, expected: str) -> None:
+    path = tmp_path / "NCT06910384.yaml"
+    path.write_text(RULE_FILE.format(criterion=criterion, judgment=judgment), encoding="utf-8")
+    (problem,) = problems_of(load_trial, str(path))
+    assert f"{problem.field}: {problem.message}" == expected

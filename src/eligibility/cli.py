@@ -9,6 +9,7 @@ import glob
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -33,6 +34,7 @@ from .loading import (
     repeated_trials,
     screening_date,
 )
+from .patient import PatientProfile
 from .render import (
     render_coverage,
     render_funnel,
@@ -115,6 +117,12 @@ def _consoles() -> tuple[Console, Console]:
     out, err = cast(IO[str], _Trimmed(sys.stdout)), cast(IO[str], _Trimmed(sys.stderr))
     return (Console(file=out, highlight=False, **plain),  # type: ignore[arg-type]
             Console(file=err, stderr=True, highlight=False, **plain))  # type: ignore[arg-type]
+
+
+def _say(console: Console, text: str, *, style: str | None = None) -> None:
+    """Print one message as written: never wrapped at the terminal width (an editor jumps to
+    the `file:line:col` in it), never read as rich markup (a path may hold brackets)."""
+    console.print(text, style=style, soft_wrap=True, highlight=False, markup=False)
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -236,8 +244,7 @@ def screen_command(
     else:
         _tables(out, screened, single, detail)
     if problems:
-        err.print(_batch_outcome(len(files), len(screened)), style="red", highlight=False,
-                  soft_wrap=True)
+        _say(err, _batch_outcome(len(files), len(screened)), style="red")
         raise typer.Exit(1)
 
 
@@ -288,13 +295,13 @@ def _formatted(output: Format, screened: list[Patient], problems: list[Problem],
 
 
 def _trials_or_exit(err: Console, rules: Path, wanted: list[str] | None) -> tuple[Trial, ...]:
+    _refuse_a_patient_profile(err, rules)
     try:
         trials = load_trials(rules)
     except InputError as error:
         if not rules.exists():
-            err.print(f"{rules}: no such folder or rule file (run from the folder that holds "
-                      "rules/, or point --rules at your rule files)", highlight=False,
-                      soft_wrap=True)
+            _say(err, f"{rules}: no such folder or rule file (run from the folder that holds "
+                 "rules/, or point --rules at your rule files)")
         else:
             render_problems(err, error.problems)
         raise typer.Exit(1) from None
@@ -305,8 +312,8 @@ def _trials_or_exit(err: Console, rules: Path, wanted: list[str] | None) -> tupl
         unknown = [ident for ident in wanted if ident not in known]
         if unknown:
             hint = closest(unknown[0], known) if len(unknown) == 1 else ""
-            err.print(f"error: no rule file for trial {', '.join(unknown)} in {rules}{hint} "
-                      f"(known: {', '.join(sorted(known))})", highlight=False, soft_wrap=True)
+            _say(err, f"error: no rule file for trial {', '.join(unknown)} in {rules}{hint} "
+                 f"(known: {', '.join(sorted(known))})")
             raise typer.Exit(1)
         trials = tuple(t for t in trials if t.id in wanted)
     return trials
@@ -342,8 +349,8 @@ def _refuse_overwriting_inputs(err: Console, destination: Path | None,
     for path in inputs:
         resolved = path.resolve()
         if target == resolved or (resolved.is_dir() and resolved in target.parents):
-            err.print(f"error: --output {destination} would overwrite an input ({path}); "
-                      "choose another file", highlight=False)
+            _say(err, f"error: --output {destination} would overwrite an input ({path}); "
+                 "choose another file")
             raise typer.Exit(1)
 
 
@@ -355,9 +362,9 @@ def _emit(err: Console, text: str, destination: Path | None) -> None:
     try:
         write_atomically(destination, text)
     except OSError as error:
-        err.print(f"error: cannot write {destination}: {error.strerror}", highlight=False)
+        _say(err, f"error: cannot write {destination}: {error.strerror}")
         raise typer.Exit(1) from None
-    err.print(f"wrote {destination}", highlight=False)
+    _say(err, f"wrote {destination}")
 
 
 def _mode_for(destination: Path) -> int:
@@ -370,8 +377,12 @@ def _mode_for(destination: Path) -> int:
         return 0o666 & ~umask
 
 
-def write_atomically(destination: Path, text: str) -> None:
-    """Write a whole file or nothing: a reader never sees half of it."""
+def write_atomically(destination: Path, text: str, *, replace: bool = True) -> None:
+    """Write a whole file or nothing: a reader never sees half of it.
+
+    With `replace=False` an existing file is never replaced, even one that appears while the
+    text is written: FileExistsError is raised instead.
+    """
     folder = destination.parent if str(destination.parent) else Path(".")
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{destination.name}.",
                                          suffix=".tmp")
@@ -381,11 +392,28 @@ def write_atomically(destination: Path, text: str) -> None:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, destination)
+        if replace:
+            os.replace(temporary, destination)
+        else:
+            _name_if_free(temporary, destination)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _name_if_free(temporary: str, destination: Path) -> None:
+    """Give the written file its name only if no file has it (a rename would replace one)."""
+    try:
+        os.link(temporary, destination)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: check, then rename
+        if destination.exists() or destination.is_symlink():
+            raise FileExistsError(str(destination)) from None
+        os.replace(temporary, destination)
+        return
+    os.unlink(temporary)
 
 
 def _captured(draw: Callable[[Console], None]) -> str:
@@ -442,7 +470,7 @@ def funnel_command(
     if problems:
         render_problems(err, problems)
     if not screenings and output is not Format.JSON:
-        err.print("no profile could be screened.", style="red", highlight=False)
+        _say(err, "no profile could be screened.", style="red")
         raise typer.Exit(1)
     result = funnel(chosen, screenings)
     if output is Format.JSON:
@@ -450,11 +478,10 @@ def funnel_command(
     elif output is Format.TABLE:
         render_funnel(out, result)
     else:
-        err.print("error: funnel prints table or json", highlight=False)
+        _say(err, "error: funnel prints table or json")
         raise typer.Exit(2)
     if problems:
-        err.print(_batch_outcome(len(files), len(screenings)), style="red", highlight=False,
-                  soft_wrap=True)
+        _say(err, _batch_outcome(len(files), len(screenings)), style="red")
         raise typer.Exit(1)
 
 
@@ -480,7 +507,7 @@ def new_command(
         text = from_ctgov.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
-        err.print(f"{from_ctgov}: cannot read the file ({reason})", highlight=False)
+        _say(err, f"{from_ctgov}: cannot read the file ({reason})")
         raise typer.Exit(1) from None
     try:
         studies = read_studies(text, str(from_ctgov))
@@ -488,18 +515,82 @@ def new_command(
         render_problems(err, error.problems)
         raise typer.Exit(1) from None
     targets = [(study, rules / f"{study.nct_id}.yaml") for study in studies]
-    existing = [str(path) for _, path in targets if path.exists()]
-    if existing and not force:
-        err.print(f"error: {', '.join(existing)} already exist(s); nothing was written "
-                  "(use --force to overwrite)", highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
-    rules.mkdir(parents=True, exist_ok=True)
+    _refuse_overwriting_rule_files(err, [path for _, path in targets], force=force)
+    schema = _schema_reference(rules)
     for study, path in targets:
-        write_atomically(path, rule_file_text(study))
-        criteria = len(study.inclusion) + len(study.exclusion)
-        err.print(f"wrote {path}: {criteria} criteria from the free text to curate "
-                  f"(next: eligibility check {path} --coverage)", highlight=False,
-                  soft_wrap=True)
+        try:
+            write_atomically(path, _with_schema_line(rule_file_text(study), schema),
+                             replace=force)
+        except FileExistsError:
+            _say(err, f"error: {path} appeared while writing; it was left as it is")
+            raise typer.Exit(1) from None
+        except OSError as error:
+            _say(err, f"error: cannot write {path}: {error.strerror}")
+            raise typer.Exit(1) from None
+        count = len(study.inclusion) + len(study.exclusion)
+        _say(err, f"wrote {path}: {count} {'criterion' if count == 1 else 'criteria'} from the "
+             f"free text to curate (next: eligibility check {path} --coverage)")
+
+
+def _refuse_overwriting_rule_files(err: Console, paths: Sequence[Path], *, force: bool) -> None:
+    """Exit before anything is written if a rule file would be overwritten (unless `force`),
+    or if a `.yml` file already holds one of the trials, or the folder cannot be made."""
+    twins = [twin for path in paths if (twin := path.with_suffix(".yml")).exists()]
+    if twins:
+        _say(err, f"error: {_listed(twins)} already {_verb(twins, 'hold')} "
+             f"{'this trial' if len(twins) == 1 else 'these trials'}; nothing was written (a "
+             "second rule file for a trial would be refused)")
+        raise typer.Exit(1)
+    existing = [path for path in paths if path.exists() or path.is_symlink()]
+    if existing and not force:
+        _say(err, f"error: {_listed(existing)} already {_verb(existing, 'exist')}; nothing was "
+             f"written (use --force to overwrite {'it' if len(existing) == 1 else 'them'})")
+        raise typer.Exit(1)
+    for folder in {path.parent for path in paths}:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            reason = "it is a file, not a folder" if folder.is_file() else error.strerror
+            _say(err, f"error: cannot write rule files into {folder}: {reason}")
+            raise typer.Exit(1) from None
+
+
+def _listed(paths: Sequence[Path]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    names = [str(path) for path in paths]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _verb(subjects: Sequence[object], verb: str) -> str:
+    """The verb agreeing with its subjects: `exists` for one, `exist` for several."""
+    return f"{verb}s" if len(subjects) == 1 else verb
+
+
+_SCHEMA = Path("docs", "schema", "rules.schema.json")
+_MODELINE = "# yaml-language-server: $schema="
+
+
+def _schema_reference(folder: Path) -> str | None:
+    """How a rule file in `folder` names the rules schema: relative to the folder when the
+    schema is in a project that holds the folder, else the absolute path of the schema in the
+    current folder's project (or this checkout's); None when there is none."""
+    folder = folder.resolve()
+    for root in (folder, *folder.parents):
+        if (root / _SCHEMA).is_file():
+            return Path(os.path.relpath(root / _SCHEMA, folder)).as_posix()
+    for root in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        if (root / _SCHEMA).is_file():
+            return (root / _SCHEMA).resolve().as_posix()
+    return None
+
+
+def _with_schema_line(text: str, schema: str | None) -> str:
+    """The rule file with its first line naming the schema as seen from where it is written
+    (the generated line assumes the file is in rules/ beside docs/), or without that line."""
+    first, _, rest = text.partition("\n")
+    if not first.startswith(_MODELINE):
+        return text
+    return rest if schema is None else f"{_MODELINE}{schema}\n{rest}"
 
 
 def main() -> None:
@@ -576,7 +667,7 @@ def check_command(
         summary = (f"checked {len(files)} file{'s' if len(files) != 1 else ''}: "
                    f"{errors} error{'s' if errors != 1 else ''}, "
                    f"{warnings} warning{'s' if warnings != 1 else ''}")
-        out.print(summary, style="red" if errors else "green", highlight=False)
+        _say(out, summary, style="red" if errors else "green")
     if errors:
         raise typer.Exit(1)
 
@@ -650,24 +741,18 @@ def schema_command(
 
 @app.command("show")
 def show_command(
-    trial: Annotated[str, typer.Argument(metavar="TRIAL", help="A trial id (looked up in "
-                                         "--rules) or a rule file.", show_default=False)],
+    trial: Annotated[str, typer.Argument(metavar="TRIAL", help="A trial id or short name "
+                                         "(looked up in --rules) or a rule file.",
+                                         show_default=False)],
     rules: Annotated[Path, typer.Option(help="Folder of rule files.")] = Path("rules"),
     output: Annotated[PageFormat, typer.Option(
         "--format", parser=_choice(PageFormat), metavar="text|markdown",
         help="text or markdown.")] = PageFormat.TEXT,
 ) -> None:
-    """Print a trial's criteria as a clinician reads them: protocol text beside the rule."""
+    """Print a trial's criteria as a clinician reads it: protocol text beside the rule."""
     out, err = _consoles()
-    path = Path(trial)
-    if not path.suffix:
-        path = rules / f"{trial}.yaml"
-        if not path.exists():
-            known = sorted(p.stem for p in rules.glob("*.yaml")) if rules.is_dir() else []
-            err.print(f"error: no rule file for trial {trial} in {rules}"
-                      f"{closest(trial, known)} (known: {', '.join(known) or 'none'})",
-                      highlight=False, soft_wrap=True)
-            raise typer.Exit(1)
+    path = _rule_file_named(err, trial, rules)
+    _refuse_a_patient_profile(err, path)
     try:
         loaded = load_trial(path)
     except InputError as error:
@@ -679,3 +764,52 @@ def show_command(
         typer.echo(trial_markdown(loaded), nl=False)
     else:
         render_trial_page(out, loaded)
+
+
+def _rule_file_named(err: Console, trial: str, rules: Path) -> Path:
+    """The rule file `show` was given: a path as it is, else `<rules>/<id>.yaml` (or .yml),
+    else the file whose trial has this short name; exit 1 saying what there is instead."""
+    given = Path(trial)
+    a_path = bool(given.suffix) or "/" in trial or os.sep in trial
+    if not a_path:
+        for path in (rules / f"{trial}.yaml", rules / f"{trial}.yml"):
+            if path.is_file():
+                return path
+    if given.is_dir():
+        files = sorted(p for p in given.iterdir() if p.suffix in (".yaml", ".yml"))
+        ids = [p.stem for p in files if is_rule_file(p)]
+        inside = (f"its rule files: {', '.join(ids)}" if ids else
+                  f"it holds patient profiles: screen them with eligibility screen {trial}"
+                  if files else "it holds no YAML files")
+        _say(err, f"{trial}: this is a folder; show takes one trial id or one rule file "
+             f"({inside})")
+        raise typer.Exit(1)
+    if a_path or given.exists():
+        return given  # loading says what is wrong with it, if anything
+    files = sorted([*rules.glob("*.yaml"), *rules.glob("*.yml")]) if rules.is_dir() else []
+    for file in files:
+        found, _ = check_trial_quietly(file) if is_rule_file(file) else (None, ())
+        if found is not None and (found.trial.short_name or "").casefold() == trial.casefold():
+            return file
+    known = [p.stem for p in files if is_rule_file(p)]
+    _say(err, f"error: no rule file for trial {trial} in {rules}{closest(trial, known)} "
+         f"(known: {', '.join(known) or 'none'})")
+    raise typer.Exit(1)
+
+
+def _refuse_a_patient_profile(err: Console, path: Path) -> None:
+    """Exit 1 when a patient profile was given where a rule file belongs, saying so."""
+    if path.is_file() and not is_rule_file(path) and _is_patient_profile(path):
+        _say(err, f"{path}: this is a patient profile, not a rule file (to screen this "
+             f"patient: eligibility screen {path})")
+        raise typer.Exit(1)
+
+
+def _is_patient_profile(path: Path) -> bool:
+    """Whether the file has a patient profile's fields at its top (id:, sex:, fvc: ...)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    fields = {info.alias or name for name, info in PatientProfile.model_fields.items()}
+    return any(match[1] in fields for match in re.finditer(r"^(\w+):", text, re.MULTILINE))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 import types
@@ -68,6 +69,8 @@ def translate(detail: Mapping[str, Any], model: type[BaseModel]) -> str:
         return "must not be empty"
     if kind == "string_pattern_mismatch":
         return f"expected {_FORMS.get(str(ctx.get('pattern')), 'another form')}, got {shown(value)}"
+    if kind == "string_type" and isinstance(value, (int, float, dt.date)):
+        return _not_text(value, loc, model)
     if kind == "string_too_long":
         return f"{shown(value)} is too long (at most {ctx.get('max_length')} characters)"
     if base in _KIND_WORDS:
@@ -89,6 +92,53 @@ _FORMS = {
     "'_' or '-' (like I1 or E10)",
     r"^[A-Za-z0-9_-]+$": "letters, digits, '_' or '-'",
 }
+
+
+def _not_text(value: float | dt.date, loc: Sequence[Any], model: type[BaseModel]) -> str:
+    """Text that YAML read as a number, true or false, or a date, because it was not quoted.
+
+    The value as written is gone by now (003 and 010 arrive as 3 and 8), so the hint shows
+    quoting with an example rather than with the value: quoting 8 would change an id.
+    """
+    got = shown(value) if isinstance(value, bool) else (
+        f"the {'date' if isinstance(value, dt.date) else 'number'} {shown(value)}")
+    pattern = _pattern_at(model, loc)
+    if pattern in _FORMS and not re.fullmatch(pattern, shown(value)):
+        return f"expected {_FORMS[pattern]}, got {got}"
+    key = f"{loc[-1]}: " if loc and isinstance(loc[-1], str) else ""
+    if isinstance(value, bool):
+        return (f"expected text, got {got} (YAML reads an unquoted yes, no, on or off as true "
+                f"or false: put the text in quotes, like {key}\"yes\")")
+    if isinstance(value, dt.date):
+        return f"expected text, got {got} (put it in quotes: {key}\"{shown(value)}\")"
+    return (f"expected text, got {got} (YAML reads unquoted digits as a number, so 003 "
+            f"becomes 3 and 010 becomes 8: put the value in quotes exactly as written, like "
+            f"{key}\"003\")")
+
+
+def _pattern_at(model: Any, loc: Sequence[Any]) -> str | None:
+    """The regular expression the text field that `loc` leads to must match, if any."""
+    parent: Any = model
+    for step in loc[:-1]:
+        parent = _step(parent, step)
+    parent = _unwrap(parent)
+    if not (loc and isinstance(parent, type) and issubclass(parent, BaseModel)):
+        return None
+    for name, info in parent.model_fields.items():
+        if loc[-1] in (name, info.alias):
+            constraints = [*info.metadata, *_metadata(info.annotation)]
+            return next((str(c.pattern) for c in constraints if getattr(c, "pattern", None)),
+                        None)
+    return None
+
+
+def _metadata(annotation: Any) -> list[Any]:
+    """The constraints inside an annotation such as `Annotated[str, Field(...)] | None`."""
+    found: list[Any] = []
+    for arg in (annotation, *typing.get_args(annotation)):
+        for meta in getattr(arg, "__metadata__", ()):
+            found += [meta, *getattr(meta, "metadata", ())]
+    return found
 
 
 def _nearest(word: str, allowed: list[str]) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from .coverage import coverage, needs_judgment
 from .explain import describe
-from .rules import Criterion, Trial
+from .rules import AllOf, AnyOf, Condition, Criterion, Judgment, Not, Trial
 
 __all__ = ["criterion_rule", "decided_by", "trial_markdown"]
 
@@ -27,6 +29,29 @@ def criterion_rule(criterion: Criterion) -> list[str]:
 
 def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
+
+
+def _rule_cell(lines: list[str]) -> str:
+    """Rule lines as one table cell: a Markdown cell has no line breaks and collapses leading
+    spaces, so each line is joined with <br> and each level of nesting (two spaces, then four
+    per level in `describe`) becomes an em space, to keep which parts go together visible."""
+    cells = []
+    for line in lines:
+        depth = (len(line) - len(line.lstrip(" ")) + 3) // 4
+        cells.append("&emsp;" * depth + _cell(line))
+    return "<br>".join(cells)
+
+
+def _judgments(condition: Condition | None) -> Iterator[Judgment]:
+    """The clinician's questions in a condition, in the order they are written."""
+    match condition:
+        case Judgment():
+            yield condition
+        case AllOf() | AnyOf():
+            for part in condition.parts:
+                yield from _judgments(part)
+        case Not():
+            yield from _judgments(condition.part)
 
 
 def trial_markdown(trial: Trial) -> str:
@@ -63,7 +88,7 @@ def trial_markdown(trial: Trial) -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for criterion in trial.criteria:
-        rule = "<br>".join(_cell(line) for line in criterion_rule(criterion))
+        rule = _rule_cell(criterion_rule(criterion))
         lines.append(f"| {criterion.id} | {criterion.kind} | {_cell(criterion.text)} | {rule} "
                      f"| {decided_by(criterion)} |")
     readings = [(criterion.id, criterion.reading) for criterion in trial.criteria
@@ -79,8 +104,9 @@ def trial_markdown(trial: Trial) -> str:
         lines += ["", "## Clinician judgment", "",
                   "These stay unknown until a clinician's answer is recorded in the profile "
                   f"(`assessments:` with `trial: {info.id}` and the criterion id).", ""]
-        lines += [f"- **{criterion.id}.** {_cell(criterion_rule(criterion)[-1])}"
-                  for criterion in judgments]
+        lines += [f"- **{criterion.id}{f'.{judgment.id}' if judgment.id else ''}.** "
+                  f"{_cell(judgment.question)}"
+                  for criterion in judgments for judgment in _judgments(criterion.condition)]
     if info.notes:
         lines += ["", "## Notes", "", info.notes.strip()]
     return "\n".join(lines) + "\n"
