@@ -545,3 +545,12 @@ def test_the_first_printed_page_shows_the_patient_and_their_best_trial(tmp_path:
     assert "Patient P001-example" in first
     assert best.split(":")[0] in first
     assert squeeze(page.all("div", "why")[0].text) in first
+
+
+def test_a_folder_of_one_profile_is_a_batch_page_as_in_the_terminal(tmp_path: Path) -> None:
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    shutil.copy(EXAMPLE, folder / "example.yaml")
+    _, page, _ = html_and_json(tmp_path, str(folder))
+    assert page.all("title")[0].text == "Screening of 1 patient"
+    assert "Funnels" in [squeeze(h.text) for h in page.all("h2")]

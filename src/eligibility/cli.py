@@ -278,7 +278,7 @@ def _formatted(output: Format, screened: list[Patient], problems: list[Problem],
         from .html_report import html_page
 
         funnels = [funnel(t, [s[2][index] for s in screened]) for index, t in enumerate(trials)]
-        return html_page(screened, funnels=funnels, problems=problems,
+        return html_page(screened, funnels=funnels, problems=problems, batch=not single,
                          generated=dt.datetime.now().astimezone())
     if single and screened and output is Format.JSON:
         ident, on, screenings = screened[0]

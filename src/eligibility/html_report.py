@@ -224,11 +224,13 @@ def _rule_files(patients: Sequence[Patient]) -> str:
 
 
 def html_page(patients: Sequence[Patient], *, funnels: Sequence[Funnel] = (),
-              problems: Sequence[Problem] = (), generated: dt.datetime | None = None) -> str:
+              problems: Sequence[Problem] = (), generated: dt.datetime | None = None,
+              batch: bool | None = None) -> str:
     """The report page: for one patient their trials; for several, a summary matrix, each
     trial's funnel, then a section per patient; last, the rule files used. Status is shown by
     symbol and word."""
-    title = (f"Screening of patient {patients[0][0]}" if len(patients) == 1 else
+    batch = len(patients) > 1 if batch is None else batch  # a folder is a batch of one
+    title = (f"Screening of patient {patients[0][0]}" if not batch and patients else
              f"Screening of {_plural(len(patients), 'patient')}")
     stamp = f" · generated {generated.isoformat(timespec='minutes')}" if generated else ""
     parts = [
@@ -244,7 +246,7 @@ def html_page(patients: Sequence[Patient], *, funnels: Sequence[Funnel] = (),
         parts.append('<h2>Files that could not be used</h2><ul class="warning">')
         parts += [f"<li><code>{escape(str(problem))}</code></li>" for problem in problems]
         parts.append("</ul>")
-    if len(patients) > 1:
+    if batch and patients:
         parts.append(_cohort(patients, funnels))
     parts += [_patient_section(number, patient)
               for number, patient in enumerate(patients, start=1)]
