@@ -304,9 +304,6 @@ def test_markdown_names_a_judgment_with_its_own_id_as_assessments_do(
     assert "- **E1.fit.** Unfit?\n- **E1.willing.** Unwilling?\n" in page
 
 
-@pytest.mark.xfail(strict=True, reason="bug in render.py (render_trial_page): a rule line that "
-                   "wraps continues at the cell's left edge, not under its own bullet, so at "
-                   "60 columns the nesting of E8 cannot be read")
 def test_show_text_keeps_a_wrapped_rule_line_under_its_bullet(in_root: None) -> None:
     page = run("show", "NCT06910384", columns=60).stdout.splitlines()
     start = next(index for index, line in enumerate(page) if line.startswith(" E8 "))

@@ -178,18 +178,28 @@ def render_trial_page(console: Console, trial: Trial) -> None:
     table.add_column("Protocol text, and the rule in plain words", ratio=1, overflow="fold")
     for criterion in trial.criteria:
         kind = "incl" if criterion.kind == "inclusion" else "excl"
-        cell = Text(criterion.text)
-        cell.append("\n")
-        cell.append("\n".join(f"→ {line}" if index == 0 else f"  {line}"
-                               for index, line in enumerate(criterion_rule(criterion))),
-                    style="cyan")
+        parts: list[RenderableType] = [Text(criterion.text)]
+        parts += [_rule_line(("→ " if index == 0 else "  ") + line)
+                  for index, line in enumerate(criterion_rule(criterion))]
         decided = decided_by(criterion)
         if decided != "computable":
-            cell.append(f"\n[{decided}]", style="magenta")
+            parts.append(Text(f"[{decided}]", style="magenta"))
         if criterion.reading:
-            cell.append(f"\nReading: {criterion.reading}", style="dim")
-        table.add_row(criterion.id, kind, cell)
+            parts.append(Text(f"Reading: {criterion.reading}", style="dim"))
+        table.add_row(criterion.id, kind, Group(*parts))
     console.print(table)
+
+
+def _rule_line(line: str) -> RenderableType:
+    """One line of a rule, its marker and indent apart, so that text that wraps stays under
+    its own bullet and the nesting of any/all can still be read."""
+    text = line.lstrip(" →-")
+    marker = line[:len(line) - len(text)]
+    grid = Table.grid()
+    grid.add_column(no_wrap=True, width=len(marker), style="cyan")
+    grid.add_column(ratio=1, overflow="fold", style="cyan")
+    grid.add_row(marker, text)
+    return grid
 
 
 def render_coverage(console: Console, rows: Sequence[Coverage]) -> None:
