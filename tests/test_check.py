@@ -556,3 +556,18 @@ def test_an_answer_naming_a_trial_by_its_short_name_is_an_error(tmp_path: Path) 
 def test_an_answer_for_a_trial_without_a_rule_file_is_accepted(tmp_path: Path) -> None:
     path = profile_with_assessment(tmp_path, "NCT01234567", "E1")
     assert run("check", str(path)).exit_code == 0
+
+
+def test_a_judgment_in_applies_to_makes_the_criterion_a_judgment(tmp_path: Path) -> None:
+    path = tmp_path / "NCT00000299.yaml"
+    path.write_text(
+        "trial: {id: NCT00000299, title: A test trial, overall_status: RECRUITING}\n"
+        "criteria:\n"
+        "  - id: E1\n"
+        "    kind: exclusion\n"
+        "    text: Pregnancy in women the investigator judges of childbearing potential.\n"
+        "    applies_to:\n"
+        "      judgment: {question: Of childbearing potential?, guidance: Ask the site.}\n"
+        "    check: {fact: reproductive.pregnant, op: is_true}\n", encoding="utf-8")
+    row = coverage(load_trial(path))
+    assert (row.judgment, row.judgment_ids) == (1, ("E1",))

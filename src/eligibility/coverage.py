@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .rules import AllOf, AnyOf, Condition, Criterion, Judgment, Not, Trial
 
-__all__ = ["Coverage", "coverage", "judgment_keys", "needs_judgment"]
+__all__ = ["Coverage", "coverage", "criterion_needs_judgment", "judgment_keys", "needs_judgment"]
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,13 @@ class Coverage:
     curation: int
     curation_ids: tuple[str, ...]
     judgment_ids: tuple[str, ...]
+
+
+def criterion_needs_judgment(criterion: Criterion) -> bool:
+    """Whether a clinician's judgment is part of the criterion, in its rule or in whom it
+    applies to."""
+    return needs_judgment(criterion.condition) or (
+        criterion.applies_to is not None and needs_judgment(criterion.applies_to))
 
 
 def needs_judgment(condition: Condition) -> bool:
@@ -60,7 +67,7 @@ def judgment_keys(trial: Trial) -> tuple[str, ...]:
 def _kind(criterion: Criterion) -> str:
     if criterion.needs_curation:
         return "curation"
-    return "judgment" if needs_judgment(criterion.condition) else "computable"
+    return "judgment" if criterion_needs_judgment(criterion) else "computable"
 
 
 def coverage(trial: Trial) -> Coverage:

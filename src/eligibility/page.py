@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .coverage import coverage, needs_judgment
+from .coverage import coverage, criterion_needs_judgment
 from .explain import describe
 from .rules import AllOf, AnyOf, Condition, Criterion, Judgment, Not, Trial
 
@@ -15,7 +15,7 @@ def decided_by(criterion: Criterion) -> str:
     """`computable`, `clinician judgment` or `to curate`."""
     if criterion.needs_curation:
         return "to curate"
-    return "clinician judgment" if needs_judgment(criterion.condition) else "computable"
+    return "clinician judgment" if criterion_needs_judgment(criterion) else "computable"
 
 
 def criterion_rule(criterion: Criterion) -> list[str]:
