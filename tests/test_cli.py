@@ -542,8 +542,9 @@ def test_console_script_outside_the_repository_cannot_find_rules(tmp_path: Path)
 def test_every_print_in_the_cli_keeps_a_message_on_one_line_and_as_written() -> None:
     """Rich would hard-wrap a long `file:line:col: field: message` at the terminal width, which
     editors can no longer jump to, and read `[...]` in a path as markup (or fail on it)."""
-    tree = ast.parse((REPO / "src" / "eligibility" / "cli.py").read_text(encoding="utf-8"))
-    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+    trees = [ast.parse(module.read_text(encoding="utf-8"))
+             for module in sorted((REPO / "src" / "eligibility" / "cli").glob("*.py"))]
+    calls = [node for tree in trees for node in ast.walk(tree) if isinstance(node, ast.Call)
              and isinstance(node.func, ast.Attribute) and node.func.attr == "print" and node.args]
     assert calls
     for call in calls:

@@ -1,0 +1,173 @@
+"""The commands for rule authors: `show` a trial, print a `schema`, start rule files (`new`)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ..loading import InputError, load_trial
+from ..render import render_problems, render_trial_page
+from .common import choice, consoles, say
+from .inputs import refuse_a_patient_profile, rule_file_named
+from .writing import write_atomically
+
+
+class PageFormat(StrEnum):
+    TEXT = "text"
+    MARKDOWN = "markdown"
+
+
+class SchemaKind(StrEnum):
+    RULES = "rules"
+    PATIENT = "patient"
+
+
+def show_command(
+    trial: Annotated[str, typer.Argument(metavar="TRIAL", help="A trial id or short name "
+                                         "(looked up in --rules) or a rule file.",
+                                         show_default=False)],
+    rules: Annotated[Path, typer.Option(help="Folder of rule files.")] = Path("rules"),
+    output: Annotated[PageFormat, typer.Option(
+        "--format", parser=choice(PageFormat), metavar="text|markdown",
+        help="text or markdown.")] = PageFormat.TEXT,
+) -> None:
+    """Print a trial's criteria as a clinician reads it: protocol text beside the rule."""
+    out, err = consoles()
+    path = rule_file_named(err, trial, rules)
+    refuse_a_patient_profile(err, path)
+    try:
+        loaded = load_trial(path)
+    except InputError as error:
+        render_problems(err, error.problems)
+        raise typer.Exit(1) from None
+    if output is PageFormat.MARKDOWN:
+        from ..page import trial_markdown
+
+        typer.echo(trial_markdown(loaded), nl=False)
+    else:
+        render_trial_page(out, loaded)
+
+
+def schema_command(
+    kind: Annotated[SchemaKind, typer.Argument(
+        metavar="rules|patient", parser=choice(SchemaKind), help="Which schema.")],
+) -> None:
+    """Print the JSON Schema of rule files or patient profiles (for editors)."""
+    from ..schema import patient_schema, rules_schema
+
+    schema = rules_schema() if kind is SchemaKind.RULES else patient_schema()
+    typer.echo(json.dumps(schema, indent=2, ensure_ascii=False))
+
+
+def new_command(
+    from_ctgov: Annotated[Path, typer.Option(
+        "--from-ctgov", help="A ClinicalTrials.gov API v2 study record or search response "
+        "(JSON).", show_default=False)],
+    rules: Annotated[Path, typer.Option(help="Folder to write the rule files into.")] = Path(
+        "rules"),
+    force: Annotated[bool, typer.Option(
+        "--force", help="Overwrite a rule file that already exists.")] = False,
+) -> None:
+    """Start rule files from a registry record: metadata, age and sex limits as computable
+    criteria, and every bullet of the free-text criteria verbatim, marked for curation.
+
+    Never overwrites an existing rule file unless --force is given.
+    """
+    from ..ctgov import read_studies, rule_file_text
+
+    _, err = consoles()
+    try:
+        text = from_ctgov.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        say(err, f"{from_ctgov}: cannot read the file ({reason})")
+        raise typer.Exit(1) from None
+    try:
+        studies = read_studies(text, str(from_ctgov))
+    except InputError as error:
+        render_problems(err, error.problems)
+        raise typer.Exit(1) from None
+    targets = [(study, rules / f"{study.nct_id}.yaml") for study in studies]
+    _refuse_overwriting_rule_files(err, [path for _, path in targets], force=force)
+    schema = _schema_reference(rules)
+    for study, path in targets:
+        try:
+            write_atomically(path, _with_schema_line(rule_file_text(study), schema),
+                             replace=force)
+        except FileExistsError:
+            say(err, f"error: {path} appeared while writing; it was left as it is")
+            raise typer.Exit(1) from None
+        except OSError as error:
+            say(err, f"error: cannot write {path}: {error.strerror}")
+            raise typer.Exit(1) from None
+        count = len(study.inclusion) + len(study.exclusion)
+        say(err, f"wrote {path}: {count} {'criterion' if count == 1 else 'criteria'} from the "
+            f"free text to curate (next: eligibility check {path} --coverage)")
+
+
+def _refuse_overwriting_rule_files(err: Console, paths: Sequence[Path], *, force: bool) -> None:
+    """Exit before anything is written if a rule file would be overwritten (unless `force`),
+    or if a `.yml` file already holds one of the trials, or the folder cannot be made."""
+    twins = [twin for path in paths if (twin := path.with_suffix(".yml")).exists()]
+    if twins:
+        say(err, f"error: {_listed(twins)} already {_verb(twins, 'hold')} "
+            f"{'this trial' if len(twins) == 1 else 'these trials'}; nothing was written (a "
+            "second rule file for a trial would be refused)")
+        raise typer.Exit(1)
+    existing = [path for path in paths if path.exists() or path.is_symlink()]
+    if existing and not force:
+        say(err, f"error: {_listed(existing)} already {_verb(existing, 'exist')}; nothing was "
+            f"written (use --force to overwrite {'it' if len(existing) == 1 else 'them'})")
+        raise typer.Exit(1)
+    for folder in {path.parent for path in paths}:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            reason = "it is a file, not a folder" if folder.is_file() else error.strerror
+            say(err, f"error: cannot write rule files into {folder}: {reason}")
+            raise typer.Exit(1) from None
+
+
+def _listed(paths: Sequence[Path]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    names = [str(path) for path in paths]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _verb(subjects: Sequence[object], verb: str) -> str:
+    """The verb agreeing with its subjects: `exists` for one, `exist` for several."""
+    return f"{verb}s" if len(subjects) == 1 else verb
+
+
+_SCHEMA = Path("docs", "schema", "rules.schema.json")
+_MODELINE = "# yaml-language-server: $schema="
+
+
+def _schema_reference(folder: Path) -> str | None:
+    """How a rule file in `folder` names the rules schema: relative to the folder when the
+    schema is in a project that holds the folder, else the absolute path of the schema in the
+    current folder's project (or this checkout's); None when there is none."""
+    folder = folder.resolve()
+    for root in (folder, *folder.parents):
+        if (root / _SCHEMA).is_file():
+            return Path(os.path.relpath(root / _SCHEMA, folder)).as_posix()
+    for root in (Path.cwd(), Path(__file__).resolve().parents[3]):  # src/eligibility/cli/
+        if (root / _SCHEMA).is_file():
+            return (root / _SCHEMA).resolve().as_posix()
+    return None
+
+
+def _with_schema_line(text: str, schema: str | None) -> str:
+    """The rule file with its first line naming the schema as seen from where it is written
+    (the generated line assumes the file is in rules/ beside docs/), or without that line."""
+    first, _, rest = text.partition("\n")
+    if not first.startswith(_MODELINE):
+        return text
+    return rest if schema is None else f"{_MODELINE}{schema}\n{rest}"

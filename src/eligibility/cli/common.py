@@ -1,0 +1,93 @@
+"""What every command shares: the two consoles, one-line messages and the common options."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from typing import IO, Annotated, TypeVar, cast
+
+import typer
+from rich.console import Console
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class _Trimmed(io.TextIOBase):
+    """A stream without the spaces rich pads each table line with, so that a report piped
+    into a file or diffed carries no trailing whitespace."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream  # bound now: a progress display later redirects sys.stderr
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        lines = (self._pending + text).split("\n")
+        self._pending = lines.pop()
+        if lines:
+            self._stream.write("".join(line.rstrip(" ") + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._stream.write(self._pending)
+            self._pending = ""
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self._stream, "encoding", None) or "utf-8")
+
+
+def consoles() -> tuple[Console, Console]:
+    """The stdout and stderr consoles; NO_COLOR turns off every style, not only colour."""
+    plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+    out, err = cast(IO[str], _Trimmed(sys.stdout)), cast(IO[str], _Trimmed(sys.stderr))
+    return (Console(file=out, highlight=False, **plain),  # type: ignore[arg-type]
+            Console(file=err, stderr=True, highlight=False, **plain))  # type: ignore[arg-type]
+
+
+def say(console: Console, text: str, *, style: str | None = None) -> None:
+    """Print one message as written: never wrapped at the terminal width (an editor jumps to
+    the `file:line:col` in it), never read as rich markup (a path may hold brackets)."""
+    console.print(text, style=style, soft_wrap=True, highlight=False, markup=False)
+
+
+def _date(text: str | None) -> dt.date | None:
+    """Parse --as-of."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def choice(kind: type[E]) -> Callable[[str], E]:
+    """A parser for an option that takes one of an enum's values, with a plain message."""
+    def parse(text: str) -> E:
+        if isinstance(text, kind):
+            return text
+        try:
+            return kind(text)
+        except ValueError:
+            allowed = ", ".join(member.value for member in kind)
+            raise typer.BadParameter(f"expected one of {allowed}, got {text!r}") from None
+    return parse
+
+
+AsOf = Annotated[dt.date | None, typer.Option(
+    "--as-of", parser=_date, metavar="YYYY-MM-DD", help="Screening date; default: each "
+    "profile's screening_date, else today.", show_default=False)]
+TrialIds = Annotated[list[str] | None, typer.Option(
+    "--trial", metavar="NCT_ID", help="Only this trial (repeat for several).",
+    show_default=False)]

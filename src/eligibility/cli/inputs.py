@@ -1,0 +1,141 @@
+"""Find the files a command is given and load the trials; exit 1 saying why when they are unfit."""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from ..loading import InputError, Problem, check_trial, is_rule_file, load_trials
+from ..patient import PatientProfile
+from ..render import render_problems
+from ..rules import Trial
+from ..source import SourceSpan
+from ..vocabulary import closest
+from .common import say
+
+
+def trials_or_exit(err: Console, rules: Path, wanted: list[str] | None) -> tuple[Trial, ...]:
+    refuse_a_patient_profile(err, rules)
+    try:
+        trials = load_trials(rules)
+    except InputError as error:
+        if not rules.exists():
+            say(err, f"{rules}: no such folder or rule file (run from the folder that holds "
+                "rules/, or point --rules at your rule files)")
+        else:
+            render_problems(err, error.problems)
+        raise typer.Exit(1) from None
+    if wanted:
+        names = {t.trial.short_name.casefold(): t.id for t in trials if t.trial.short_name}
+        wanted = [names.get(ident.casefold(), ident) for ident in wanted]
+        known = {t.id for t in trials}
+        unknown = [ident for ident in wanted if ident not in known]
+        if unknown:
+            hint = closest(unknown[0], known) if len(unknown) == 1 else ""
+            say(err, f"error: no rule file for trial {', '.join(unknown)} in {rules}{hint} "
+                f"(known: {', '.join(sorted(known))})")
+            raise typer.Exit(1)
+        trials = tuple(t for t in trials if t.id in wanted)
+    return trials
+
+
+def patient_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    """Files named, the YAML files of folders (recursively), and matches of quoted globs."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+            if not found:
+                problems.append(Problem(SourceSpan(str(path), 0, 0), "",
+                                        "no profiles (*.yaml or *.yml) in this folder"))
+            files += found
+        elif path.exists() or not any(char in str(path) for char in "*?["):
+            files.append(path)
+        else:
+            matches = sorted(Path(match) for match in glob.glob(str(path), recursive=True))
+            if not matches:
+                problems.append(Problem(SourceSpan(str(path), 0, 0), "",
+                                        "no file matches this pattern"))
+            files += matches
+    return list(dict.fromkeys(files)), problems
+
+
+def yaml_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    """The files named and the YAML files directly in the folders named (as `screen --rules`
+    reads them), each once."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+            if not found:
+                problems.append(Problem(SourceSpan(str(path), 0, 0), "",
+                                        "no YAML files (*.yaml or *.yml) in this folder"))
+            files += found
+        elif path.exists():
+            files.append(path)
+        else:
+            problems.append(Problem(SourceSpan(str(path), 0, 0), "", "no such file or folder"))
+    return list(dict.fromkeys(files)), problems
+
+
+def rule_file_named(err: Console, trial: str, rules: Path) -> Path:
+    """The rule file `show` was given: a path as it is, else `<rules>/<id>.yaml` (or .yml),
+    else the file whose trial has this short name; exit 1 saying what there is instead."""
+    given = Path(trial)
+    a_path = bool(given.suffix) or "/" in trial or os.sep in trial
+    if not a_path:
+        for path in (rules / f"{trial}.yaml", rules / f"{trial}.yml"):
+            if path.is_file():
+                return path
+    if given.is_dir():
+        files = sorted(p for p in given.iterdir() if p.suffix in (".yaml", ".yml"))
+        ids = [p.stem for p in files if is_rule_file(p)]
+        inside = (f"its rule files: {', '.join(ids)}" if ids else
+                  f"it holds patient profiles: screen them with eligibility screen {trial}"
+                  if files else "it holds no YAML files")
+        say(err, f"{trial}: this is a folder; show takes one trial id or one rule file "
+            f"({inside})")
+        raise typer.Exit(1)
+    if a_path or given.exists():
+        return given  # loading says what is wrong with it, if anything
+    files = sorted([*rules.glob("*.yaml"), *rules.glob("*.yml")]) if rules.is_dir() else []
+    for file in files:
+        found, _ = check_trial_quietly(file) if is_rule_file(file) else (None, ())
+        if found is not None and (found.trial.short_name or "").casefold() == trial.casefold():
+            return file
+    known = [p.stem for p in files if is_rule_file(p)]
+    say(err, f"error: no rule file for trial {trial} in {rules}{closest(trial, known)} "
+        f"(known: {', '.join(known) or 'none'})")
+    raise typer.Exit(1)
+
+
+def refuse_a_patient_profile(err: Console, path: Path) -> None:
+    """Exit 1 when a patient profile was given where a rule file belongs, saying so."""
+    if path.is_file() and not is_rule_file(path) and _is_patient_profile(path):
+        say(err, f"{path}: this is a patient profile, not a rule file (to screen this "
+            f"patient: eligibility screen {path})")
+        raise typer.Exit(1)
+
+
+def _is_patient_profile(path: Path) -> bool:
+    """Whether the file has a patient profile's fields at its top (id:, sex:, fvc: ...)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    fields = {info.alias or name for name, info in PatientProfile.model_fields.items()}
+    return any(match[1] in fields for match in re.finditer(r"^(\w+):", text, re.MULTILINE))
+
+
+def check_trial_quietly(file: Path) -> tuple[Trial | None, tuple[Problem, ...]]:
+    try:
+        return check_trial(file)
+    except InputError as error:
+        return None, error.problems
