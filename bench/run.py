@@ -429,25 +429,31 @@ def _cli_command() -> list[str]:
 def third_party_imports() -> list[str]:
     """The modules outside the standard library that `eligibility.cli` imports when it starts:
     module-level imports of every eligibility module reachable from it by module-level
-    imports (imports inside functions are lazy and do not count)."""
-    package = Path(eligibility.__file__).parent
+    imports (imports inside functions are lazy and do not count). Modules are named by their
+    dotted path inside the package ("" is the package itself); a package is its __init__.py."""
+    root = Path(eligibility.__file__).parent
     seen: set[str] = set()
     found: set[str] = set()
-    todo = ["__init__", "cli"]
+    todo = ["", "cli"]
     while todo:
         module = todo.pop()
-        if module in seen or not (package / f"{module}.py").exists():
+        source = _module_source(root, module)
+        if module in seen or source is None:
             continue
         seen.add(module)
-        tree = ast.parse((package / f"{module}.py").read_text(encoding="utf-8"))
-        for node in tree.body:
+        # The package a relative import starts from: the module's own, or itself if a package.
+        package = module.split(".") if source.name == "__init__.py" else module.split(".")[:-1]
+        package = [part for part in package if part]
+        for node in ast.parse(source.read_text(encoding="utf-8")).body:
             if isinstance(node, ast.Import):
                 found.update(alias.name for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level:
+                base = package[:len(package) - (node.level - 1)]
                 if node.module:
-                    todo.append(node.module.split(".")[0])
-                else:
-                    todo.extend(alias.name for alias in node.names)
+                    base = [*base, *node.module.split(".")]
+                    todo.append(".".join(base))
+                # `from . import x` and `from .m import x` may name submodules too.
+                todo.extend(".".join([*base, alias.name]) for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module:
                 found.add(node.module)
                 found.update(f"{node.module}.{alias.name}" for alias in node.names
@@ -457,6 +463,15 @@ def third_party_imports() -> list[str]:
     # `import rich.table` imports `rich` too: name only the deepest modules.
     return sorted(name for name in outside
                   if not any(other.startswith(f"{name}.") for other in outside))
+
+
+def _module_source(root: Path, module: str) -> Path | None:
+    """The file holding an eligibility module, or None if the name is not a module."""
+    path = root.joinpath(*module.split(".")) if module else root
+    for candidate in (path / "__init__.py", path.with_suffix(".py") if module else None):
+        if candidate is not None and candidate.exists():
+            return candidate
+    return None
 
 
 def _is_submodule(name: str) -> bool:
