@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 
 from rich import box
@@ -40,11 +41,20 @@ _VERDICT_WORDS = {
     Verdict.NEEDS_REVIEW: "NEEDS REVIEW",
 }
 WIDE = 120
+_EMOJI_CODE = re.compile(r":\S*:")  # what rich's emoji replacement could match
 
 
 def _symbol(console: Console, status: Status) -> str:
     table = _SYMBOLS if console.encoding.lower().startswith("utf") else _ASCII
     return table[status]
+
+
+def _plain(value: str) -> Text | str:
+    """`value` as a table cell prints it. rich parses a str for markup and `:emoji:` codes
+    (importing its emoji table, a start-up cost) where a `Text` is taken as it is; the two
+    print the same when the string holds no `[` and nothing shaped like a code, so pass
+    those as `Text`."""
+    return value if "[" in value or _EMOJI_CODE.search(value) else Text(value)
 
 
 def status_text(console: Console, status: Status) -> Text:
@@ -74,23 +84,23 @@ def _summary(console: Console, screenings: Sequence[Screening]) -> Table:
     """Trials ranked, each with its verdict, counts and the criteria that decide it; the
     registry status too when there is room (each trial's block warns about it anyway)."""
     wide = console.width >= WIDE
-    table = Table(box=box.SIMPLE_HEAD, title="Summary (best first)", title_justify="left",
-                  pad_edge=False)
-    table.add_column("Trial", no_wrap=True)
-    table.add_column("Name", no_wrap=True)
-    table.add_column("Verdict", no_wrap=True)
+    table = Table(box=box.SIMPLE_HEAD, title=Text("Summary (best first)", style="table.title"),
+                  title_justify="left", pad_edge=False)
+    table.add_column(Text("Trial"), no_wrap=True)
+    table.add_column(Text("Name"), no_wrap=True)
+    table.add_column(Text("Verdict"), no_wrap=True)
     for status in Status:
-        table.add_column(_symbol(console, status), justify="right", no_wrap=True)
+        table.add_column(Text(_symbol(console, status)), justify="right", no_wrap=True)
     if wide:
-        table.add_column("Registry", no_wrap=True)
-    table.add_column("Deciding criteria", ratio=1, min_width=12, overflow="fold")
+        table.add_column(Text("Registry"), no_wrap=True)
+    table.add_column(Text("Deciding criteria"), ratio=1, min_width=12, overflow="fold")
     for screening in screenings:
         info = screening.trial.trial
         registry = [Text(info.overall_status, style="green" if info.recruiting else "yellow")]
         table.add_row(
-            info.id, info.short_name or "", verdict_text(screening.verdict),
-            *(str(len(screening.with_status(status))) for status in Status),
-            *(registry if wide else []), ", ".join(deciding(screening)),
+            _plain(info.id), _plain(info.short_name or ""), verdict_text(screening.verdict),
+            *(Text(str(len(screening.with_status(status)))) for status in Status),
+            *(registry if wide else []), _plain(", ".join(deciding(screening))),
         )
     return table
 
@@ -112,14 +122,14 @@ def _trial(console: Console, screening: Screening) -> RenderableType:
 def _criteria_table(console: Console, results: Sequence[CriterionResult]) -> Table:
     wide = console.width >= WIDE
     table = Table(box=box.SIMPLE_HEAD, show_lines=False, expand=True, pad_edge=False)
-    table.add_column("ID", no_wrap=True, style="bold")
-    table.add_column("Kind", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
+    table.add_column(Text("ID"), no_wrap=True, style="bold")
+    table.add_column(Text("Kind"), no_wrap=True)
+    table.add_column(Text("Status"), no_wrap=True)
     if wide:
-        table.add_column("Criterion (protocol text)", ratio=1, overflow="fold")
-        table.add_column("Why", ratio=1, overflow="fold")
+        table.add_column(Text("Criterion (protocol text)"), ratio=1, overflow="fold")
+        table.add_column(Text("Why"), ratio=1, overflow="fold")
     else:
-        table.add_column("Criterion (protocol text) and why", ratio=1, overflow="fold")
+        table.add_column(Text("Criterion (protocol text) and why"), ratio=1, overflow="fold")
     for result in results:
         kind = "incl" if result.criterion.kind == "inclusion" else "excl"
         text = Text(result.criterion.text)
@@ -127,7 +137,8 @@ def _criteria_table(console: Console, results: Sequence[CriterionResult]) -> Tab
             "bold ", ""))
         cells: list[RenderableType] = [text, why] if wide else [
             Text.assemble(text, "\n", ("→ ", "dim"), why)]
-        table.add_row(result.criterion.id, kind, status_text(console, result.status), *cells)
+        table.add_row(_plain(result.criterion.id), Text(kind),
+                      status_text(console, result.status), *cells)
     return table
 
 
@@ -146,7 +157,7 @@ def _verdict(screening: Screening) -> RenderableType:
         bullets.add_column(no_wrap=True)
         bullets.add_column(ratio=1, overflow="fold")
         for item in screening.collect_next:
-            bullets.add_row(" •", item)
+            bullets.add_row(Text(" •"), _plain(item))
         lines.append(bullets)
     return Group(*lines)
 
