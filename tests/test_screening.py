@@ -11,6 +11,7 @@ from conftest import (
     AS_OF,
     TRIAL_ID,
     alsfrs_r,
+    condition,
     criterion_result,
     outcome,
     profile,
@@ -22,6 +23,7 @@ from conftest import (
 from eligibility.logic import Truth
 from eligibility.observations import observations
 from eligibility.results import Status, Verdict
+from eligibility.screening import compiled
 
 D = dt.date
 F, U, T = Truth.FALSE, Truth.UNKNOWN, Truth.TRUE
@@ -906,3 +908,13 @@ def test_a_clinician_is_asked_once_the_data_is_in():
     result = outcome(guarded, patient)
     # evaluated outside any criterion, so the key has no criterion id
     assert result.missing == ("clinician assessment of : Does it count as probable?",)
+
+
+def test_a_condition_is_compiled_once_and_keeps_nothing_of_the_patients_it_read():
+    model = condition(FVC_RECENT)
+    low = profile(fvc={"percent_predicted": 70, "date": D(2026, 10, 1)})
+    high = profile(fvc={"percent_predicted": 90, "date": D(2026, 10, 1)})
+    assert compiled(model) is compiled(model)
+    assert outcome(model, low).truth is F
+    assert outcome(model, high).truth is T
+    assert outcome(model, low) == outcome(model, low)

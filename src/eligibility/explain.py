@@ -14,6 +14,7 @@ from .rules import AllOf, AnyOf, Check, Condition, Every, Has, Judgment, Not
 from .vocabulary import COLLECTIONS, FACTS, GROUPS, Fact
 
 __all__ = [
+    "CheckWording",
     "assessed",
     "check_sentence",
     "describe_entry",
@@ -74,9 +75,9 @@ def _threshold(fact: Fact, op: Operator, value: Any) -> str:
 
 
 def _observed(fact: Fact, observation: Observation) -> str:
-    when = f" on {observation.date.isoformat()}" if observation.date is not None else ""
     if fact.kind == "date":
         return f"{fact.label} {observation.value.isoformat()}"
+    when = f" on {observation.date.isoformat()}" if observation.date is not None else ""
     if fact.kind == "boolean":
         return f"{fact.label}: {format_value(fact, observation.value)}{when}"
     return f"{fact.label} {format_value(fact, observation.value)}{when}"
@@ -86,17 +87,36 @@ def check_sentence(
     fact: Fact, op: Operator, observation: Observation, value: Any, holds: bool, as_of: dt.date
 ) -> str:
     """`FVC 78 % predicted on 2026-01-10 is below 80 %`."""
-    if fact.kind == "boolean":
-        return _observed(fact, observation)
-    phrase = (op.phrase if holds else op.negation).format(value=_plain(value))
-    against = threshold(fact, op, value)
-    if op.value == "count":
-        against = f"the screening date ({as_of.isoformat()})"
-    elif observation.reference_range is not None and (
-            op.value == "none" or "{value}" in op.phrase):
-        low, high = observation.reference_range
-        against = f"({low:g} to {high:g} {fact.unit})"
-    return " ".join(part for part in (_observed(fact, observation), phrase, against) if part)
+    return CheckWording(fact, op, value).sentence(observation, holds, as_of)
+
+
+class CheckWording:
+    """The sentence of one check, with the words that do not depend on the patient (the
+    phrases and the threshold) worded once per rule rather than once per patient."""
+
+    __slots__ = ("against", "boolean", "by_count", "by_reference", "fact", "phrases")
+
+    def __init__(self, fact: Fact, op: Operator, value: Any) -> None:
+        self.fact = fact
+        self.boolean = fact.kind == "boolean"
+        plain = _plain(value)
+        self.phrases = (op.negation.format(value=plain), op.phrase.format(value=plain))
+        self.against = threshold(fact, op, value)
+        self.by_count = op.value == "count"
+        self.by_reference = op.value == "none" or "{value}" in op.phrase
+
+    def sentence(self, observation: Observation, holds: bool, as_of: dt.date) -> str:
+        fact = self.fact
+        if self.boolean:
+            return _observed(fact, observation)
+        against = self.against
+        if self.by_count:
+            against = f"the screening date ({as_of.isoformat()})"
+        elif observation.reference_range is not None and self.by_reference:
+            low, high = observation.reference_range
+            against = f"({low:g} to {high:g} {fact.unit})"
+        parts = (_observed(fact, observation), self.phrases[bool(holds)], against)
+        return " ".join(part for part in parts if part)
 
 
 def _plain(value: Any) -> Any:

@@ -14,7 +14,7 @@ from .observations import Observation
 from .source import shown
 from .vocabulary import Fact, Kind
 
-__all__ = ["OPERATORS", "Operator", "ValueShape", "operator", "shift_date"]
+__all__ = ["OPERATORS", "Operator", "Predicate", "ValueShape", "operator", "shift_date"]
 
 Predicate = Callable[[Observation, Any, dt.date], bool]
 ValueShape = Literal["none", "number", "range", "categories", "category", "count", "date"]
