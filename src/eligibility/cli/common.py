@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
+from pathlib import Path
 from typing import IO, Annotated, TypeVar, cast
 
 import typer
@@ -91,3 +92,4 @@ AsOf = Annotated[dt.date | None, typer.Option(
 TrialIds = Annotated[list[str] | None, typer.Option(
     "--trial", metavar="NCT_ID", help="Only this trial (repeat for several).",
     show_default=False)]
+RulesPath = Annotated[Path, typer.Option("--rules", help="Rule file, or folder of rule files.")]

@@ -22,7 +22,7 @@ from ..results import Screening
 from ..rules import Trial
 from ..screening import screen, screen_all
 from ..source import SourceSpan
-from .common import AsOf, TrialIds, choice, consoles, say
+from .common import AsOf, RulesPath, TrialIds, choice, consoles, say
 from .inputs import patient_files, trials_or_exit
 from .writing import emit, refuse_overwriting_inputs
 
@@ -41,8 +41,7 @@ def screen_command(
     patients: Annotated[list[Path], typer.Argument(
         metavar="PATIENT", help="Patient profiles (YAML): files, folders or quoted globs.",
         show_default=False)],
-    rules: Annotated[Path, typer.Option(help="Rule file, or folder of rule files.")] = Path(
-        "rules"),
+    rules: RulesPath = Path("rules"),
     trial: TrialIds = None,
     as_of: AsOf = None,
     output: Annotated[Format, typer.Option(
@@ -175,8 +174,7 @@ def funnel_command(
     patients: Annotated[list[Path], typer.Argument(
         metavar="PATIENT", help="Patient profiles: files, folders or quoted globs.",
         show_default=False)],
-    rules: Annotated[Path, typer.Option(help="Rule file, or folder of rule files.")] = Path(
-        "rules"),
+    rules: RulesPath = Path("rules"),
     as_of: AsOf = None,
     output: Annotated[Format, typer.Option(
         "--format", parser=choice(Format), metavar="table|json", help="table or json.")] = (
