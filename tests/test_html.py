@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from eligibility import __version__, cohort, load_patient, load_trial, screen
+from eligibility import __version__, cohort, html_report, load_patient, load_trial, screen
 from eligibility.cli import app
 from eligibility.html_report import _funnel
 
@@ -554,3 +554,10 @@ def test_a_folder_of_one_profile_is_a_batch_page_as_in_the_terminal(tmp_path: Pa
     _, page, _ = html_and_json(tmp_path, str(folder))
     assert page.all("title")[0].text == "Screening of 1 patient"
     assert "Funnels" in [squeeze(h.text) for h in page.all("h2")]
+
+
+def test_the_page_says_when_it_was_made_as_people_read_a_time() -> None:
+    moment = dt.datetime(2026, 12, 4, 14, 19, 42, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    assert html_report._when(moment) == "2026-12-04 14:19 UTC+01:00"
+    assert html_report._when(moment.astimezone(dt.UTC)) == "2026-12-04 13:19 UTC"
+    assert html_report._when(moment.replace(tzinfo=None)) == "2026-12-04 14:19"

@@ -232,7 +232,7 @@ def html_page(patients: Sequence[Patient], *, funnels: Sequence[Funnel] = (),
     batch = len(patients) > 1 if batch is None else batch  # a folder is a batch of one
     title = (f"Screening of patient {patients[0][0]}" if not batch and patients else
              f"Screening of {_plural(len(patients), 'patient')}")
-    stamp = f" · generated {generated.isoformat(timespec='minutes')}" if generated else ""
+    stamp = f" · generated {_when(generated)}" if generated else ""
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -252,3 +252,8 @@ def html_page(patients: Sequence[Patient], *, funnels: Sequence[Funnel] = (),
               for number, patient in enumerate(patients, start=1)]
     parts += [_rule_files(patients), "</body></html>"]
     return "\n".join(parts) + "\n"
+
+
+def _when(moment: dt.datetime) -> str:
+    """A time as people read it on a printed page: `2026-12-04 14:19 UTC`."""
+    return f"{moment:%Y-%m-%d %H:%M} {moment.tzname() or ''}".rstrip()
