@@ -527,3 +527,13 @@ def test_a_number_as_an_id_in_a_rule_file_says_what_an_id_looks_like(
     path.write_text(RULE_FILE.format(criterion=criterion, judgment=judgment), encoding="utf-8")
     (problem,) = problems_of(load_trial, str(path))
     assert f"{problem.field}: {problem.message}" == expected
+
+
+def test_a_decimal_where_a_whole_number_is_expected_is_quoted_as_written(tmp_path: Path) -> None:
+    text = (REPO / "patients" / "example.yaml").read_text(encoding="utf-8")
+    birth = next(line for line in text.splitlines() if line.startswith("birth_date:"))
+    (tmp_path / "p.yaml").write_text(text.replace(birth, "age: 70.0"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_patient(tmp_path / "p.yaml")
+    assert [problem.message for problem in caught.value.problems] == [
+        "expected a whole number, got 70.0"]

@@ -100,5 +100,7 @@ def shown(value: Any) -> str:
             return ".nan"
         if value in (float("inf"), float("-inf")):
             return ".inf" if value > 0 else "-.inf"
-        return f"{value:g}"
+        text = f"{value:g}"
+        # 70.0 where a whole number is expected must not read "got 70".
+        return f"{text}.0" if value.is_integer() and text.lstrip("-").isdigit() else text
     return str(value)
