@@ -277,7 +277,8 @@ def test_patient_summary_gives_each_trials_counts_and_registry_status(tmp_path: 
                                            str(counts["unknown"]), trial["overall_status"]]
 
 
-def test_each_criterion_row_gives_the_protocol_text_then_why(tmp_path: Path) -> None:
+def test_each_criterion_row_gives_the_protocol_text_how_it_was_read_then_why(
+        tmp_path: Path) -> None:
     _, page, document = html_and_json(tmp_path, EXAMPLE, "--rules", RULES)
     headings = [squeeze(h.text) for h in page.all("h3")]
     for trial in document["trials"]:
@@ -285,8 +286,11 @@ def test_each_criterion_row_gives_the_protocol_text_then_why(tmp_path: Path) -> 
         header, *rows = table_after(page, heading)
         assert header == ["ID", "Kind", "Status", "Criterion (protocol text) and why"]
         assert [row[3] for row in rows] == [
-            squeeze(f"{criterion['text']} → {criterion['explanation']}")
+            squeeze(f"{criterion['text']} "
+                    + (f"Read as: {criterion['reading']} " if criterion["reading"] else "")
+                    + f"→ {criterion['explanation']}")
             for criterion in trial["criteria"]]
+    assert any(c["reading"] for trial in document["trials"] for c in trial["criteria"])
 
 
 def test_an_ineligible_trial_says_which_criteria_it_fails(tmp_path: Path) -> None:

@@ -49,6 +49,7 @@ tr.start td, tr.totals td { background: #f6f8fa; }
 .warning { border-left: 4px solid var(--unknown); background: #fff8c5; padding: .4rem .6rem;
            -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 .why { margin-top: .15rem; }
+.reading { margin-top: .15rem; color: #59636e; font-size: .9em; }
 .bar { display: inline-block; height: .8rem; background: #0969da; vertical-align: middle;
        -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 code, .hash { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85em;
@@ -85,8 +86,10 @@ def _verdict_totals(counts: Mapping[Verdict, int], *, between: str = " · ") -> 
 
 def _criterion_row(result: CriterionResult) -> str:
     criterion = result.criterion
+    reading = (f'<div class="reading">Read as: {escape(criterion.reading)}</div>\n'
+               if criterion.reading else "")
     return (f"<tr><td><b>{escape(criterion.id)}</b></td><td>{criterion.kind}</td>"
-            f"<td>{_status(result.status)}</td><td>{escape(criterion.text)}\n"
+            f"<td>{_status(result.status)}</td><td>{escape(criterion.text)}\n{reading}"
             f'<div class="why {result.status}">→ {escape(result.outcome.explanation)}</div>'
             "</td></tr>")
 
