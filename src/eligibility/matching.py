@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from .logic import Truth, all_of, truth_of
+from .memo import once_per_object
 from .patient import Entry, PatientProfile
 from .rules import Has
 from .vocabulary import COLLECTIONS, Collection, normalise_name
@@ -198,15 +199,10 @@ def _describe_query(has: Has) -> str:
     return describe_query(has)
 
 
-_QUERIES: dict[int, Query] = {}
-
-
+@once_per_object
 def query(has: Has) -> Query:
     """The prepared form of `has`, made once per rule."""
-    prepared = _QUERIES.get(id(has))
-    if prepared is None or prepared.has is not has:
-        prepared = _QUERIES[id(has)] = Query(has)
-    return prepared
+    return Query(has)
 
 
 def search(has: Has, profile: PatientProfile) -> Search:

@@ -13,6 +13,7 @@ from .groups import compile_every
 from .lists import compile_has
 from .logic import Truth, all_of, any_of, negate, truth_of
 from .matching import Search, search
+from .memo import once_per_object
 from .observations import Observation
 from .operators import OPERATORS, Predicate
 from .patient import PatientProfile
@@ -32,17 +33,11 @@ def evaluate(condition: Condition, context: Context) -> Outcome:
 
 # Each condition is compiled once into a function of the context, with what does not depend
 # on the patient (operators, wording, fixed outcomes, prepared queries) worked out then and
-# bound in, so screening many profiles against one trial does that work once. Keyed by
-# identity, like `matching.query`: conditions are frozen.
-_COMPILED: dict[int, tuple[Condition, Evaluator]] = {}
-
-
+# bound in, so screening many profiles against one trial does that work once.
+@once_per_object
 def compiled(condition: Condition) -> Evaluator:
     """`condition` as a function of the context, made once per condition."""
-    found = _COMPILED.get(id(condition))
-    if found is None or found[0] is not condition:
-        found = _COMPILED[id(condition)] = (condition, _COMPILERS[type(condition)](condition))
-    return found[1]
+    return _COMPILERS[type(condition)](condition)
 
 
 def _all(parts: Sequence[Evaluator], context: Context) -> Outcome:

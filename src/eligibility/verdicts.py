@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import assert_never
 
 from .matching import query
+from .memo import once_per_object
 from .observations import READERS
 from .operators import OPERATORS
 from .patient import PatientProfile
@@ -170,17 +171,14 @@ def compile_trial(trial: Trial) -> Callable[[PatientProfile, dt.date], tuple[Sta
     return statuses
 
 
-_COMPILED: dict[int, tuple[Trial, Callable[[PatientProfile, dt.date], tuple[Status, ...]]]] = {}
+_compiled_trial = once_per_object(compile_trial)
 
 
 def verdicts(profile: PatientProfile, trial: Trial, *, as_of: dt.date) -> tuple[
         tuple[Status, ...], Verdict]:
     """Every criterion's status and the trial's verdict, as `screen` gives them, without
     building explanations: for screening many patients when only the answer is wanted."""
-    cached = _COMPILED.get(id(trial))
-    if cached is None or cached[0] is not trial:
-        cached = _COMPILED[id(trial)] = (trial, compile_trial(trial))
-    statuses = cached[1](profile, as_of)
+    statuses = _compiled_trial(trial)(profile, as_of)
     if Status.FAIL in statuses:
         return statuses, Verdict.INELIGIBLE
     if Status.UNKNOWN in statuses:
