@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from . import explain
 from .context import Context
 from .logic import Truth, all_of, truth_of
-from .observations import Observation
+from .observations import Observation, outside_window
 from .operators import OPERATORS, Predicate
 from .results import Evidence, Outcome
 from .rules import Every
@@ -115,7 +115,7 @@ def _slot(members: Sequence[tuple[str, str, str]], get: Callable[[str], Observat
         if observation is None:
             continue
         date = observation.date
-        if days is not None and (date is None or (as_of - date).days > days):
+        if outside_window(date, days, as_of):
             state = "undated" if date is None else "stale"
             return _Slot(Truth.UNKNOWN, Evidence(name, state, observation.value, date, unit))
         return _Slot(truth_of(test(observation, value, as_of)),

@@ -12,7 +12,15 @@ from pydantic import BaseModel
 from .patient import PatientProfile
 from .vocabulary import ALSFRS_R_ITEMS, FACTS, LAB_TESTS
 
-__all__ = ["READERS", "Observation", "Reader", "dated_fields", "observations", "years_between"]
+__all__ = [
+    "READERS",
+    "Observation",
+    "Reader",
+    "dated_fields",
+    "observations",
+    "outside_window",
+    "years_between",
+]
 
 
 class Observation(NamedTuple):
@@ -36,6 +44,12 @@ Reader = Callable[[PatientProfile, dt.date], "Observation | None"]
 def years_between(start: dt.date, end: dt.date) -> int:
     """Completed years from `start` to `end` (an age on `end` for a birth on `start`)."""
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+
+
+def outside_window(date: dt.date | None, days: int | None, as_of: dt.date) -> bool:
+    """Whether a reading on `date` is too old, or undated, for a rule that wants one within
+    `days` days before `as_of` (None: any date will do)."""
+    return days is not None and (date is None or (as_of - date).days > days)
 
 
 _UNREAD: Any = object()

@@ -14,7 +14,7 @@ from .lists import compile_has
 from .logic import Truth, all_of, any_of, negate, truth_of
 from .matching import Search, search
 from .memo import once_per_object
-from .observations import Observation
+from .observations import Observation, outside_window
 from .operators import OPERATORS, Predicate
 from .patient import PatientProfile
 from .results import CriterionResult, Evidence, Outcome, Screening, Status
@@ -127,7 +127,7 @@ def _check(check: Check, plan: _CheckPlan, context: Context) -> Outcome:
     if observation is None:
         return plan.missing
     as_of, days, date = context.as_of, plan.days, observation.date
-    if days is not None and (date is None or (as_of - date).days > days):
+    if days is not None and outside_window(date, days, as_of):
         state, sentence = _too_old(observation, days, as_of)
         return _unknown(sentence, _evidence(observation, state), plan.collect)
     evidence = Evidence(check.fact, "observed", observation.value, date, plan.fact.unit)

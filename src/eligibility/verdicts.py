@@ -13,7 +13,7 @@ from typing import assert_never
 
 from .matching import query
 from .memo import once_per_object
-from .observations import READERS
+from .observations import READERS, outside_window
 from .operators import OPERATORS
 from .patient import PatientProfile
 from .results import Status, Verdict
@@ -60,7 +60,7 @@ def _check(check: Check) -> Compiled:
         observed = read(profile, as_of)
         if observed is None:
             return UNKNOWN
-        if days is not None and (observed.date is None or (as_of - observed.date).days > days):
+        if outside_window(observed.date, days, as_of):
             return UNKNOWN
         if observed.alternatives:
             answers = {test(observed._replace(value=alternative), value, as_of)
@@ -125,8 +125,7 @@ def _every(every: Every) -> Compiled:
                 observed = read(profile, as_of)
                 if observed is None:
                     continue
-                if days is None or (observed.date is not None and (
-                        as_of - observed.date).days <= days):
+                if not outside_window(observed.date, days, as_of):
                     truth = TRUE if test(observed, value, as_of) else FALSE
                 break
             if truth == FALSE:
