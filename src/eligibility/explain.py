@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -48,19 +47,8 @@ def _short_unit(fact: Fact) -> str:
 
 
 def threshold(fact: Fact, op: Operator, value: Any) -> str:
-    """The value a rule compares with, as written after the operator: `80 %`, `2026-01-10`."""
-    try:
-        return _threshold_of(fact.name, op.name, value)
-    except TypeError:  # a value that cannot be hashed (a list) is worded afresh
-        return _threshold(fact, op, value)
-
-
-@functools.lru_cache(maxsize=4096)
-def _threshold_of(fact: str, op: str, value: Any) -> str:
-    return _threshold(FACTS[fact], OPERATORS[op], value)
-
-
-def _threshold(fact: Fact, op: Operator, value: Any) -> str:
+    """The value a rule compares with, as written after the operator: `80 %`, `2026-01-10`.
+    Worded once per rule (screening compiles it into the rule's wording)."""
     unit = f" {_short_unit(fact)}" if _short_unit(fact) and fact.numeric else ""
     if op.value == "range":
         low, high = value
