@@ -437,8 +437,8 @@ def third_party_imports() -> list[str]:
     todo = ["", "cli"]
     while todo:
         module = todo.pop()
-        source = _module_source(root, module)
-        if module in seen or source is None:
+        source = None if module in seen else _module_source(root, module)
+        if source is None:
             continue
         seen.add(module)
         # The package a relative import starts from: the module's own, or itself if a package.
