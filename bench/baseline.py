@@ -64,6 +64,26 @@ def _yes(answer: bool) -> str:
     return "yes" if answer else "no"
 
 
+def _latest(records: tuple[Any, ...]) -> Any:
+    """The latest of a block's records (or a test's results), or None: a profile holds one
+    record or a dated history of them."""
+    if not records:
+        return None
+    if len(records) == 1:
+        return records[0]
+    return max(records, key=lambda record: record.date or dt.date.min)
+
+
+def _attribute(record: Any, name: str) -> Any:
+    return None if record is None else getattr(record, name)
+
+
+def _diagnosed(als: Any) -> bool | None:
+    if als.diagnosed is not None:
+        return bool(als.diagnosed)
+    return True if als.diagnosis_date is not None else None
+
+
 def _on(day: dt.date | None) -> str:
     return f" on {day.isoformat()}" if day is not None else ""
 
@@ -301,7 +321,8 @@ def _describe(entry: Any) -> str:
         details.append(f"controlled: {_yes(controlled)}")
     if entry.date is not None:
         details.append(entry.date.isoformat())
-    return f"{name} ({', '.join(detail for detail in details if detail)})"
+    shown = ", ".join(detail for detail in details if detail)
+    return f"{name} ({shown})" if shown else name
 
 
 def _severe(entry: Any) -> int:
@@ -382,7 +403,7 @@ def _flag(label: str, value: bool | None, day: dt.date | None, as_of: dt.date,
 
 
 def _i1(profile: PatientProfile, as_of: dt.date) -> Explained:
-    als = profile.als
+    als = _latest(profile.als)
     if als is None or als.el_escorial is None:
         named = other = (U, "Revised El Escorial category is not recorded")
     else:
@@ -397,7 +418,7 @@ def _i1(profile: PatientProfile, as_of: dt.date) -> Explained:
 
 
 def _i2(profile: PatientProfile, as_of: dt.date) -> Explained:
-    als = profile.als
+    als = _latest(profile.als)
     if als is None or als.japan_severity_grade is None:
         return U, "Japan ALS severity grade is not recorded"
     observed = f"Japan ALS severity grade {als.japan_severity_grade}"
@@ -411,7 +432,7 @@ def _i2(profile: PatientProfile, as_of: dt.date) -> Explained:
 
 def _alsfrs_every(profile: PatientProfile, as_of: dt.date, only: bool) -> Explained:
     """Every ALSFRS-R slot at least 2 (or, `only` breathing, exactly 4), within 90 days."""
-    alsfrs = profile.alsfrs_r
+    alsfrs = _latest(profile.alsfrs_r)
     stale = alsfrs is not None and _stale(alsfrs.date, as_of, 90)
     truth, failing, unscored, old = T, [], [], False
     for slot in _SLOTS:
@@ -456,7 +477,7 @@ def _i3(profile: PatientProfile, as_of: dt.date) -> Explained:
 
 
 def _i4(profile: PatientProfile, as_of: dt.date) -> Explained:
-    onset = profile.als.onset_date if profile.als is not None else None
+    onset = _attribute(_latest(profile.als), "onset_date")
     if onset is None:
         return U, "ALS symptom onset is not recorded"
     holds = _years_before(as_of, 2) <= onset <= as_of
@@ -466,7 +487,7 @@ def _i4(profile: PatientProfile, as_of: dt.date) -> Explained:
 
 
 def _i5(profile: PatientProfile, as_of: dt.date) -> Explained:
-    fvc = profile.fvc
+    fvc = _latest(profile.fvc)
     if fvc is None:
         return U, "FVC is not recorded"
     observed = f"FVC {fvc.percent_predicted:g} % predicted on {fvc.date.isoformat()}"
@@ -492,7 +513,7 @@ def _i6(profile: PatientProfile, as_of: dt.date) -> Explained:
 def _e2(profile: PatientProfile, as_of: dt.date) -> Explained:
     parts: list[Explained] = []
     for test, label, unit in _BLOOD_COUNTS:
-        lab = getattr(profile.labs, test)
+        lab = _latest(getattr(profile.labs, test))
         if lab is None:
             parts.append((U, f"{label} is not recorded"))
             continue
@@ -515,7 +536,7 @@ def _e8(profile: PatientProfile, as_of: dt.date) -> Explained:
 
 
 def _e9(profile: PatientProfile, as_of: dt.date) -> Explained:
-    participation = profile.trial_participation
+    participation = _latest(profile.trial_participation)
     if participation is None:
         return U, "In another clinical trial is not recorded"
     return _flag("In another clinical trial", participation.current, participation.date, as_of,
@@ -538,7 +559,7 @@ def _only_for(sex: str, profile: PatientProfile, condition: Explained) -> Explai
 
 
 def _e10(profile: PatientProfile, as_of: dt.date) -> Explained:
-    reproductive = profile.reproductive
+    reproductive = _latest(profile.reproductive)
     if reproductive is None:
         condition = _any([(U, "Pregnant is not recorded"), (U, "Breastfeeding is not recorded"),
                           (U, "Plans pregnancy is not recorded")])
@@ -553,7 +574,7 @@ def _e10(profile: PatientProfile, as_of: dt.date) -> Explained:
 
 
 def _e11(profile: PatientProfile, as_of: dt.date) -> Explained:
-    reproductive = profile.reproductive
+    reproductive = _latest(profile.reproductive)
     if reproductive is None:
         condition: Explained = (U, "Partner plans pregnancy is not recorded")
     else:
@@ -563,10 +584,10 @@ def _e11(profile: PatientProfile, as_of: dt.date) -> Explained:
 
 
 def _s2(profile: PatientProfile, as_of: dt.date) -> Explained:
-    als = profile.als
+    als = _latest(profile.als)
     if als is None:
         return U, "ALS diagnosis is not recorded"
-    return _flag("ALS diagnosis", als.is_diagnosed, als.diagnosis_date, as_of)
+    return _flag("ALS diagnosis", _diagnosed(als), als.diagnosis_date, as_of)
 
 
 _EXPLAINED: tuple[tuple[str, bool, Callable[[PatientProfile, dt.date], Explained]], ...] = (
@@ -615,7 +636,7 @@ def _v_flag(value: bool | None, day: dt.date | None = None, as_of: dt.date | Non
 
 
 def _v_i1(profile: PatientProfile, as_of: dt.date) -> int:
-    als = profile.als
+    als = _latest(profile.als)
     category = als.el_escorial if als is not None else None
     if category is None:
         return U
@@ -627,7 +648,7 @@ def _v_i1(profile: PatientProfile, as_of: dt.date) -> int:
 
 
 def _v_i2(profile: PatientProfile, as_of: dt.date) -> int:
-    als = profile.als
+    als = _latest(profile.als)
     if als is None or als.japan_severity_grade is None or als.date is None or _stale(
             als.date, as_of, 90):
         return U
@@ -635,7 +656,7 @@ def _v_i2(profile: PatientProfile, as_of: dt.date) -> int:
 
 
 def _v_i3(profile: PatientProfile, as_of: dt.date) -> int:
-    alsfrs = profile.alsfrs_r
+    alsfrs = _latest(profile.alsfrs_r)
     if alsfrs is None or _stale(alsfrs.date, as_of, 90):
         return U
     items: Any = alsfrs.items  # a model made from the vocabulary, one field per item
@@ -657,14 +678,14 @@ def _v_i3(profile: PatientProfile, as_of: dt.date) -> int:
 
 
 def _v_i4(profile: PatientProfile, as_of: dt.date) -> int:
-    onset = profile.als.onset_date if profile.als is not None else None
+    onset = _attribute(_latest(profile.als), "onset_date")
     if onset is None:
         return U
     return T if _years_before(as_of, 2) <= onset <= as_of else F
 
 
 def _v_i5(profile: PatientProfile, as_of: dt.date) -> int:
-    fvc = profile.fvc
+    fvc = _latest(profile.fvc)
     if fvc is None or _stale(fvc.date, as_of, 90):
         return U
     return T if fvc.percent_predicted >= 80 else F
@@ -683,7 +704,8 @@ def _v_i6(profile: PatientProfile, as_of: dt.date) -> int:
 def _v_e2(profile: PatientProfile, as_of: dt.date) -> int:
     labs: Any = profile.labs  # a model made from the vocabulary, one field per test
     truth = F
-    for lab in (labs.hemoglobin, labs.wbc, labs.neutrophils, labs.platelets):
+    for results in (labs.hemoglobin, labs.wbc, labs.neutrophils, labs.platelets):
+        lab = _latest(results)
         if lab is None or _stale(lab.date, as_of, 30):
             truth = U
         elif lab.value < lab.reference_range.low:
@@ -692,7 +714,7 @@ def _v_e2(profile: PatientProfile, as_of: dt.date) -> int:
 
 
 def _v_e9(profile: PatientProfile, as_of: dt.date) -> int:
-    participation = profile.trial_participation
+    participation = _latest(profile.trial_participation)
     if participation is None:
         return U
     return _v_flag(participation.current, participation.date, as_of, 90)
@@ -706,7 +728,7 @@ def _v_e10(profile: PatientProfile, as_of: dt.date) -> int:
     guard = _v_sex_is(profile, "female")
     if guard == F:
         return F
-    reproductive = profile.reproductive
+    reproductive = _latest(profile.reproductive)
     if reproductive is None:
         return U
     day = reproductive.date
@@ -720,7 +742,7 @@ def _v_e11(profile: PatientProfile, as_of: dt.date) -> int:
     guard = _v_sex_is(profile, "male")
     if guard == F:
         return F
-    reproductive = profile.reproductive
+    reproductive = _latest(profile.reproductive)
     if reproductive is None:
         return U
     return min(guard, _v_flag(reproductive.partner_plans_pregnancy, reproductive.date, as_of,
@@ -728,7 +750,7 @@ def _v_e11(profile: PatientProfile, as_of: dt.date) -> int:
 
 
 def _v_s2(profile: PatientProfile, as_of: dt.date) -> int:
-    return U if profile.als is None else _v_flag(profile.als.is_diagnosed)
+    return U if _latest(profile.als) is None else _v_flag(_diagnosed(_latest(profile.als)))
 
 
 _INCLUSION = (Status.FAIL, Status.UNKNOWN, Status.PASS)

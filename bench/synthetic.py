@@ -23,6 +23,8 @@ from typing import Any
 
 import yaml
 
+from eligibility.vocabulary import COLLECTIONS
+
 __all__ = ["COHORTS", "FIRST_SCREENING", "Cohort", "profile", "profiles", "write_profiles"]
 
 FIRST_SCREENING = dt.date(2026, 1, 5)
@@ -124,6 +126,8 @@ _CONDITIONS: tuple[tuple[float, dict[str, Any]], ...] = (
 )
 _CANCERS = ("breast cancer", "prostate cancer", "colon cancer", "melanoma")
 _VIRAL = ("hepatitis B", "HCV", "HIV", "COVID-19", "HTLV-1")
+_CONDITION_LIST = COLLECTIONS["conditions"]
+
 _NEGATIVES: tuple[dict[str, Any], ...] = (
     {"category": "viral_infection", "note": "HBV, HCV, HIV, HTLV-1 serology negative"},
     {"name": "syphilis", "note": "RPR non-reactive"},
@@ -303,38 +307,48 @@ def _lab(rng: random.Random, unit: str, day: dt.date, bounds: tuple[float, float
 
 
 def _conditions(rng: random.Random, on: dt.date, cohort: Cohort) -> Any:
-    entries: list[dict[str, Any]] = []
+    present: list[dict[str, Any]] = []
     checked = _recent(rng, on, 28, 1.0)
     worked_up = rng.random() < cohort.negatives
     broadly = worked_up and rng.random() < 0.1  # "no infections", not virus by virus
-    for negative in _NEGATIVES:
-        if broadly and negative.get("category") == "viral_infection":
-            negative = {"category": "infection", "note": "no current infection"}
-        if rng.random() < (0.97 if worked_up else 0.05):
-            entries.append({**negative, "status": "absent", "date": checked})
-    if rng.random() < 0.3:
+    hypertensive = rng.random() < 0.3
+    if hypertensive:
         hypertension: dict[str, Any] = {
             "name": rng.choice(("hypertension", "essential hypertension")), "status": "current"}
         controlled = rng.choices((True, False, None), weights=(60, 12, 28))[0]
         if controlled is not None:
             hypertension["controlled"] = controlled
-        entries.append(hypertension)
-    elif worked_up and rng.random() < 0.9:
-        entries.append({"name": "hypertension", "status": "absent", "date": checked})
+        present.append(hypertension)
     for probability, entry in _CONDITIONS:
         if rng.random() < probability:
-            entries.append({**entry, "status": "past" if rng.random() < 0.2 else "current"})
+            present.append({**entry, "status": "past" if rng.random() < 0.2 else "current"})
     if rng.random() < 0.05:
-        entries.append({"name": rng.choice(_CANCERS), "category": "cancer", "status": "past",
+        present.append({"name": rng.choice(_CANCERS), "category": "cancer", "status": "past",
                         "date": _days_before(on, rng.randrange(400, 5000))})
     if rng.random() < 0.03:
         entry = {"name": rng.choice(_VIRAL), "status": rng.choice(("current", "past"))}
         if rng.random() < 0.5:
             entry["category"] = "viral_infection"
-        entries.append(entry)
+        present.append(entry)
     if rng.random() < 0.004:
-        entries.append({"name": "syphilis", "category": "bacterial_infection",
+        present.append({"name": "syphilis", "category": "bacterial_infection",
                         "status": "current"})
+    # A negative is recorded only for what the history does not hold: "no cancer" beside a
+    # past cancer would contradict it (the engine leaves such a question unknown).
+    held = {category for entry in present for category in _CONDITION_LIST.categories_of(
+        entry.get("name"), [entry["category"]] if "category" in entry else [])}
+    entries: list[dict[str, Any]] = []
+    for negative in _NEGATIVES:
+        if broadly and negative.get("category") == "viral_infection":
+            negative = {"category": "infection", "note": "no current infection"}
+        category = negative.get("category")
+        if category is not None and category in held:
+            continue
+        if rng.random() < (0.97 if worked_up else 0.05):
+            entries.append({**negative, "status": "absent", "date": checked})
+    if not hypertensive and worked_up and rng.random() < 0.9:
+        entries.append({"name": "hypertension", "status": "absent", "date": checked})
+    entries += present
     rng.shuffle(entries)
     if worked_up and rng.random() < 0.1:
         return {"complete": True, "reviewed": checked, "items": entries}
@@ -416,7 +430,7 @@ def _trial_participation(rng: random.Random, on: dt.date) -> Profile:
     current = rng.random() < 0.08
     result: Profile = {"current": current, "date": _recent(rng, on, 60)}
     if current:
-        result["trials"] = [rng.choice(("NCT04297683", "NCT05021536", "NCT04856982"))]
+        pass  # which trials goes in the profile's `studies` list, which STR04 does not read
     return result
 
 

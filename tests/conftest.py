@@ -32,6 +32,7 @@ __all__ = [
     "profile",
     "screen_one",
     "single_criterion_trial",
+    "texts",
     "trial_from_yaml",
     "trial_with",
 ]
@@ -87,6 +88,11 @@ def alsfrs_r(date: dt.date = dt.date(2026, 10, 20), *, without: tuple[str, ...] 
     items = {**ALSFRS_R_ALL_THREES, **scores}
     return {"date": date, "items": {item: score for item, score in items.items()
                                      if item not in without}}
+
+
+def texts(needs: Any) -> tuple[str, ...]:
+    """What to collect, in words: the text of each Need (`outcome.missing`, `collect_next`)."""
+    return tuple(need.text for need in needs)
 
 
 def condition(mapping: Mapping[str, Any]) -> Any:

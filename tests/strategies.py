@@ -177,9 +177,7 @@ date them), each with its values."""
 
 def _block(block: str) -> st.SearchStrategy[dict[str, Any]]:
     fields = BLOCK_FIELDS[block]
-    extra = {"trials": st.lists(st.sampled_from(["NCT01234567", "ALS-MAP"]), max_size=2)} if (
-        block == "trial_participation") else {}
-    return st.fixed_dictionaries({}, optional={**fields, **extra})
+    return st.fixed_dictionaries({}, optional=fields)
 
 
 BLOCKS: Mapping[str, st.SearchStrategy[dict[str, Any]]] = {
@@ -190,6 +188,8 @@ _OTHER_NAMES: Mapping[str, tuple[str, ...]] = {
     "medications": ("ibuprofen", "metformin"),
     "allergies": ("latex", "peanut"),
     "prior_therapies": ("physiotherapy",),
+    "procedures": ("cataract surgery", "appendectomy"),
+    "studies": ("NCT01234567", "ALS-MAP registry"),
 }
 
 
@@ -217,6 +217,8 @@ ATTRIBUTES: Mapping[str, Mapping[str, st.SearchStrategy[Any]]] = {
     "medications": {},
     "allergies": {"severity": st.sampled_from(["mild", "moderate", "severe"])},
     "prior_therapies": {},
+    "procedures": {"hours_per_day": st.integers(0, 24)},
+    "studies": {},
 }
 """The attributes an entry of each collection may state."""
 
@@ -513,7 +515,14 @@ def _numbers(fact: Fact) -> st.SearchStrategy[float | int]:
         return st.integers(int(fact.minimum or 0), int(fact.maximum or 0))
     if fact.kind == "lab":
         return lab_numbers
-    return fvc_percents
+    return _grid(fact.minimum or 0, fact.maximum or 0)
+
+
+@functools.cache
+def _grid(low: float, high: float) -> st.SearchStrategy[float | int]:
+    """Numbers from low to high: whole ones, or to a tenth."""
+    return (st.integers(int(low * 10), int(high * 10)).map(lambda tenths: tenths / 10)
+            | st.integers(int(low), int(high)))
 
 
 def _category_values(fact: Fact) -> st.SearchStrategy[Any]:
@@ -542,6 +551,9 @@ def operator_values(fact: Fact, op: Operator) -> st.SearchStrategy[Any]:
             return st.integers(1, 400) | st.integers(1, _LONGEST_WINDOW[op.name])
         case "date":
             return dates(dt.date(2010, 1, 1))
+        case "duration":
+            return st.builds("{} {}".format, st.integers(1, 40),
+                             st.sampled_from(["days", "weeks", "months", "years"]))
     raise AssertionError(f"no strategy for operator value shape {op.value!r}")
 
 

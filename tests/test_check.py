@@ -201,7 +201,8 @@ def test_an_operator_for_another_kind_of_fact_is_reported_on_the_operator(
     assert result.stdout.splitlines()[0] == (
         f"{at('operator-wrong-kind')}:11:39: criteria[0].check.op: operator "
         "'at_least' does not apply to 'als.onset_date', a date fact (operators for date: "
-        "within_days, within_months, within_years, before, on_or_after)")
+        "within_days, within_months, within_years, before, on_or_after, at_most_ago, "
+        "less_than_ago, at_least_ago, more_than_ago, recorded)")
 
 
 def test_a_schema_error_does_not_hide_a_contradiction_elsewhere(in_cases: None) -> None:

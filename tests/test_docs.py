@@ -15,11 +15,11 @@ from pydantic import BaseModel
 
 from eligibility.loading import Problem, load_patient, load_trials, screening_date
 from eligibility.operators import OPERATORS
-from eligibility.patient import PatientProfile
+from eligibility.patient import profile_model
 from eligibility.report import batch_report, report
 from eligibility.screening import screen_all
 from eligibility.source import SourceSpan
-from eligibility.vocabulary import COLLECTIONS, FACTS
+from eligibility.vocabulary import COLLECTIONS, DEFAULT, FACTS
 
 ROOT = Path(__file__).parent.parent
 DOCS = ROOT / "docs"
@@ -51,8 +51,17 @@ def test_every_operator_is_named_in_code_in_the_rule_reference(name: str) -> Non
 
 
 @pytest.mark.parametrize("name", sorted(FACTS))
-def test_every_fact_is_in_the_rule_reference(name: str) -> None:
-    assert name in _code_spans("rules.md"), f"docs/rules.md does not mention `{name}`"
+def test_every_fact_is_in_the_vocabulary_reference(name: str) -> None:
+    assert name in _code_spans("vocabulary.md"), f"docs/vocabulary.md does not list `{name}`"
+
+
+def test_the_vocabulary_reference_is_generated_from_the_vocabulary_files() -> None:
+    from eligibility.reference import vocabulary_markdown
+    from eligibility.vocabulary import DEFAULT
+
+    assert (DOCS / "vocabulary.md").read_text(encoding="utf-8") == vocabulary_markdown(
+        DEFAULT), ("docs/vocabulary.md is stale: regenerate it with `eligibility vocabulary "
+                   "--format markdown > docs/vocabulary.md`")
 
 
 @pytest.mark.parametrize(
@@ -60,10 +69,10 @@ def test_every_fact_is_in_the_rule_reference(name: str) -> None:
     sorted((collection.name, category) for collection in COLLECTIONS.values()
            for category in collection.categories),
 )
-def test_every_collection_category_is_in_the_rule_reference(collection: str,
-                                                            category: str) -> None:
-    assert category in _code_spans("rules.md"), (
-        f"docs/rules.md does not list the {collection} category `{category}`")
+def test_every_collection_category_is_in_the_vocabulary_reference(collection: str,
+                                                                  category: str) -> None:
+    assert category in _code_spans("vocabulary.md"), (
+        f"docs/vocabulary.md does not list the {collection} category `{category}`")
 
 
 def _models(annotation: Any) -> Iterator[type[BaseModel]]:
@@ -85,7 +94,7 @@ def _profile_fields() -> set[str]:
     """The name of every field a profile may contain, at any depth."""
     seen: set[type[BaseModel]] = set()
     fields: set[str] = set()
-    pending: list[type[BaseModel]] = [PatientProfile]
+    pending: list[type[BaseModel]] = [profile_model(DEFAULT)]
     while pending:
         model = pending.pop()
         if model in seen:

@@ -185,7 +185,8 @@ BAD_RULES: dict[str, list[str]] = {
     "rules-date-compared-with-number": [
         "rules-date-compared-with-number/NCT06910384.yaml:16:39: criteria[1].check.op: "
         "operator 'at_least' does not apply to 'als.onset_date', a date fact (operators for "
-        "date: within_days, within_months, within_years, before, on_or_after)",
+        "date: within_days, within_months, within_years, before, on_or_after, at_most_ago, "
+        "less_than_ago, at_least_ago, more_than_ago, recorded)",
     ],
     "rules-duplicate-criterion-id": [
         "rules-duplicate-criterion-id/NCT06910384.yaml:13:9: criteria[1].id: duplicate "
@@ -210,7 +211,7 @@ BAD_RULES: dict[str, list[str]] = {
     "rules-unknown-condition-in-any": [
         "rules-unknown-condition-in-any/NCT06910384.yaml:18:9: criteria[1].any[1]: unknown "
         "condition 'chek' (did you mean 'check'?) (a condition is one of: check, all, any, "
-        "not, judgment, has, every)",
+        "not, first, judgment, has, every, change)",
     ],
     "rules-unknown-field": [
         "rules-unknown-field/NCT06910384.yaml:3:3: trial.title: missing required field 'title'",
@@ -316,7 +317,7 @@ def test_problems_of_several_rule_files_come_together(tmp_path: Path) -> None:
 
 def test_a_later_as_of_accepts_a_date_after_the_profiles_screening_date() -> None:
     profile = load_patient(BAD / "patient-future-date.yaml", as_of=dt.date(2027, 12, 1))
-    assert profile.fvc is not None and profile.fvc.date == dt.date(2027, 10, 20)
+    assert profile.fvc and profile.fvc[0].date == dt.date(2027, 10, 20)
 
 
 @pytest.mark.usefixtures("in_bad")

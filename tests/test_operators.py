@@ -11,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from conftest import AS_OF, condition
+from eligibility.durations import parse_duration
 from eligibility.observations import Observation
 from eligibility.operators import OPERATORS, shift_date
 from eligibility.rules import Check
@@ -307,6 +308,97 @@ def test_above_times_upper_limit_excludes_the_multiple(observed_value, argument,
                  reference_range=LIMITS) is expected
 
 
+@table("below_times_upper_limit", [
+    ("exactly-2-times-the-limit", 31.0, 2, False),
+    ("just-below-2-times", 30.9, 2, True),
+    ("above-2-times", 40.0, 2, False),
+])
+def test_below_times_upper_limit_excludes_the_multiple(observed_value, argument, expected):
+    assert holds("below_times_upper_limit", observed_value, argument,
+                 reference_range=LIMITS) is expected
+
+
+@table("at_most_times_upper_limit", [
+    ("exactly-3-times-the-limit", 46.5, 3, True),
+    ("just-above-3-times", 46.6, 3, False),
+    ("below-the-limit", 10.0, 3, True),
+])
+def test_at_most_times_upper_limit_includes_the_multiple(observed_value, argument, expected):
+    assert holds("at_most_times_upper_limit", observed_value, argument,
+                 reference_range=LIMITS) is expected
+
+
+@table("below_times_lower_limit", [
+    ("exactly-0.5-times-the-lower-limit", 6.0, 0.5, False),
+    ("just-below-0.5-times", 5.9, 0.5, True),
+    ("at-the-lower-limit", 12.0, 0.5, False),
+])
+def test_below_times_lower_limit_excludes_the_multiple(observed_value, argument, expected):
+    assert holds("below_times_lower_limit", observed_value, argument,
+                 reference_range=LIMITS) is expected
+
+
+@table("at_least_times_lower_limit", [
+    ("exactly-0.75-times-the-lower-limit", 9.0, 0.75, True),
+    ("just-below-0.75-times", 8.9, 0.75, False),
+    ("well-above", 20.0, 0.75, True),
+])
+def test_at_least_times_lower_limit_includes_the_multiple(observed_value, argument, expected):
+    assert holds("at_least_times_lower_limit", observed_value, argument,
+                 reference_range=LIMITS) is expected
+
+
+# Spans of time before the screening date (AS_OF is 2026-11-02): inclusive and strict
+
+
+@table("at_most_ago", [
+    ("exactly-24-months-before", D(2024, 11, 2), parse_duration("24 months"), True),
+    ("a-day-earlier", D(2024, 11, 1), parse_duration("24 months"), False),
+    ("the-screening-day", AS_OF, parse_duration("24 months"), True),
+    ("12-weeks-exactly", D(2026, 8, 10), parse_duration("12 weeks"), True),
+])
+def test_at_most_ago_includes_the_first_day_of_the_span(observed_value, argument, expected):
+    assert holds("at_most_ago", observed_value, argument) is expected
+
+
+@table("less_than_ago", [
+    ("exactly-24-months-before", D(2024, 11, 2), parse_duration("24 months"), False),
+    ("a-day-later", D(2024, 11, 3), parse_duration("24 months"), True),
+    ("the-screening-day", AS_OF, parse_duration("24 months"), True),
+    ("exactly-30-days", D(2026, 10, 3), parse_duration("30 days"), False),
+])
+def test_less_than_ago_excludes_the_first_day_of_the_span(observed_value, argument, expected):
+    assert holds("less_than_ago", observed_value, argument) is expected
+
+
+@table("at_least_ago", [
+    ("exactly-6-months-before", D(2026, 5, 2), parse_duration("6 months"), True),
+    ("a-day-later", D(2026, 5, 3), parse_duration("6 months"), False),
+    ("long-before", D(2020, 1, 1), parse_duration("6 months"), True),
+])
+def test_at_least_ago_includes_the_day_the_span_reaches(observed_value, argument, expected):
+    assert holds("at_least_ago", observed_value, argument) is expected
+
+
+@table("more_than_ago", [
+    ("exactly-3-years-before", D(2023, 11, 2), parse_duration("3 years"), False),
+    ("a-day-earlier", D(2023, 11, 1), parse_duration("3 years"), True),
+    ("29-february-a-year-on", D(2027, 2, 28), parse_duration("1 year"), False),
+])
+def test_more_than_ago_excludes_the_day_the_span_reaches(observed_value, argument, expected):
+    as_of = D(2028, 2, 29) if observed_value.year == 2027 else AS_OF
+    assert holds("more_than_ago", observed_value, argument, as_of=as_of) is expected
+
+
+@table("recorded", [
+    ("a-number", 84, None, True),
+    ("a-no", False, None, True),
+    ("a-date", D(2026, 1, 1), None, True),
+])
+def test_recorded_holds_for_any_value_present(observed_value, argument, expected):
+    assert holds("recorded", observed_value, argument) is expected
+
+
 def test_every_registered_operator_has_a_table_here():
     assert set(TABLES) == set(OPERATORS)
 
@@ -389,7 +481,8 @@ def test_problem_with_accepts_a_fitting_value(fact, op, value):
         ("age", "between", [18, 200], "200 is outside the range of 'age'"),
         ("als.onset_date", "at_least", 80,
          "operator 'at_least' does not apply to 'als.onset_date', a date fact (operators for "
-         "date: within_days, within_months, within_years, before, on_or_after)"),
+         "date: within_days, within_months, within_years, before, on_or_after, at_most_ago, "
+        "less_than_ago, at_least_ago, more_than_ago, recorded)"),
         ("fvc.percent_predicted", "below_lower_limit", None,
          "operator 'below_lower_limit' does not apply to 'fvc.percent_predicted'"),
         ("sex", "at_least", 1, "does not apply to 'sex', a category fact"),

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import NamedTuple
 
-from .observations import Facts, Observation
+from .observations import Facts
 from .patient import PatientProfile
+from .vocabulary import Vocabulary
 
 __all__ = ["Context"]
 
@@ -16,11 +16,12 @@ class Context(NamedTuple):
     """What a condition is evaluated against: one profile, one date, one criterion."""
 
     profile: PatientProfile
-    facts: Mapping[str, Observation]
+    facts: Facts
     as_of: dt.date
     trial_id: str = ""
     criterion_id: str = ""
 
     @classmethod
-    def of(cls, profile: PatientProfile, as_of: dt.date, trial_id: str = "") -> Context:
-        return cls(profile, Facts(profile, as_of), as_of, trial_id)
+    def of(cls, profile: PatientProfile, as_of: dt.date, trial_id: str = "",
+           vocabulary: Vocabulary | None = None) -> Context:
+        return cls(profile, Facts(profile, as_of, vocabulary), as_of, trial_id)

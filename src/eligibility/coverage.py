@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .rules import AllOf, AnyOf, Condition, Criterion, Judgment, Not, Trial
+from .kinds import Node, judgments
+from .rules import Criterion, Trial
 
 __all__ = ["Coverage", "coverage", "criterion_needs_judgment", "judgment_keys", "needs_judgment"]
 
@@ -29,29 +30,9 @@ def criterion_needs_judgment(criterion: Criterion) -> bool:
         criterion.applies_to is not None and needs_judgment(criterion.applies_to))
 
 
-def needs_judgment(condition: Condition) -> bool:
+def needs_judgment(condition: Node) -> bool:
     """Whether any part of `condition` is a clinician's judgment."""
-    match condition:
-        case Judgment():
-            return True
-        case AllOf() | AnyOf():
-            return any(needs_judgment(part) for part in condition.parts)
-        case Not():
-            return needs_judgment(condition.part)
-        case _:
-            return False
-
-
-def _judgments(condition: Condition | None) -> list[Judgment]:
-    match condition:
-        case Judgment():
-            return [condition]
-        case AllOf() | AnyOf():
-            return [found for part in condition.parts for found in _judgments(part)]
-        case Not():
-            return _judgments(condition.part)
-        case _:
-            return []
+    return next(judgments(condition), None) is not None
 
 
 def judgment_keys(trial: Trial) -> tuple[str, ...]:
@@ -60,7 +41,7 @@ def judgment_keys(trial: Trial) -> tuple[str, ...]:
     return tuple(
         criterion.id + (f".{judgment.id}" if judgment.id else "")
         for criterion in trial.criteria
-        for judgment in (*_judgments(criterion.condition), *_judgments(criterion.applies_to))
+        for _, judgment in (*judgments(criterion.condition), *judgments(criterion.applies_to))
     )
 
 

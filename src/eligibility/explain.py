@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .observations import Observation
-from .operators import OPERATORS, Operator
-from .rules import AllOf, AnyOf, Check, Condition, Every, Has, Judgment, Not
-from .vocabulary import COLLECTIONS, FACTS, GROUPS, Fact
+from .operators import Operator
+from .vocabulary import Fact
 
 __all__ = [
     "CheckWording",
@@ -20,6 +19,7 @@ __all__ = [
     "format_value",
     "missing_sentence",
     "needs_judgment",
+    "rule_phrase",
     "stale_sentence",
     "to_collect",
     "uncertain_sentence",
@@ -32,13 +32,22 @@ def format_value(fact: Fact, value: Any, *, unit: bool = True) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (int, float)):
-        text = f"{value:g}" if isinstance(value, float) else str(value)
+        text = _decimal(fact, value)
         return f"{text} {fact.unit}" if unit and fact.unit else text
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
         return " or ".join(format_value(fact, item, unit=False) for item in value)
     return str(value)
+
+
+def _decimal(fact: Fact, value: float) -> str:
+    """A number as written: `84`, `82.5`, or to the fact's decimals (`0.42`)."""
+    if not isinstance(value, float):
+        return str(value)
+    if fact.decimals is not None:
+        return f"{value:.{fact.decimals}f}"
+    return f"{value:g}"
 
 
 def _short_unit(fact: Fact) -> str:
@@ -62,13 +71,42 @@ def threshold(fact: Fact, op: Operator, value: Any) -> str:
     return ""
 
 
-def _observed(fact: Fact, observation: Observation) -> str:
+def _observed(fact: Fact, observation: Observation, shown: str | None = None,
+              facts: Mapping[str, Fact] | None = None) -> str:
     if fact.kind == "date":
         return f"{fact.label} {observation.value.isoformat()}"
     when = f" on {observation.date.isoformat()}" if observation.date is not None else ""
+    if observation.visit:
+        when += f" ({observation.visit})"
     if fact.kind == "boolean":
         return f"{fact.label}: {format_value(fact, observation.value)}{when}"
-    return f"{fact.label} {format_value(fact, observation.value)}{when}"
+    value = shown if shown is not None else format_value(fact, observation.value)
+    return f"{fact.label} {value}{when}{derivation(observation, facts or {})}"
+
+
+def derivation(observation: Observation, facts: Mapping[str, Fact]) -> str:
+    """How a derived value was computed, when it is more than one value read:
+    ` (= (48 - 40) / 19.2 months; ALSFRS-R total 40 on 2026-10-20, ALS symptom onset
+    2024-05-02)`."""
+    derived = observation.derived
+    if derived is None:
+        return ""
+    parts = []
+    if any(symbol in derived.formula for symbol in "+-*/"):
+        parts.append(f"= {derived.formula}")
+    if not observation.source:  # derived across blocks: say what it was computed from
+        inputs = []
+        for reading in derived.read:
+            known = facts.get(reading.fact)
+            label = known.label if known is not None else reading.fact
+            when = f" on {reading.date.isoformat()}" if reading.date is not None and not (
+                isinstance(reading.value, dt.date)) else ""
+            value = (reading.value.isoformat() if isinstance(reading.value, dt.date)
+                     else format_value(known or PLAIN, reading.value, unit=False))
+            inputs.append(f"{label} {value}{when}")
+        if inputs:
+            parts.append(", ".join(dict.fromkeys(inputs)))
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def check_sentence(
@@ -82,28 +120,39 @@ class CheckWording:
     """The sentence of one check, with the words that do not depend on the patient (the
     phrases and the threshold) worded once per rule rather than once per patient."""
 
-    __slots__ = ("against", "boolean", "by_count", "by_reference", "fact", "phrases")
+    __slots__ = ("against", "boolean", "by_count", "by_reference", "fact", "facts", "phrases",
+                 "threshold")
 
-    def __init__(self, fact: Fact, op: Operator, value: Any) -> None:
-        self.fact = fact
+    def __init__(self, fact: Fact, op: Operator, value: Any,
+                 facts: Mapping[str, Fact] | None = None) -> None:
+        self.fact, self.facts = fact, facts or {}
         self.boolean = fact.kind == "boolean"
         plain = _plain(value)
         self.phrases = (op.negation.format(value=plain), op.phrase.format(value=plain))
         self.against = threshold(fact, op, value)
-        self.by_count = op.value == "count"
+        self.by_count = op.value in ("count", "duration")
         self.by_reference = op.value == "none" or "{value}" in op.phrase
+        self.threshold = value if isinstance(value, (int, float)) and not isinstance(
+            value, bool) else None
 
     def sentence(self, observation: Observation, holds: bool, as_of: dt.date) -> str:
         fact = self.fact
         if self.boolean:
             return _observed(fact, observation)
         against = self.against
+        shown = None
+        if fact.decimals is not None and isinstance(observation.value, float):
+            shown = format_value(fact, observation.value)
+            if self.threshold is not None and float(shown.split()[0]) == self.threshold != (
+                    observation.value):
+                shown = f"{observation.value:.6g}" + (f" {fact.unit}" if fact.unit else "")
         if self.by_count:
             against = f"the screening date ({as_of.isoformat()})"
         elif observation.reference_range is not None and self.by_reference:
             low, high = observation.reference_range
             against = f"({low:g} to {high:g} {fact.unit})"
-        parts = (_observed(fact, observation), self.phrases[bool(holds)], against)
+        parts = (_observed(fact, observation, shown, self.facts), self.phrases[bool(holds)],
+                 against)
         return " ".join(part for part in parts if part)
 
 
@@ -155,20 +204,42 @@ def assessed(by: str, answer: bool, on: dt.date, question: str) -> str:
     return f"{by} answered {'yes' if answer else 'no'} on {on.isoformat()}: {question}"
 
 
-def describe_entry(entry: Any) -> str:
-    """`HIV infection (viral_infection, current, 2026-03-01)`."""
+def describe_entry(entry: Any, attributes: Sequence[str] = ("severity", "controlled")) -> str:
+    """`HIV infection (viral_infection, current, 2026-03-01)`; a medication with its dose
+    (`riluzole (current, 50 mg twice daily since 2025-06-01)`), dates of start and stop."""
     fields = entry.__dict__  # not getattr: a missing attribute costs pydantic an exception
     details = [fields.get("category"), entry.status]
-    for attribute in ("severity", "controlled"):
+    for attribute in attributes:
         value = fields.get(attribute)
         if value is not None:
-            details.append(f"{attribute}: {format_value(FACTS['sex'], value)}")
+            details.append(f"{attribute}: {format_value(PLAIN, value)}")
+    details.append(_dose(fields))
+    if fields.get("start") is not None:
+        details.append(f"from {entry.start.isoformat()}")
+    if fields.get("stop") is not None:
+        details.append(f"until {entry.stop.isoformat()}")
     if entry.date is not None:
         details.append(entry.date.isoformat())
-    name = entry.name or f"any {entry.category}"
+    name = entry.name or f"any {entry.category}" if entry.name or entry.category else (
+        ", ".join(f"{system} {code}" for system, code in fields.get("codes", {}).items()))
     if entry.status == "absent":
         return f"{name} ({entry.date.isoformat()})" if entry.date else name
-    return f"{name} ({', '.join(str(detail) for detail in details if detail)})"
+    shown = ", ".join(str(detail) for detail in details if detail)
+    return f"{name} ({shown})" if shown else name
+
+
+def _dose(fields: Mapping[str, Any]) -> str:
+    doses = fields.get("doses") or ()
+    if doses:
+        last = doses[-1]
+        dose, unit, frequency, since = last.dose, last.unit, last.frequency, last.from_
+    else:
+        dose, unit, frequency, since = (fields.get("dose"), fields.get("unit"),
+                                        fields.get("frequency"), fields.get("dose_since"))
+    if dose is None:
+        return ""
+    text = f"{dose:g} {unit}" + (f" {frequency}" if frequency else "")
+    return text + (f" since {since.isoformat()}" if since else "")
 
 
 def join(sentences: Sequence[str]) -> str:
@@ -176,61 +247,26 @@ def join(sentences: Sequence[str]) -> str:
     return "; ".join(dict.fromkeys(sentence for sentence in sentences if sentence))
 
 
-def describe_query(has: Has) -> str:
-    """`current condition in category viral_infection`: what a `has` rule looks for."""
-    collection = COLLECTIONS[has.in_]
-    status = {"current": "current", "past": "past", "ever": "current or past"}[has.status]
-    terms = [f"named {' or '.join(has.name)}"] if has.name else []
-    terms += [f"in category {' or '.join(has.category)}"] if has.category else []
-    text = f"{status} {collection.entry}" + (f" {' or '.join(terms)}" if terms else "")
-    if has.severity:
-        text += f" of severity {' or '.join(has.severity)}"
-    if has.controlled is not None:
-        text += " that is controlled" if has.controlled else " that is not controlled"
-    return text
-
-
-def _recency(days: int | None) -> str:
+def recency(days: int | None) -> str:
     return f", measured within {days} days of screening" if days else ""
 
 
-def _rule_phrase(fact: Fact, op: Operator, value: Any) -> str:
-    phrase = re.sub(r"^is\b ?", "", op.phrase.format(value=value)) or "equal to"
-    if op.value == "count":
+def rule_phrase(fact: Fact, op: Operator, value: Any) -> str:
+    """An operator and its value as a rule reads: `at least 80 %`, `within 2 years before the
+    screening date`."""
+    phrase = re.sub(r"^is\b ?", "", op.phrase.format(value=_plain(value))) or "equal to"
+    if op.value in ("count", "duration"):
         return f"{phrase} the screening date"
     return " ".join(part for part in (phrase, threshold(fact, op, value)) if part)
 
 
-def describe(condition: Condition) -> list[str]:
-    """A condition in plain words, one line per part, nested parts indented by two spaces."""
-    match condition:
-        case Check():
-            fact, op = FACTS[condition.fact], OPERATORS[condition.op]
-            recency = _recency(condition.measured_within_days)
-            if fact.kind == "boolean":
-                answer = "yes" if condition.op == "is_true" else "no"
-                return [f"{fact.label}: recorded {answer}{recency}"]
-            return [f"{fact.label} {_rule_phrase(fact, op, condition.value)}{recency}"]
-        case AllOf() | AnyOf():
-            head = "all of:" if isinstance(condition, AllOf) else "any of:"
-            return [head] + [f"  {line}" for part in condition.parts for line in
-                             _bulleted(describe(part))]
-        case Not():
-            inner = describe(condition.part)
-            return [f"not: {inner[0]}", *inner[1:]]
-        case Judgment():
-            return [f"clinician judgment: {condition.question}"]
-        case Has():
-            return [f"{COLLECTIONS[condition.in_].label} include a {describe_query(condition)}"]
-        case Every():
-            group = GROUPS[condition.in_]
-            fact = FACTS[f"{group.name}.{group.members()[0]}"]
-            which = f"{group.label} {', '.join(condition.only)}" if condition.only else (
-                f"every one of the {len(group.slots)} {group.label}")
-            return [f"{which}: each {_rule_phrase(fact, OPERATORS[condition.op], condition.value)}"
-                    f"{_recency(condition.measured_within_days)}"]
-    return [str(condition)]
-
-
-def _bulleted(lines: list[str]) -> list[str]:
+def bulleted(lines: list[str]) -> list[str]:
     return [f"- {lines[0]}", *(f"  {line}" for line in lines[1:])]
+
+
+class Plain:
+    unit = ""
+    decimals = None
+
+
+PLAIN: Any = Plain()

@@ -115,7 +115,7 @@ def _trial_section(screening: Screening) -> str:
     if screening.verdict is Verdict.NEEDS_REVIEW and screening.collect_next:
         parts.append('<p class="keep-with-next"><b>Collect or assess next:</b></p>'
                      '<ul class="collect">')
-        parts += [f"<li>{escape(item)}</li>" for item in screening.collect_next]
+        parts += [f"<li>{escape(item.text)}</li>" for item in screening.collect_next]
         parts.append("</ul>")
     parts.append("</section>")
     return "\n".join(parts)

@@ -17,10 +17,11 @@ from .coverage import judgment_keys
 from .errors import translate
 from .lint import Finding, lint_criterion, lint_trial
 from .observations import dated_fields
-from .patient import PatientProfile
+from .patient import PatientProfile, profile_model
 from .rules import CONDITION_KINDS, Criterion, Trial
 from .source import Located, SourceSpan, SubfieldError, describe_path
-from .vocabulary import closest
+from .vocabulary import DEFAULT, Vocabulary, VocabularyError, closest
+from .vocabulary.files import VocabularyFile
 
 __all__ = [
     "InputError",
@@ -28,13 +29,17 @@ __all__ = [
     "assessment_problems",
     "check_patient",
     "check_trial",
+    "check_vocabulary",
+    "folder_vocabulary",
     "is_rule_file",
+    "is_vocabulary_file",
     "load_patient",
     "load_trial",
     "load_trials",
     "parse_yaml",
     "repeated_trials",
     "screening_date",
+    "trials_vocabulary",
 ]
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -213,14 +218,17 @@ def _read(path: Path) -> tuple[str, bytes]:
                          ) from None
 
 
-def _validate(model: type[M], document: Located, file: str) -> tuple[M | None, list[Problem]]:
+def _validate(model: type[M], document: Located, file: str,
+              vocabulary: Vocabulary = DEFAULT) -> tuple[M | None, list[Problem]]:
     if not isinstance(document.value, Mapping):
         return None, [Problem(document.span, "", "expected a mapping of fields at the top of "
                               "the file (key: value lines)")]
+    shape: type[BaseModel] = profile_model(vocabulary) if model is PatientProfile else model
     try:
-        return model.model_validate(document.value), []
+        return model.model_validate(document.value,
+                                    context={"vocabulary": vocabulary}), []
     except ValidationError as error:
-        return None, list(_problems(error, document, model))
+        return None, list(_problems(error, document, shape))
 
 
 def _problems(error: ValidationError, document: Located, model: type[BaseModel]) -> (
@@ -258,9 +266,11 @@ def _is_consequence(detail: Any, loc: tuple[Any, ...], failing: Sequence[tuple[A
     return False
 
 
-def check_trial(path: Path | str) -> tuple[Trial | None, tuple[Problem, ...]]:
+def check_trial(path: Path | str, vocabulary: Vocabulary = DEFAULT) -> tuple[
+        Trial | None, tuple[Problem, ...]]:
     """Read one rule file and report every problem, errors and warnings, without raising
-    for them; the trial is None when any problem is an error."""
+    for them; the trial is None when any problem is an error. The criteria are read against
+    `vocabulary` and the facts the file declares."""
     path = Path(path)
     try:
         text, data = _read(path)
@@ -268,9 +278,10 @@ def check_trial(path: Path | str) -> tuple[Trial | None, tuple[Problem, ...]]:
     except InputError as error:
         return None, error.problems
     problems += _trial_checks(document, path)
-    trial, more = _validate(Trial, document, str(path))
+    trial, more = _validate(Trial, document, str(path), vocabulary)
     problems += _not_repeating(more, problems)
-    findings = lint_trial(trial) if trial is not None else _lint_valid_criteria(document)
+    findings = (lint_trial(trial) if trial is not None
+                else _lint_valid_criteria(document, vocabulary))
     for finding in findings:
         node, _, found = document.find(finding.path)
         problems.append(Problem(node.span, describe_path(found), finding.message,
@@ -288,17 +299,17 @@ def check_trial(path: Path | str) -> tuple[Trial | None, tuple[Problem, ...]]:
     return trial, tuple(sorted(problems))
 
 
-def _lint_valid_criteria(document: Located) -> list[Finding]:
+def _lint_valid_criteria(document: Located, vocabulary: Vocabulary) -> list[Finding]:
     """Lint the criteria that are valid on their own, so a problem elsewhere in the file
     does not hide a contradiction here."""
     criteria = document.value.get("criteria") if isinstance(document.value, Mapping) else None
     findings: list[Finding] = []
     for index, raw in enumerate(criteria if isinstance(criteria, list) else []):
         try:
-            criterion = Criterion.model_validate(raw)
+            criterion = Criterion.model_validate(raw, context={"vocabulary": vocabulary})
         except ValidationError:
             continue
-        findings += lint_criterion(criterion, index)
+        findings += lint_criterion(criterion, index, vocabulary)
     return findings
 
 
@@ -309,9 +320,9 @@ def _not_repeating(problems: Sequence[Problem], already: Sequence[Problem]) -> l
     return [problem for problem in problems if problem.span not in seen]
 
 
-def load_trial(path: Path | str) -> Trial:
+def load_trial(path: Path | str, vocabulary: Vocabulary = DEFAULT) -> Trial:
     """Read one rule file; raise InputError listing every error in it (warnings pass)."""
-    trial, problems = check_trial(path)
+    trial, problems = check_trial(path, vocabulary)
     if trial is None:
         raise InputError([problem for problem in problems if problem.severity == "error"])
     return trial
@@ -358,17 +369,23 @@ def load_trials(path: Path | str) -> tuple[Trial, ...]:
         files = [path]
     trials: list[Trial] = []
     problems: list[Problem] = []
+    vocabulary, problems = folder_vocabulary(files)
     for file in files:
+        if is_vocabulary_file(file):
+            continue
         if path.is_dir() and _looks_like_a_profile(file):
             problems.append(Problem(SourceSpan(str(file), 0, 0), "", "not a rule file (it has "
                                     "no trial: or criteria: at the top; is it a patient "
                                     "profile?)"))
             continue
         try:
-            trials.append(load_trial(file))
+            trials.append(load_trial(file, vocabulary))
         except InputError as error:
             problems += error.problems
     problems += repeated_trials(trials)
+    if not trials and not problems:
+        problems.append(Problem(SourceSpan(str(path), 0, 0), "", "no rule files here, only "
+                                "vocabulary files"))
     if problems:
         raise InputError(problems)
     return tuple(trials)
@@ -387,13 +404,50 @@ def repeated_trials(trials: Iterable[Trial]) -> list[Problem]:
     return problems
 
 
+def folder_vocabulary(files: Iterable[Path]) -> tuple[Vocabulary, list[Problem]]:
+    """The package's vocabulary with the vocabulary files among `files` added (in file-name
+    order), and the problems in those files."""
+    vocabulary, problems = DEFAULT, list[Problem]()
+    for file in files:
+        if is_vocabulary_file(file):
+            found, more = check_vocabulary(file, vocabulary)
+            problems += more
+            if found is not None:
+                vocabulary = found
+    return vocabulary, problems
+
+
+def check_vocabulary(path: Path | str, base: Vocabulary = DEFAULT) -> tuple[
+        Vocabulary | None, tuple[Problem, ...]]:
+    """Read a vocabulary file and add it to `base`, reporting every problem with its place."""
+    path = Path(path)
+    try:
+        text, _ = _read(path)
+        document, problems = _parse(text, str(path))
+    except InputError as error:
+        return None, error.problems
+    spec, more = _validate(VocabularyFile, document, str(path))
+    problems += _not_repeating(more, problems)
+    if spec is None or problems:
+        return None, tuple(sorted(problems))
+    try:
+        return base.extended(spec, str(path)), ()
+    except VocabularyError as error:
+        found = []
+        for loc, message in error.problems:
+            node, _, at = document.find(loc)
+            found.append(Problem(node.span, describe_path(at), message))
+        return None, tuple(sorted(found))
+
+
 def screening_date(profile: PatientProfile, as_of: dt.date | None, today: dt.date) -> dt.date:
     """The date a screening is for: `--as-of`, else the profile's screening_date, else today."""
     return as_of or profile.screening_date or today
 
 
 def check_patient(path: Path | str, *, as_of: dt.date | None = None,
-                  today: dt.date | None = None) -> tuple[PatientProfile | None,
+                  today: dt.date | None = None,
+                  vocabulary: Vocabulary = DEFAULT) -> tuple[PatientProfile | None,
                                                          tuple[Problem, ...]]:
     """Read one patient profile and report every problem; the profile is None if any.
 
@@ -410,7 +464,7 @@ def check_patient(path: Path | str, *, as_of: dt.date | None = None,
     values = _quick(text)
     if isinstance(values, dict):
         try:
-            profile = PatientProfile.model_validate(values)
+            profile = PatientProfile.model_validate(values, context={"vocabulary": vocabulary})
         except ValidationError:
             pass
         else:
@@ -418,16 +472,16 @@ def check_patient(path: Path | str, *, as_of: dt.date | None = None,
             if on is None or all(day <= on for _, day in dated_fields(profile)):
                 return profile, ()
     try:
-        return _check_patient_carefully(text, path, as_of, today)
+        return _check_patient_carefully(text, path, as_of, today, vocabulary)
     except InputError as error:
         return None, error.problems
 
 
 def _check_patient_carefully(text: str, path: Path, as_of: dt.date | None,
-                             today: dt.date | None) -> tuple[PatientProfile | None,
-                                                            tuple[Problem, ...]]:
+                             today: dt.date | None, vocabulary: Vocabulary) -> tuple[
+        PatientProfile | None, tuple[Problem, ...]]:
     document, problems = _parse(text, str(path))
-    profile, more = _validate(PatientProfile, document, str(path))
+    profile, more = _validate(PatientProfile, document, str(path), vocabulary)
     problems += _not_repeating(more, problems)
     stated = document.value.get("screening_date") if isinstance(document.value, Mapping) else None
     on = as_of or (stated if isinstance(stated, dt.date) else None) or today
@@ -441,9 +495,11 @@ def _check_patient_carefully(text: str, path: Path, as_of: dt.date | None,
 
 
 def load_patient(path: Path | str, *, as_of: dt.date | None = None,
-                 today: dt.date | None = None) -> PatientProfile:
-    """Read one patient profile; raise InputError listing every problem in it."""
-    profile, problems = check_patient(path, as_of=as_of, today=today)
+                 today: dt.date | None = None,
+                 vocabulary: Vocabulary = DEFAULT) -> PatientProfile:
+    """Read one patient profile; raise InputError listing every problem in it. The profile
+    may state every fact of `vocabulary` (the trials' vocabulary, see `trials_vocabulary`)."""
+    profile, problems = check_patient(path, as_of=as_of, today=today, vocabulary=vocabulary)
     if profile is None:
         raise InputError(problems)
     return profile
@@ -491,6 +547,20 @@ def _looks_like_a_profile(path: Path) -> bool:
     except (OSError, UnicodeDecodeError):
         return False
     return not is_rule_file(path) and any(line.startswith("id:") for line in text.splitlines())
+
+
+def is_vocabulary_file(path: Path | str) -> bool:
+    """Whether a YAML file is a vocabulary file (a `vocabulary:` key at the top)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return any(line.startswith("vocabulary:") for line in text.splitlines())
+
+
+def trials_vocabulary(trials: Iterable[Trial]) -> Vocabulary:
+    """One vocabulary holding every fact the trials were read with, for their profiles."""
+    return DEFAULT.combined(trial.vocabulary for trial in trials)
 
 
 def is_rule_file(path: Path | str) -> bool:

@@ -1,78 +1,122 @@
 """Search a profile's open lists (conditions, medications, ...) for what a `has` rule asks.
 
-A `has` is prepared once (`query`): the names and categories that match it, and what would
-close the list for it, are worked out from the vocabulary when the rule is first used, so
-searching a profile is set lookups entry by entry. `search` returns what was found, for the
-explained screening; `Query.truth` only the truth, for the verdict-only one. Both follow the
-open world: silence is unknown; a list is closed by recorded negatives that cover everything
-asked, or by being marked complete with every entry classified.
+A `has` is prepared once (`Query`): the names, concepts and categories that match it, what
+would close the list for it, and its filters (status, attributes, date windows, dose) are
+worked out from the vocabulary when the rule is first used, so searching a profile is set
+lookups and a few comparisons entry by entry. The open world holds throughout: silence is
+unknown; a list is closed by recorded negatives that cover everything asked, or by being marked
+complete with every entry classified; a negative contradicted by a present entry it covers
+(not recorded after it) leaves the question unknown.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Sequence
-from typing import NamedTuple
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple
 
+from .durations import Duration
 from .logic import Truth, all_of, truth_of
-from .memo import once_per_object
 from .patient import Entry, PatientProfile
-from .rules import Has
-from .vocabulary import COLLECTIONS, Collection, normalise_name
+from .vocabulary import Collection, Vocabulary, normalise_name
 
-__all__ = ["Query", "Search", "absent_category", "query", "search", "stated"]
+__all__ = [
+    "Filter",
+    "Query",
+    "Search",
+    "absent_category",
+    "contradictions",
+    "covers",
+    "entry_key",
+    "regimen",
+    "stated",
+]
+
+
+class Filter(NamedTuple):
+    """One condition on a matching entry beyond what it is: its name in words, and its test
+    (an entry and the reference date -> truth, and what the entry lacks when unknown)."""
+
+    name: str
+    test: Callable[[Entry, dt.date], tuple[Truth, str]]
 
 
 class Search(NamedTuple):
-    """What a `has` found in one list: entries that may match (with their truth), entries
-    recorded absent, entries it cannot classify, and how the list is closed."""
+    """What a `has` found in one list: entries that may match (with their truth and what
+    leaves them undecided), entries recorded absent, entries it cannot classify, how the list
+    is closed, and present entries contradicted by a negative (each with that negative)."""
 
-    present: tuple[tuple[Truth, Entry], ...]
+    present: tuple[tuple[Truth, Entry, tuple[str, ...]], ...]
     absent: tuple[Entry, ...]
     unclassified: tuple[Entry, ...]
     covered: bool
     complete: bool
+    conflicts: tuple[tuple[Entry, Entry], ...] = ()
 
     @property
     def truth(self) -> Truth:
-        """True if an entry matches; false if the list is closed (by recorded negatives, or
-        complete with every entry classified) and no entry is undecided; else unknown."""
-        truths = [truth for truth, _ in self.present]
+        """True if an entry matches (and no negative contradicts it); false if the list is
+        closed and no entry is undecided; else unknown."""
+        truths = [truth for truth, _, _ in self.present]
         if Truth.TRUE in truths:
             return Truth.TRUE
+        if self.conflicts:
+            return Truth.UNKNOWN
         closed = self.covered or (self.complete and not self.unclassified)
         return Truth.FALSE if closed and Truth.UNKNOWN not in truths else Truth.UNKNOWN
 
 
 class _Cover(NamedTuple):
-    """What closes one name or category asked for: an absent entry under the name, an absent
-    entry for one of `categories` (it or a broader one), or any present entry in one of the
-    `singular` categories."""
+    """What closes one name or category asked for: an absent entry under the name (or its
+    concept), an absent entry for one of `categories` (it or a broader one), or any present
+    entry in one of the `singular` categories."""
 
     name: str | None
     categories: frozenset[str]
     singular: frozenset[str]
 
 
+def entry_key(collection: Collection, entry: Entry) -> str | None:
+    """What an entry is, by name: its concept (so Rilutek is riluzole), else its own name."""
+    if entry.name is None:
+        for system, code in entry.codes.items():
+            concept = collection.concept_by_code(system, code)
+            if concept is not None:
+                return concept.key
+        return None
+    name = normalise_name(entry.name)
+    concept = collection.concepts.get(name)
+    return concept.key if concept is not None else name
+
+
+def stated(entry: Entry) -> tuple[str, ...]:
+    """The category an entry is filed under, if any."""
+    category = entry.category
+    return (category,) if category else ()
+
+
+def _categories(collection: Collection, entry: Entry) -> frozenset[str]:
+    return collection.categories_of(entry.name, stated(entry), tuple(entry.codes.items()))
+
+
 class Query:
     """A `has` rule prepared against the vocabulary."""
 
-    def __init__(self, has: Has) -> None:
-        collection = COLLECTIONS[has.in_]
-        self.has = has
-        self.collection = collection
-        self.description = _describe_query(has)
-        asked_names = frozenset(normalise_name(name) for name in has.name)
-        asked = frozenset(has.category)
+    def __init__(self, collection: Collection, *, names: Iterable[str] = (),
+                 categories: Iterable[str] = (), status: str = "ever",
+                 filters: Sequence[Filter] = (), description: str = "") -> None:
+        self.collection, self.status, self.description = collection, status, description
+        self.filters = tuple(filters)
+        asked_names = frozenset(_key(collection, name) for name in names)
+        asked = frozenset(categories)
         self.anything = not asked_names and not asked
         self.asks_categories = bool(asked)
-        self.status = has.status
-        self.attributes = bool(has.severity) or has.controlled is not None
-        # An entry matches by a name asked, a name known to fall in a category asked, or a
-        # stated category that is one asked or below one.
+        # An entry matches by a name (or concept) asked, a concept known to fall in a category
+        # asked, or a stated or coded category that is one asked or below one.
         self.names = asked_names | {
-            name for name, known in collection.known_names.items()
-            if any(not asked.isdisjoint(collection.ancestors(category)) for category in known)}
+            concept.key for concept in collection.concepts.values()
+            if any(not asked.isdisjoint(collection.ancestors(category))
+                   for category in concept.categories)}
         self.categories = asked | {category for category in collection.categories
                                    if not asked.isdisjoint(collection.ancestors(category))}
         # An entry filed only under a partitioned category above one asked for (an infection,
@@ -81,51 +125,98 @@ class Query:
                                  for ancestor in collection.ancestors(category)[1:]
                                  ) & collection.partitioned
         covers = [_Cover(name, known, known & collection.singular) for name in asked_names
-                  for known in [collection.categories_of(name, ())]]
+                  for known in [_name_categories(collection, name)]]
         covers += [_Cover(None, frozenset(collection.ancestors(category)),
                           frozenset({category}) & collection.singular) for category in asked]
         self.covers = tuple(covers)
 
-    def search(self, profile: PatientProfile) -> Search:
+    def matches(self, entry: Entry, key: str | None) -> bool:
+        """Whether the entry is (or names) something asked for, whatever its status."""
+        if self.anything or key in self.names:
+            return True
+        if entry.category in self.categories:
+            return True
+        return bool(entry.codes) and not self.categories.isdisjoint(
+            _categories(self.collection, entry))
+
+    def entry_truth(self, entry: Entry, reference: dt.date, as_of: dt.date,
+                    why: bool = True) -> tuple[Truth, tuple[str, ...]]:
+        """How far a present matching entry fits the rule: its status and every filter; with
+        `why`, what it lacks when undecided."""
+        truths = [_status_fit(self.status, entry, as_of)]
+        lacking = ["status" if truths[0] is Truth.UNKNOWN else ""]
+        for name, test in self.filters:
+            truth, lacks = test(entry, reference)
+            truths.append(truth)
+            if truth is Truth.UNKNOWN:
+                lacking.append(lacks or name)
+        truth = all_of(truths)
+        return truth, tuple(item for item in lacking if item) if why and truth is (
+            Truth.UNKNOWN) else ()
+
+    def search(self, profile: PatientProfile, reference: dt.date, as_of: dt.date) -> Search:
         """Everything the explained screening reports about this list."""
-        history = getattr(profile, self.has.in_)
-        present: list[tuple[Truth, Entry]] = []
+        history = getattr(profile, self.collection.name)
+        present: list[tuple[Truth, Entry, tuple[str, ...]]] = []
         absent: list[Entry] = []
         unclassified: list[Entry] = []
         found = False
-        for entry in history.items:
-            status = entry.status
-            name = normalise_name(entry.name) if entry.name is not None else None
-            fits = status != "absent" and (self.status == "ever" or self.status == status)
-            if self.anything or name in self.names or entry.category in self.categories:
-                if status == "absent":
+        for entry, key in _keyed(self.collection, history.items):
+            if self.matches(entry, key):
+                if entry.status == "absent":
                     absent.append(entry)
-                elif fits:
-                    truth = self._attributes(entry)
-                    found = found or truth is Truth.TRUE
-                    present.append((truth, entry))
-            elif fits and self.asks_categories and self._unclassified(entry, name):
+                    continue
+                if _status_fit(self.status, entry, as_of) is Truth.FALSE:
+                    continue
+                truth, lacking = self.entry_truth(entry, reference, as_of)
+                present.append((truth, entry, lacking))
+                found = found or truth is Truth.TRUE
+            elif entry.status != "absent" and self.asks_categories and (
+                    self._unclassified(entry, key)) and _status_fit(
+                        self.status, entry, as_of) is not Truth.FALSE:
                 unclassified.append(entry)
+        conflicts = tuple((entry, negative) for truth, entry, _ in present
+                          if truth is Truth.TRUE
+                          for negative in absent if covers(self.collection, negative, entry))
+        if conflicts:
+            contradicted = {id(entry) for entry, _ in conflicts}
+            present = [(Truth.UNKNOWN if id(entry) in contradicted else truth, entry, lacking)
+                       for truth, entry, lacking in present]
+            found = any(truth is Truth.TRUE for truth, _, _ in present)
         covered = not found and self.covered(history.items)
         return Search(tuple(present), tuple(absent), () if covered else tuple(unclassified),
-                      covered, history.complete)
+                      covered, history.complete, conflicts)
 
-    def truth(self, profile: PatientProfile) -> int:
-        """The truth as an integer (`Truth.value`), stopping at the first match."""
-        history = getattr(profile, self.has.in_)
+    def truth(self, profile: PatientProfile, reference: dt.date, as_of: dt.date) -> int:
+        """The truth as an integer (`Truth.value`), for the verdict-only view."""
+        history = getattr(profile, self.collection.name)
+        items = history.items
+        if not items:
+            return 0 if history.complete else 1
         undecided = unclassified = False
-        for entry in history.items:
-            status = entry.status
-            if status == "absent" or not (self.status == "ever" or self.status == status):
-                continue
-            name = normalise_name(entry.name) if entry.name is not None else None
-            if self.anything or name in self.names or entry.category in self.categories:
-                truth = self._attributes(entry)
+        matched: list[Entry] = []
+        absent: list[Entry] = []
+        names, categories, anything = self.names, self.categories, self.anything
+        plain = self.status == "ever" and not self.filters
+        for entry, key in _keyed(self.collection, items):
+            if anything or key in names or entry.category in categories or (
+                    entry.codes and self.matches(entry, key)):
+                if entry.status == "absent":
+                    absent.append(entry)
+                    continue
+                truth = Truth.TRUE if plain else self.entry_truth(
+                    entry, reference, as_of, why=False)[0]
                 if truth is Truth.TRUE:
-                    return 2
+                    matched.append(entry)
                 undecided = undecided or truth is Truth.UNKNOWN
-            elif self.asks_categories and not unclassified:
-                unclassified = self._unclassified(entry, name)
+            elif entry.status != "absent" and self.asks_categories and not unclassified:
+                unclassified = self._unclassified(entry, key) and _status_fit(
+                    self.status, entry, as_of) is not Truth.FALSE
+        if matched:
+            if not absent or any(not any(covers(self.collection, negative, entry)
+                                         for negative in absent) for entry in matched):
+                return 2
+            return 1
         closed = self.covered(history.items) or (history.complete and not unclassified)
         return 0 if closed and not undecided else 1
 
@@ -142,21 +233,64 @@ class Query:
                 return False
         return True
 
-    def _attributes(self, entry: Entry) -> Truth:
-        if not self.attributes:
-            return Truth.TRUE
-        return all_of(attribute_truths(self.has, entry))
-
-    def _unclassified(self, entry: Entry, name: str | None) -> bool:
+    def _unclassified(self, entry: Entry, key: str | None) -> bool:
         """Whether an entry that does not match may still be one: it has no category at all,
         or only a partitioned one above a category asked for (a pneumonia filed only as
         'infection' may be the 'viral_infection' asked about; a 'psychiatric_disorder' is not
         read as a possible substance use disorder: organ-system categories are not partitioned
         by their sub-categories)."""
-        direct = set(self.collection.known_names.get(name, ())) if name is not None else set()
+        collection = self.collection
+        known = collection.known_names.get(key, ()) if key is not None else ()
+        if not self.broader and (known or entry.category):
+            return False  # classified, and nothing asked for is partitioned above it
+        direct = set(known)
         if entry.category:
             direct.add(entry.category)
+        for system, code in entry.codes.items():
+            direct.update(collection.categories_by_code(system, code))
         return not direct or not self.broader.isdisjoint(direct)
+
+
+def _key(collection: Collection, name: str) -> str:
+    normalised = normalise_name(name)
+    concept = collection.concepts.get(normalised)
+    return concept.key if concept is not None else normalised
+
+
+def _name_categories(collection: Collection, key: str) -> frozenset[str]:
+    concept = collection.concepts.get(key)
+    return collection.categories_of(None, concept.categories if concept else ())
+
+
+def _status_fit(status: str, entry: Entry, as_of: dt.date) -> Truth:
+    """Whether an entry's status fits a rule asking for current, past or ever: an entry
+    without a status is present at some time, current or past, which only `ever` settles
+    (a stop date on or before the screening date makes it past)."""
+    if status == "ever":
+        return Truth.TRUE
+    recorded = entry.status
+    if recorded is None:
+        if entry.stop is not None and entry.stop <= as_of:
+            recorded = "past"
+        else:
+            return Truth.UNKNOWN
+    return truth_of(recorded == status)
+
+
+# The last list read for each collection, with each entry's key: a profile's criteria read the
+# same lists one after the other, so this is worked out once per list, not once per rule.
+_KEYED: dict[int, tuple[Sequence[Entry], tuple[tuple[Entry, str | None], ...]]] = {}
+
+
+def _keyed(collection: Collection, entries: Sequence[Entry]) -> tuple[
+        tuple[Entry, str | None], ...]:
+    """Each entry with what it is by name (`entry_key`)."""
+    last = _KEYED.get(id(collection))
+    if last is not None and last[0] is entries:
+        return last[1]
+    keyed = tuple((entry, entry_key(collection, entry)) for entry in entries)
+    _KEYED[id(collection)] = (entries, keyed)
+    return keyed
 
 
 class _Recorded(NamedTuple):
@@ -167,78 +301,115 @@ class _Recorded(NamedTuple):
 
 # The last list read for each collection, and what it records: a profile's criteria read the
 # same lists one after the other, so this is worked out once per list, not once per rule.
-_LAST: dict[str, tuple[Sequence[Entry], _Recorded]] = {}
+_LAST: dict[int, tuple[Sequence[Entry], _Recorded]] = {}
 
 
 def _recorded(collection: Collection, entries: Sequence[Entry]) -> _Recorded:
-    """The names and whole categories recorded absent in a list, and the categories of the
-    entries present (with their ancestors)."""
-    last = _LAST.get(collection.name)
+    """The names (concepts) and whole categories recorded absent in a list, and the
+    categories of the entries present (with their ancestors)."""
+    last = _LAST.get(id(collection))
     if last is not None and last[0] is entries:
         return last[1]
     names: set[str] = set()
     absent: set[str] = set()
     present: set[str] = set()
-    for entry in entries:
+    for entry, key in _keyed(collection, entries):
         if entry.status == "absent":
-            if entry.name is not None:
-                names.add(normalise_name(entry.name))
+            if key is not None:
+                names.add(key)
             category = absent_category(collection, entry)
             if category is not None:
                 absent.add(category)
         else:
-            present |= collection.categories_of(entry.name, stated(entry))
+            present |= _categories(collection, entry)
     recorded = _Recorded(frozenset(names), frozenset(absent), frozenset(present))
-    _LAST[collection.name] = (entries, recorded)
+    _LAST[id(collection)] = (entries, recorded)
     return recorded
-
-
-def _describe_query(has: Has) -> str:
-    from .explain import describe_query  # explain reads rules; imported late to avoid a cycle
-
-    return describe_query(has)
-
-
-@once_per_object
-def query(has: Has) -> Query:
-    """The prepared form of `has`, made once per rule."""
-    return Query(has)
-
-
-def search(has: Has, profile: PatientProfile) -> Search:
-    """Look for `has` in the profile's list, under the open world."""
-    return query(has).search(profile)
-
-
-def attribute_truths(has: Has, entry: Entry) -> list[Truth]:
-    """The truth of each attribute the rule asks about (severity, controlled) for one entry."""
-    truths = []
-    if has.severity:
-        severity = getattr(entry, "severity", None)
-        truths.append(Truth.UNKNOWN if severity is None else truth_of(severity in has.severity))
-    if has.controlled is not None:
-        controlled = getattr(entry, "controlled", None)
-        truths.append(Truth.UNKNOWN if controlled is None else
-                      truth_of(controlled == has.controlled))
-    return truths
 
 
 def absent_category(collection: Collection, entry: Entry) -> str | None:
     """The whole category an entry recorded absent rules out: its category when it has no
     name, or the category its name spells ('hypertension' recorded absent is no hypertension
-    of any kind, where 'essential hypertension' absent leaves other kinds open)."""
+    of any kind). A negative under any other name rules out that name and its synonyms only,
+    not its category ('no warfarin' leaves other anticoagulants open)."""
     if entry.name is None:
         return entry.category
-    return _category_named(collection.name, normalise_name(entry.name))
+    return _category_named(collection, normalise_name(entry.name))
 
 
-@functools.lru_cache(maxsize=1024)
-def _category_named(collection: str, name: str) -> str | None:
-    return next((category for category in COLLECTIONS[collection].categories
-                 if normalise_name(category) == name), None)
+def _category_named(collection: Collection, name: str) -> str | None:
+    return collection.category_names.get(name)
 
 
-def stated(entry: Entry) -> tuple[str, ...]:
-    """The category an entry is filed under, if any."""
-    category = entry.category
-    return (category,) if category else ()
+def covers(collection: Collection, negative: Entry, entry: Entry) -> bool:
+    """Whether an entry recorded absent rules out a present entry, which it then contradicts:
+    the negative names what the entry is, or a category it is in, and the entry was not
+    recorded after the negative (a diagnosis after a negative test is news, not a
+    contradiction)."""
+    when = entry.start or entry.date
+    if negative.date is not None and when is not None and when > negative.date:
+        return False
+    key = entry_key(collection, negative)
+    if key is not None and key == entry_key(collection, entry):
+        return True
+    category = absent_category(collection, negative)
+    return category is not None and category in _categories(collection, entry)
+
+
+def contradictions(profile: PatientProfile, vocabulary: Vocabulary) -> list[
+        tuple[str, int, int]]:
+    """Every present entry a recorded negative of the same list contradicts: (list, index of
+    the entry, index of the negative)."""
+    found = []
+    for name, collection in vocabulary.collections.items():
+        items = getattr(profile, name).items
+        negatives = [(index, entry) for index, entry in enumerate(items)
+                     if entry.status == "absent"]
+        for index, entry in enumerate(items):
+            if entry.status == "absent":
+                continue
+            for other, negative in negatives:
+                if covers(collection, negative, entry):
+                    found.append((name, index, other))
+    return found
+
+
+# Dosing: the regimen in effect on a date, and the daily dose it gives
+
+class Regimen(NamedTuple):
+    dose: float | None
+    unit: str | None
+    frequency: str | None
+    since: dt.date | None
+
+
+def regimen(entry: Any, on: dt.date) -> Regimen | None:
+    """The dosing regimen in effect on `on`: the last of `doses` begun by then, else the
+    entry's own dose (since `dose_since`, if given); None when no dose is recorded."""
+    doses = getattr(entry, "doses", ())
+    if doses:
+        begun = [regimen for regimen in doses if regimen.from_ <= on]
+        if not begun:
+            return None
+        last = begun[-1]
+        return Regimen(last.dose, last.unit, last.frequency, last.from_)
+    if getattr(entry, "dose", None) is None:
+        return None
+    return Regimen(entry.dose, entry.unit, entry.frequency, entry.dose_since)
+
+
+def daily_dose(found: Regimen, unit: str, vocabulary: Vocabulary) -> float | None:
+    """The daily dose of a regimen in `unit`, or None when frequency or units do not tell."""
+    if found.dose is None or found.frequency is None or found.unit is None:
+        return None
+    frequency = vocabulary.frequencies.get(normalise_name(found.frequency))
+    given = vocabulary.dose_units.get(found.unit)
+    wanted = vocabulary.dose_units.get(unit)
+    if frequency is None or given is None or wanted is None or given[0] != wanted[0]:
+        return None
+    return found.dose * frequency[1] * given[1] / wanted[1]
+
+
+def span_before(duration: Duration, day: dt.date) -> tuple[dt.date, dt.date]:
+    """The window `duration` long ending on `day`, both ends included."""
+    return duration.before(day), day

@@ -1,44 +1,57 @@
-"""The facts a profile states, each as an Observation with its value, date and place."""
+"""The facts a profile states, as dated histories of Observations, read as the vocabulary says.
+
+Each fact of the vocabulary has a reader, made from its name and kind alone: a top-level
+field, a field of each record of a block, a lab result, a value derived by an expression
+(record by record when all it reads lies in one block, else from the latest of each input), or
+one of the engine's built-in facts (the age). Nothing here names a clinical fact.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator, Mapping
-from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
+from .expressions import AS_OF, Evaluated, evaluate
 from .patient import PatientProfile
-from .vocabulary import ALSFRS_R_ITEMS, FACTS, LAB_TESTS
+from .vocabulary import DEFAULT, Fact, Vocabulary
 
 __all__ = [
     "READERS",
+    "Facts",
     "Observation",
     "Reader",
     "dated_fields",
     "observations",
     "outside_window",
+    "readers",
     "years_between",
 ]
 
 
 class Observation(NamedTuple):
-    """One stated fact: its value, the date it was true on, and where the profile says it.
+    """One stated (or derived) fact: its value, the date it was true on, and where from.
 
     `alternatives` is set when the exact value cannot be known, such as the age on a screening
-    date from an age recorded a few months earlier: the value is one of them.
+    date from an age recorded a few months earlier: the value is one of them. `derived` holds
+    what a derived value was computed from.
     """
 
     fact: str
     value: Any
     date: dt.date | None
-    source: tuple[str | int, ...]
+    source: tuple[str | int, ...] = ()
     reference_range: tuple[float, float] | None = None
     alternatives: tuple[Any, ...] = ()
+    visit: str | None = None
+    derived: Evaluated | None = None
 
 
-Reader = Callable[[PatientProfile, dt.date], "Observation | None"]
+History = tuple[Observation, ...]
+Reader = Callable[["Facts"], History]
 
 
 def years_between(start: dt.date, end: dt.date) -> int:
@@ -56,21 +69,48 @@ _UNREAD: Any = object()
 
 
 class Facts(Mapping[str, Observation]):
-    """The facts a profile states, each read the first time a rule asks for it."""
+    """The facts of one profile on one date, each history read the first time it is asked for.
 
-    __slots__ = ("_as_of", "_profile", "_read")
+    As a mapping it gives each fact's latest observation; `history` gives them all, oldest
+    first.
+    """
 
-    def __init__(self, profile: PatientProfile, as_of: dt.date) -> None:
-        self._profile, self._as_of = profile, as_of
-        self._read: dict[str, Observation | None] = {}
+    __slots__ = (
+        "_histories",
+        "_latest",
+        "_latest_readers",
+        "_readers",
+        "as_of",
+        "profile",
+        "vocabulary",
+    )
+
+    def __init__(self, profile: PatientProfile, as_of: dt.date,
+                 vocabulary: Vocabulary | None = None) -> None:
+        self.profile, self.as_of = profile, as_of
+        self.vocabulary = vocabulary or type(profile).vocabulary
+        self._readers = readers(self.vocabulary)
+        self._latest_readers = latest_readers(self.vocabulary)
+        self._histories: dict[str, History] = {}
+        self._latest: dict[str, Observation | None] = {}
+
+    def history(self, name: str) -> History:
+        found = self._histories.get(name)
+        if found is None:
+            reader = self._readers.get(name)
+            found = self._histories[name] = reader(self) if reader is not None else ()
+        return found
 
     def get(self, name: str, default: Any = None) -> Any:
-        found = self._read.get(name, _UNREAD)
+        found = self._latest.get(name, _UNREAD)
         if found is _UNREAD:
-            reader = READERS.get(name)
-            found = self._read[name] = (reader(self._profile, self._as_of)
-                                        if reader is not None else None)
+            read = self._latest_readers.get(name)
+            found = self._latest[name] = read(self) if read is not None else None
         return default if found is None else found
+
+    def visit(self, name: str) -> dt.date | None:
+        """The date of a visit the profile records, by name."""
+        return self.profile.visits.get(name)
 
     def __getitem__(self, name: str) -> Observation:
         found = self.get(name)
@@ -79,134 +119,280 @@ class Facts(Mapping[str, Observation]):
         return found  # type: ignore[no-any-return]
 
     def __iter__(self) -> Iterator[str]:
-        return (name for name in READERS if self.get(name) is not None)
+        return (name for name in self._readers if self.get(name) is not None)
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
 
 def observations(profile: PatientProfile, as_of: dt.date) -> Mapping[str, Observation]:
-    """Every fact the profile states, by vocabulary name. Facts it does not state are absent."""
-    found = {}
-    for name, read in READERS.items():
-        observation = read(profile, as_of)
-        if observation is not None:
-            found[name] = observation
+    """Every fact the profile states (its latest observation), by vocabulary name."""
+    facts = Facts(profile, as_of)
+    return {name: facts[name] for name in facts}
+
+
+@functools.lru_cache(maxsize=16)
+def readers(vocabulary: Vocabulary) -> Mapping[str, Reader]:
+    """How to read each fact of `vocabulary` from a profile, by fact name."""
+    found: dict[str, Reader] = {}
+    for name, fact in vocabulary.facts.items():
+        if fact.builtin is not None:
+            found[name] = _BUILTINS[fact.builtin]
+        elif fact.derive is not None:
+            block = _home_block(fact, vocabulary)
+            found[name] = (_per_record(fact, block, vocabulary) if block is not None
+                           else _across(fact, vocabulary))
+        elif fact.block is None:
+            found[name] = _top(name)
+        elif vocabulary.blocks[fact.block].panel:
+            found[name] = _lab(fact)
+        else:
+            found[name] = _field(fact, vocabulary)
     return found
 
 
-def _field(block: str, name: str, *, dated: bool = True) -> Reader:
-    """A fact stored as `block.name`, dated by the block's own `date` field."""
-    fact, source = f"{block}.{name}", (block, name)
+LatestReader = Callable[["Facts"], "Observation | None"]
 
-    def read(profile: PatientProfile, as_of: dt.date) -> Observation | None:
-        part = getattr(profile, block)
-        if part is None or (value := getattr(part, name)) is None:
+
+@functools.lru_cache(maxsize=16)
+def latest_readers(vocabulary: Vocabulary) -> Mapping[str, LatestReader]:
+    """How to read each fact's latest observation: straight from a block's one record, the
+    usual case, else the last of its history."""
+    found: dict[str, LatestReader] = {}
+    for name, fact in vocabulary.facts.items():
+        if fact.builtin is not None:
+            found[name] = _only_of(_BUILTINS[fact.builtin])
+        elif fact.block is None or fact.derived or fact.dated_by is not None:
+            found[name] = _last_of(name)
+        elif vocabulary.blocks[fact.block].panel:
+            found[name] = _lab_latest(fact)
+        else:
+            found[name] = _field_latest(fact)
+    return found
+
+
+def _only_of(reader: Reader) -> LatestReader:
+    """The latest of a history that holds at most one observation (a built-in fact)."""
+    def latest(facts: Facts) -> Observation | None:
+        history = reader(facts)
+        return history[-1] if history else None
+
+    return latest
+
+
+def _lab_latest(fact: Fact) -> LatestReader:
+    name, (panel, test) = fact.name, fact.path
+    last = _last_of(name)
+
+    def latest(facts: Facts) -> Observation | None:
+        results: tuple[Any, ...] = getattr(getattr(facts.profile, panel, None), test, ())
+        if len(results) != 1:
+            return last(facts) if results else None
+        lab = results[0]
+        return Observation(name, lab.value, lab.date, (panel, test, "value"),
+                           (lab.reference_range.low, lab.reference_range.high),
+                           visit=lab.visit)
+
+    return latest
+
+
+def _last_of(name: str) -> LatestReader:
+    def latest(facts: Facts) -> Observation | None:
+        history = facts.history(name)
+        return history[-1] if history else None
+
+    return latest
+
+
+def _field_latest(fact: Fact) -> LatestReader:
+    name, block, path, dated = fact.name, fact.path[0], fact.path[1:], fact.dated
+    last = _last_of(name)
+    field = path[0] if len(path) == 1 else None
+
+    def latest(facts: Facts) -> Observation | None:
+        records: tuple[Any, ...] = getattr(facts.profile, block, ())
+        if len(records) != 1:
+            return last(facts) if records else None
+        record = records[0]
+        value = getattr(record, field) if field is not None else _get(record, path)
+        if value is None:
             return None
-        return Observation(fact, value, part.date if dated else None, source)
+        return Observation(name, value, record.date if dated else None, (block, *path),
+                           visit=record.visit)
 
-    return read
-
-
-def _item(item: str) -> Reader:
-    fact, source = f"alsfrs_r.items.{item}", ("alsfrs_r", "items", item)
-
-    def read(profile: PatientProfile, as_of: dt.date) -> Observation | None:
-        scored = profile.alsfrs_r
-        if scored is None or (value := getattr(scored.items, item)) is None:
-            return None
-        return Observation(fact, value, scored.date, source)
-
-    return read
+    return latest
 
 
-def _lab(test: str) -> Reader:
-    fact, source = f"labs.{test}", ("labs", test, "value")
-
-    def read(profile: PatientProfile, as_of: dt.date) -> Observation | None:
-        lab = getattr(profile.labs, test)
-        if lab is None:
-            return None
-        reference = (lab.reference_range.low, lab.reference_range.high)
-        return Observation(fact, lab.value, lab.date, source, reference)
-
-    return read
+def _by_date(records: tuple[Any, ...]) -> tuple[Any, ...]:
+    if len(records) < 2:
+        return records
+    return tuple(sorted(records, key=lambda record: record.date or dt.date.min))
 
 
 def _top(name: str) -> Reader:
-    def read(profile: PatientProfile, as_of: dt.date) -> Observation | None:
-        value = getattr(profile, name)
-        return None if value is None else Observation(name, value, None, (name,))
+    def read(facts: Facts) -> History:
+        value = getattr(facts.profile, name, None)
+        return () if value is None else (Observation(name, value, None, (name,)),)
 
     return read
 
 
-def _diagnosed(profile: PatientProfile, as_of: dt.date) -> Observation | None:
-    als = profile.als
-    if als is None or (diagnosed := als.is_diagnosed) is None:
-        return None
-    source = ("als", "diagnosed" if als.diagnosed is not None else "diagnosis_date")
-    return Observation("als.diagnosed", diagnosed, als.diagnosis_date, source)
+def _field(fact: Fact, vocabulary: Vocabulary) -> Reader:
+    """A fact stored in each record of its block, dated by the record's date (or by the date
+    fact that dates it)."""
+    name, block, path = fact.name, fact.path[0], fact.path[1:]
+    dated_by = vocabulary.facts[fact.dated_by].path[1:] if fact.dated_by else None
+    dated = fact.dated
+
+    def read(facts: Facts) -> History:
+        records = getattr(facts.profile, block, ())
+        found = []
+        for record in _by_date(records):
+            value = _get(record, path)
+            if value is None:
+                continue
+            date = _get(record, dated_by) if dated_by else record.date if dated else None
+            found.append(Observation(name, value, date, (block, *path), visit=record.visit))
+        return tuple(found)
+
+    return read
 
 
-def _total(profile: PatientProfile, as_of: dt.date) -> Observation | None:
-    scored = profile.alsfrs_r
-    if scored is None or (total := scored.total) is None:
-        return None
-    return Observation("alsfrs_r.total", total, scored.date, ("alsfrs_r", "items"))
+def _get(record: Any, path: tuple[str, ...]) -> Any:
+    for part in path:
+        record = getattr(record, part, None)
+        if record is None:
+            return None
+    return record
 
 
-def _age(profile: PatientProfile, as_of: dt.date) -> Observation | None:
-    if (born := profile.birth_date) is not None:
-        return Observation("age", years_between(born, as_of), as_of, ("birth_date",))
+def _lab(fact: Fact) -> Reader:
+    name, (panel, test) = fact.name, fact.path
+
+    def read(facts: Facts) -> History:
+        results = getattr(getattr(facts.profile, panel, None), test, ())
+        return tuple(Observation(name, lab.value, lab.date, (panel, test, "value"),
+                                 (lab.reference_range.low, lab.reference_range.high),
+                                 visit=lab.visit)
+                     for lab in _by_date(results))
+
+    return read
+
+
+def _home_block(fact: Fact, vocabulary: Vocabulary) -> str | None:
+    """The one block every fact an expression reads is stored in, if there is one: then the
+    fact is derived record by record (a total from the items of the same assessment)."""
+    blocks = set()
+    for name in fact.derive.facts:
+        read = vocabulary.facts[name]
+        if read.block is None or vocabulary.blocks[read.block].panel:
+            return None
+        if read.derived and _home_block(read, vocabulary) != read.block:
+            return None
+        blocks.add(read.block)
+    return blocks.pop() if len(blocks) == 1 else None
+
+
+def _per_record(fact: Fact, block: str, vocabulary: Vocabulary) -> Reader:
+    name, path = fact.name, fact.path[1:]
+    stated = fact.stated and fact.block == block
+    dated_by = vocabulary.facts[fact.dated_by].path[1:] if fact.dated_by else None
+    uses_as_of = AS_OF in fact.derive.text
+
+    def read(facts: Facts) -> History:
+        found = []
+        for record in _by_date(getattr(facts.profile, block, ())):
+            date = _get(record, dated_by) if dated_by else record.date
+            if uses_as_of:
+                date = facts.as_of
+            value = _get(record, path) if stated else None
+            if value is not None:
+                found.append(Observation(name, value, date, (block, *path), visit=record.visit))
+                continue
+            result = _derive_in(record, fact, vocabulary, facts.as_of)
+            if result.value is not None:
+                found.append(Observation(name, result.value, date, (block,),
+                                         visit=record.visit, derived=result))
+        return tuple(found)
+
+    return read
+
+
+class _InRecord(NamedTuple):
+    fact: str
+    value: Any
+    date: dt.date | None
+
+
+def _derive_in(record: Any, fact: Fact, vocabulary: Vocabulary, as_of: dt.date) -> Evaluated:
+    """A derived fact's value from one record (its inputs may be derived in it too)."""
+    def read(name: str) -> _InRecord | None:
+        other = vocabulary.facts[name]
+        value = _get(record, other.path[1:]) if other.stated else None
+        if value is None and other.derive is not None:
+            value = _derive_in(record, other, vocabulary, as_of).value
+        return None if value is None else _InRecord(name, value, record.date)
+
+    return evaluate(fact.derive, read, as_of, vocabulary.group_slots)
+
+
+def _across(fact: Fact, vocabulary: Vocabulary) -> Reader:
+    """A fact derived from the latest observation of each fact it reads."""
+    name, uses_as_of = fact.name, AS_OF in fact.derive.text
+
+    def read(facts: Facts) -> History:
+        result = evaluate(fact.derive, facts.get, facts.as_of, vocabulary.group_slots)
+        if result.value is None:
+            return ()
+        date = result.date
+        if uses_as_of:
+            date = facts.as_of if date is None else max(date, facts.as_of)
+        return (Observation(name, result.value, date, (), derived=result),)
+
+    return read
+
+
+# The engine's built-in facts: the age, which a recorded age makes uncertain between dates.
+
+def _age(facts: Facts) -> History:
+    profile, as_of = facts.profile, facts.as_of
+    born = getattr(profile, "birth_date", None)
+    if born is not None:
+        return (Observation("age", years_between(born, as_of), as_of, ("birth_date",)),)
     if profile.age is None:
-        return None
+        return ()
     recorded_on = profile.screening_date or as_of
     if (recorded_on.month, recorded_on.day) == (as_of.month, as_of.day):
         # Whole years later (or earlier) exactly as many birthdays have passed.
-        return Observation("age", profile.age + as_of.year - recorded_on.year, as_of, ("age",))
+        return (Observation("age", profile.age + as_of.year - recorded_on.year, as_of,
+                            ("age",)),)
     # Without a birth date the birthday is unknown, so between the date the age was recorded
     # and the screening date it may have grown by one year more than the whole years elapsed.
     low = profile.age + (years_between(recorded_on, as_of) if as_of > recorded_on else
                          -years_between(as_of, recorded_on) - 1)
-    return Observation("age", profile.age, recorded_on, ("age",), alternatives=(low, low + 1))
+    return (Observation("age", profile.age, recorded_on, ("age",), alternatives=(low, low + 1)),)
 
 
-def _age_months(profile: PatientProfile, as_of: dt.date) -> Observation | None:
-    if (born := profile.birth_date) is None:
-        return None
+def _age_months(facts: Facts) -> History:
+    born, as_of = getattr(facts.profile, "birth_date", None), facts.as_of
+    if born is None:
+        return ()
     months = (as_of.year - born.year) * 12 + as_of.month - born.month - (as_of.day < born.day)
-    return Observation("age_months", months, as_of, ("birth_date",))
+    return (Observation("age_months", months, as_of, ("birth_date",)),)
 
 
-def _age_days(profile: PatientProfile, as_of: dt.date) -> Observation | None:
-    if (born := profile.birth_date) is None:
-        return None
-    return Observation("age_days", (as_of - born).days, as_of, ("birth_date",))
+def _age_days(facts: Facts) -> History:
+    born = getattr(facts.profile, "birth_date", None)
+    if born is None:
+        return ()
+    return (Observation("age_days", (facts.as_of - born).days, facts.as_of, ("birth_date",)),)
 
 
-def _readers() -> dict[str, Reader]:
-    readers: dict[str, Reader] = {
-        "age": _age, "age_months": _age_months, "age_days": _age_days,
-        "birth_date": _top("birth_date"), "sex": _top("sex"), "als.diagnosed": _diagnosed,
-        "als.onset_date": _field("als", "onset_date", dated=False),
-        "als.diagnosis_date": _field("als", "diagnosis_date", dated=False),
-        "als.el_escorial": _field("als", "el_escorial"),
-        "als.japan_severity_grade": _field("als", "japan_severity_grade"),
-        "alsfrs_r.total": _total,
-        "fvc.percent_predicted": _field("fvc", "percent_predicted"),
-    }
-    readers.update({f"alsfrs_r.items.{item}": _item(item) for item in ALSFRS_R_ITEMS})
-    readers.update({f"labs.{test}": _lab(test) for test in LAB_TESTS})
-    for fact in FACTS:
-        block, _, name = fact.partition(".")
-        if block in ("reproductive", "trial_participation", "consent"):
-            readers[fact] = _field(block, name)
-    return readers
+_BUILTINS: Mapping[str, Reader] = {"age": _age, "age_months": _age_months,
+                                   "age_days": _age_days}
 
-
-READERS: Mapping[str, Reader] = MappingProxyType(_readers())
-"""How to read each fact of the vocabulary from a profile, by fact name."""
+READERS: Mapping[str, Reader] = readers(DEFAULT)
+"""How to read each fact of the package's vocabulary, by fact name."""
 
 
 def dated_fields(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[
@@ -219,11 +405,23 @@ def dated_fields(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[
         if path != ("screening_date",):
             yield path, value
     elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            yield from dated_fields(getattr(value, name), (*path, name))
+        for name, info in type(value).model_fields.items():
+            yield from dated_fields(getattr(value, name), (*path, info.alias or name))
     elif isinstance(value, Mapping):
         for key, child in value.items():
             yield from dated_fields(child, (*path, key))
     elif isinstance(value, (list, tuple)):
         for index, child in enumerate(value):
             yield from dated_fields(child, (*path, index))
+
+
+def at_visit(history: History, visit: str, on: dt.date, within_days: int) -> Observation | None:
+    """The observation recorded for `visit`, else the one dated nearest to its date `on`,
+    at most `within_days` days either side (the earlier one on a tie)."""
+    labelled = [observation for observation in history if observation.visit == visit]
+    if labelled:
+        return labelled[-1]
+    near = [(abs((observation.date - on).days), observation.date, index)
+            for index, observation in enumerate(history)
+            if observation.date is not None and abs((observation.date - on).days) <= within_days]
+    return history[min(near)[2]] if near else None

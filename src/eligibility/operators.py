@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -10,14 +9,17 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
+from .durations import Duration, parse_duration, shift_date
 from .observations import Observation
 from .source import shown
 from .vocabulary import Fact, Kind
 
-__all__ = ["OPERATORS", "Operator", "Predicate", "ValueShape", "operator", "shift_date"]
+__all__ = ["OPERATORS", "Operator", "Predicate", "ValueShape", "for_kind", "operator",
+           "shift_date"]
 
 Predicate = Callable[[Observation, Any, dt.date], bool]
-ValueShape = Literal["none", "number", "range", "categories", "category", "count", "date"]
+ValueShape = Literal["none", "number", "range", "categories", "category", "count", "date",
+                     "duration"]
 
 _NUMERIC: frozenset[Kind] = frozenset({"number", "integer", "lab"})
 
@@ -42,6 +44,12 @@ class Operator:
                     f"{fact.kind} fact (operators for {fact.kind}: "
                     f"{', '.join(for_kind(fact.kind))})")
         return _SHAPES[self.value](fact, value)
+
+    def coerce(self, value: Any) -> Any:
+        """The value as the test takes it: a list as a tuple, a span of time as a Duration."""
+        if self.value == "duration":
+            return parse_duration(value)
+        return tuple(value) if isinstance(value, list) else value
 
 
 _OPERATORS: dict[str, Operator] = {}
@@ -160,19 +168,20 @@ def _none(fact: Fact, value: Any) -> str | None:
     return None if value is None else f"this operator takes no value, got {shown(value)}"
 
 
+def _duration(fact: Fact, value: Any) -> str | None:
+    if value is None:
+        return _missing(value, "a span of time such as '24 months'")
+    try:
+        parse_duration(value)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
 _SHAPES: Mapping[ValueShape, Callable[[Fact, Any], str | None]] = {
     "none": _none, "number": _number, "range": _range, "category": _category,
-    "categories": _categories, "count": _count, "date": _date,
+    "categories": _categories, "count": _count, "date": _date, "duration": _duration,
 }
-
-
-def shift_date(day: dt.date, *, years: int = 0, months: int = 0) -> dt.date:
-    """`day` moved back by whole years and months; 29 February falls back to the 28th. A
-    window reaching before the calendar begins starts on its first day."""
-    year, month = divmod(day.year * 12 + day.month - 1 - (years * 12 + months), 12)
-    if year < dt.MINYEAR:
-        return dt.date.min
-    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def _days_before(day: dt.date, days: int) -> dt.date:
@@ -368,3 +377,109 @@ def outside_reference_range(observed: Observation, _: None, as_of: dt.date) -> b
     assert observed.reference_range is not None, "a lab observation has a reference range"
     low, high = observed.reference_range
     return not low <= observed.value <= high
+
+
+@operator("below_times_upper_limit", phrase="is below {value} times the lab's upper limit",
+          negation="is not below {value} times the lab's upper limit", kinds={"lab"},
+          value="number")
+def below_times_upper_limit(observed: Observation, times: float, as_of: dt.date) -> bool:
+    """Under a multiple of the upper reference limit, as in "ALT < 2 x ULN".
+
+    `{fact: labs.alt, op: below_times_upper_limit, value: 2}`
+    """
+    assert observed.reference_range is not None, "a lab observation has a reference range"
+    return bool(observed.value < times * observed.reference_range[1])
+
+
+@operator("at_most_times_upper_limit", phrase="is at most {value} times the lab's upper limit",
+          negation="is above {value} times the lab's upper limit", kinds={"lab"},
+          value="number")
+def at_most_times_upper_limit(observed: Observation, times: float, as_of: dt.date) -> bool:
+    """Not over a multiple of the upper reference limit, as in "AST <= 3 x ULN".
+
+    `{fact: labs.ast, op: at_most_times_upper_limit, value: 3}`
+    """
+    assert observed.reference_range is not None, "a lab observation has a reference range"
+    return bool(observed.value <= times * observed.reference_range[1])
+
+
+@operator("below_times_lower_limit", phrase="is below {value} times the lab's lower limit",
+          negation="is not below {value} times the lab's lower limit", kinds={"lab"},
+          value="number")
+def below_times_lower_limit(observed: Observation, times: float, as_of: dt.date) -> bool:
+    """Under a multiple of the lower reference limit, as in "neutrophils < 0.8 x LLN".
+
+    `{fact: labs.neutrophils, op: below_times_lower_limit, value: 0.8}`
+    """
+    assert observed.reference_range is not None, "a lab observation has a reference range"
+    return bool(observed.value < times * observed.reference_range[0])
+
+
+@operator("at_least_times_lower_limit", phrase="is at least {value} times the lab's lower limit",
+          negation="is below {value} times the lab's lower limit", kinds={"lab"},
+          value="number")
+def at_least_times_lower_limit(observed: Observation, times: float, as_of: dt.date) -> bool:
+    """At or over a multiple of the lower reference limit, as in "platelets >= 0.75 x LLN".
+
+    `{fact: labs.platelets, op: at_least_times_lower_limit, value: 0.75}`
+    """
+    assert observed.reference_range is not None, "a lab observation has a reference range"
+    return bool(observed.value >= times * observed.reference_range[0])
+
+
+# Dates relative to the screening date, by a span of time ("24 months", "12 weeks")
+
+@operator("at_most_ago", phrase="is at most {value} before", negation="is more than {value} "
+          "before", kinds={"date"}, value="duration")
+def at_most_ago(observed: Observation, span: Duration, as_of: dt.date) -> bool:
+    """Inclusive: on or after the day `span` before screening, as in "within 24 months".
+
+    `{fact: als.onset_date, op: at_most_ago, value: 24 months}`
+    """
+    return bool(span.before(as_of) <= observed.value <= as_of)
+
+
+@operator("less_than_ago", phrase="is less than {value} before", negation="is {value} or more "
+          "before", kinds={"date"}, value="duration")
+def less_than_ago(observed: Observation, span: Duration, as_of: dt.date) -> bool:
+    """Strict: after the day `span` before screening, as in "less than 24 months"; onset on
+    that very day is not less than 24 months before.
+
+    `{fact: als.onset_date, op: less_than_ago, value: 24 months}`
+    """
+    return bool(span.before(as_of) < observed.value <= as_of)
+
+
+@operator("at_least_ago", phrase="is at least {value} before", negation="is less than {value} "
+          "before", kinds={"date"}, value="duration")
+def at_least_ago(observed: Observation, span: Duration, as_of: dt.date) -> bool:
+    """Inclusive: on or before the day `span` before screening, as in "diagnosed at least 6
+    months ago".
+
+    `{fact: als.diagnosis_date, op: at_least_ago, value: 6 months}`
+    """
+    return bool(observed.value <= span.before(as_of))
+
+
+@operator("more_than_ago", phrase="is more than {value} before", negation="is at most {value} "
+          "before", kinds={"date"}, value="duration")
+def more_than_ago(observed: Observation, span: Duration, as_of: dt.date) -> bool:
+    """Strict: before the day `span` before screening, as in "onset more than 3 years ago".
+
+    `{fact: als.onset_date, op: more_than_ago, value: 3 years}`
+    """
+    return bool(observed.value < span.before(as_of))
+
+
+# Whether a fact is recorded at all
+
+@operator("recorded", phrase="is recorded", negation="is not recorded",
+          kinds={"number", "integer", "boolean", "category", "date", "lab"}, value="none")
+def recorded(observed: Observation, _: None, as_of: dt.date) -> bool:
+    """Recorded, whatever its value. Never false: a fact not recorded is unknown, so in an
+    inclusion this asks for the data ("an FVC within 3 months"), and in an exclusion it can
+    only fail or stay unknown.
+
+    `{fact: fvc.percent_predicted, op: recorded, measured_within_days: 90}`
+    """
+    return True

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from .coverage import coverage, criterion_needs_judgment
-from .explain import describe
-from .rules import AllOf, AnyOf, Condition, Criterion, Judgment, Not, Trial
+from .kinds import describe, judgments
+from .rules import Criterion, Trial
+from .vocabulary import DEFAULT, Vocabulary
 
 __all__ = ["criterion_rule", "decided_by", "trial_markdown"]
 
@@ -18,11 +17,11 @@ def decided_by(criterion: Criterion) -> str:
     return "clinician judgment" if criterion_needs_judgment(criterion) else "computable"
 
 
-def criterion_rule(criterion: Criterion) -> list[str]:
+def criterion_rule(criterion: Criterion, vocabulary: Vocabulary = DEFAULT) -> list[str]:
     """The criterion's rule in plain words, with whom it applies to first."""
-    lines = describe(criterion.condition)
+    lines = describe(criterion.condition, vocabulary)
     if criterion.applies_to is not None:
-        guard = describe(criterion.applies_to)
+        guard = describe(criterion.applies_to, vocabulary)
         lines = [f"applies to: {guard[0]}", *guard[1:], *lines]
     return lines
 
@@ -40,18 +39,6 @@ def _rule_cell(lines: list[str]) -> str:
         depth = (len(line) - len(line.lstrip(" ")) + 3) // 4
         cells.append("&emsp;" * depth + _cell(line))
     return "<br>".join(cells)
-
-
-def _judgments(condition: Condition | None) -> Iterator[Judgment]:
-    """The clinician's questions in a condition, in the order they are written."""
-    match condition:
-        case Judgment():
-            yield condition
-        case AllOf() | AnyOf():
-            for part in condition.parts:
-                yield from _judgments(part)
-        case Not():
-            yield from _judgments(condition.part)
 
 
 def trial_markdown(trial: Trial) -> str:
@@ -88,7 +75,7 @@ def trial_markdown(trial: Trial) -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for criterion in trial.criteria:
-        rule = _rule_cell(criterion_rule(criterion))
+        rule = _rule_cell(criterion_rule(criterion, trial.vocabulary))
         lines.append(f"| {criterion.id} | {criterion.kind} | {_cell(criterion.text)} | {rule} "
                      f"| {decided_by(criterion)} |")
     readings = [(criterion.id, criterion.reading) for criterion in trial.criteria
@@ -98,15 +85,15 @@ def trial_markdown(trial: Trial) -> str:
                   "How protocol text that a computer cannot read literally was read, and why.",
                   ""]
         lines += [f"- **{ident}.** {_cell(reading)}" for ident, reading in readings]
-    judgments = [criterion for criterion in trial.criteria
-                 if decided_by(criterion) == "clinician judgment"]
-    if judgments:
+    asked = [criterion for criterion in trial.criteria
+             if decided_by(criterion) == "clinician judgment"]
+    if asked:
         lines += ["", "## Clinician judgment", "",
                   "These stay unknown until a clinician's answer is recorded in the profile "
                   f"(`assessments:` with `trial: {info.id}` and the criterion id).", ""]
         lines += [f"- **{criterion.id}{f'.{judgment.id}' if judgment.id else ''}.** "
                   f"{_cell(judgment.question)}"
-                  for criterion in judgments for judgment in _judgments(criterion.condition)]
+                  for criterion in asked for _, judgment in judgments(criterion.condition)]
     if info.notes:
         lines += ["", "## Notes", "", info.notes.strip()]
     return "\n".join(lines) + "\n"

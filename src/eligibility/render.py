@@ -17,6 +17,7 @@ from .loading import Problem
 from .page import criterion_rule, decided_by
 from .results import CriterionResult, Screening, Status, Verdict
 from .rules import Trial
+from .vocabulary import Vocabulary
 
 __all__ = [
     "render_coverage",
@@ -25,6 +26,7 @@ __all__ = [
     "render_problems",
     "render_screenings",
     "render_trial_page",
+    "render_vocabulary",
 ]
 
 _STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.UNKNOWN: "yellow"}
@@ -157,7 +159,7 @@ def _verdict(screening: Screening) -> RenderableType:
         bullets.add_column(no_wrap=True)
         bullets.add_column(ratio=1, overflow="fold")
         for item in screening.collect_next:
-            bullets.add_row(Text(" •"), _plain(item))
+            bullets.add_row(Text(" •"), _plain(item.text))
         lines.append(bullets)
     return Group(*lines)
 
@@ -263,6 +265,33 @@ def render_matrix(console: Console,
     console.print(table)
     for trial, total in zip(trials, totals, strict=True):
         console.print(f"{trial.id}: {total}", highlight=False)
+
+
+def render_vocabulary(console: Console, vocabulary: Vocabulary, search: str | None) -> None:
+    """The facts (name, kind, unit, allowed values, where read from) and the lists, for a rule
+    author at the terminal; `search` keeps those whose name or label contains it."""
+    from .reference import fact_rows
+
+    word = (search or "").casefold()
+    facts = [fact for fact in vocabulary.facts.values()
+             if word in fact.name.casefold() or word in fact.label.casefold()]
+    table = Table(box=box.SIMPLE_HEAD, title=Text(f"Facts ({len(facts)})", style="table.title"),
+                  title_justify="left", pad_edge=False)
+    table.add_column(Text("Fact"), no_wrap=True)
+    table.add_column(Text("Kind"), no_wrap=True)
+    table.add_column(Text("Unit"), no_wrap=True)
+    table.add_column(Text("Allowed"), overflow="fold", ratio=1)
+    for fact, (name, kind, unit, allowed, *_) in zip(facts, fact_rows(vocabulary, facts),
+                                                   strict=True):
+        table.add_row(Text(name), Text(kind + (" (derived)" if fact.derived else "")),
+                      Text(unit), Text(allowed.replace("`", "")))
+    console.print(table)
+    lists = [collection for collection in vocabulary.collections.values()
+             if word in collection.name or any(word in category
+                                               for category in collection.categories)]
+    for collection in lists:
+        console.print(Text.assemble((f"{collection.name}", "bold"),
+                                    f": {', '.join(collection.categories)}"), soft_wrap=False)
 
 
 def render_funnel(console: Console, funnel: Funnel) -> None:

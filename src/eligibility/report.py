@@ -10,7 +10,7 @@ from typing import Any
 from . import __version__
 from .cohort import Funnel
 from .loading import Problem
-from .results import CriterionResult, Evidence, Screening, Status
+from .results import CriterionResult, Evidence, Need, Screening, Status
 
 __all__ = ["CSV_FIELDS", "SCHEMA_VERSION", "batch_report", "csv_rows", "funnel_report", "report"]
 
@@ -108,7 +108,8 @@ def _trial(screening: Screening) -> dict[str, Any]:
         "rule_file": {"path": screening.trial.file, "sha256": screening.trial.sha256},
         "verdict": str(screening.verdict),
         "counts": {str(status): count for status, count in counts.items()},
-        "collect_next": list(screening.collect_next),
+        "collect_next": [need.text for need in screening.collect_next],
+        "collect": [_need(need) for need in screening.collect_next],
         "criteria": [_criterion(result) for result in screening.results],
     }
 
@@ -124,9 +125,15 @@ def _criterion(result: CriterionResult) -> dict[str, Any]:
         "applies": result.outcome.applies,
         "explanation": result.outcome.explanation,
         "facts_read": [_evidence(evidence) for evidence in result.outcome.evidence],
-        "missing": list(result.outcome.missing),
+        "code": result.outcome.code,
+        "missing": [need.text for need in result.outcome.missing],
+        "needs": [_need(need) for need in result.outcome.missing],
         "line": criterion.span.line if criterion.span else None,
     }
+
+
+def _need(need: Need) -> dict[str, Any]:
+    return {"fact": need.fact, "text": need.text}
 
 
 def _evidence(evidence: Evidence) -> dict[str, Any]:

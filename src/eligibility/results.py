@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .logic import Truth
-from .rules import Criterion, Trial
 
-__all__ = ["CriterionResult", "Evidence", "Outcome", "Screening", "Status", "Verdict"]
+if TYPE_CHECKING:  # results are made by screening, which imports the rules
+    from .rules import Criterion, Trial
+
+__all__ = ["CriterionResult", "Evidence", "Need", "Outcome", "Screening", "Status", "Verdict"]
 
 
 class Status(Enum):
@@ -49,20 +51,42 @@ class Evidence(NamedTuple):
     unit: str = ""
 
 
+class Need(NamedTuple):
+    """Something that would settle an unknown: the fact (or clinician question) to collect, and
+    what to collect in words (`FVC (% predicted), measured within 90 days`).
+
+    `fact` is a vocabulary fact name, a list name (`conditions`), `assessment:TRIAL:KEY` for a
+    clinician's answer, or `visit:NAME` for a visit still to be dated.
+    """
+
+    fact: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class Outcome(NamedTuple):
     """The truth of one condition with the sentence and the facts behind it.
 
-    `asks` marks an unknown that only a clinician's answer can settle, so that a question is
-    not put while data it depends on is missing.
+    `code` says which kind of outcome it is (`check.stale`, `has.closed`, ...), stable across
+    versions and wordings. `asks` marks an unknown that only a clinician's answer can settle,
+    so that a question is not put while data it depends on is missing.
     """
 
     truth: Truth
     explanation: str
     evidence: tuple[Evidence, ...] = ()
-    missing: tuple[str, ...] = ()
+    missing: tuple[Need, ...] = ()
     parts: tuple[Outcome, ...] = ()
     applies: bool = True
     asks: bool = False
+    code: str = ""
+
+    @property
+    def facts(self) -> tuple[str, ...]:
+        """The facts (and lists) this outcome read, each once, in the order read."""
+        return tuple(dict.fromkeys(evidence.fact for evidence in self.evidence))
 
 
 class CriterionResult(NamedTuple):
@@ -95,10 +119,10 @@ class Screening:
         return tuple(result for result in self.results if result.status is status)
 
     @property
-    def collect_next(self) -> tuple[str, ...]:
+    def collect_next(self) -> tuple[Need, ...]:
         """What would settle the unknown criteria: their missing facts, in order, once each."""
-        seen: dict[str, None] = {}
+        seen: dict[str, Need] = {}
         for result in self.with_status(Status.UNKNOWN):
-            for item in result.outcome.missing:
-                seen.setdefault(item, None)
-        return tuple(seen)
+            for need in result.outcome.missing:
+                seen.setdefault(need.text, need)
+        return tuple(seen.values())

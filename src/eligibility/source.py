@@ -91,6 +91,8 @@ def shown(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, Mapping):
         return "a mapping"
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return repr(str(value))  # a span of time: '24 months'
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(shown(item) for item in value) + "]"
     if value is None:

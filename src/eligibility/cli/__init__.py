@@ -7,7 +7,14 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from .authoring import PageFormat, SchemaKind, new_command, schema_command, show_command
+from .authoring import (
+    PageFormat,
+    SchemaKind,
+    new_command,
+    schema_command,
+    show_command,
+    vocabulary_command,
+)
 from .check import (
     CheckFormat,
     check_command,
@@ -41,6 +48,7 @@ __all__ = [
     "schema_command",
     "screen_command",
     "show_command",
+    "vocabulary_command",
     "write_atomically",
 ]
 
@@ -75,6 +83,7 @@ app.command("new")(new_command)
 app.command("check")(check_command)
 app.command("schema")(schema_command)
 app.command("show")(show_command)
+app.command("vocabulary")(vocabulary_command)
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ class PageFormat(StrEnum):
 class SchemaKind(StrEnum):
     RULES = "rules"
     PATIENT = "patient"
+    VOCABULARY = "vocabulary"
 
 
 def show_command(
@@ -57,12 +58,14 @@ def show_command(
 
 def schema_command(
     kind: Annotated[SchemaKind, typer.Argument(
-        metavar="rules|patient", parser=choice(SchemaKind), help="Which schema.")],
+        metavar="rules|patient|vocabulary", parser=choice(SchemaKind), help="Which schema.")],
 ) -> None:
-    """Print the JSON Schema of rule files or patient profiles (for editors)."""
-    from ..schema import patient_schema, rules_schema
+    """Print the JSON Schema of rule files, patient profiles or vocabulary files (for
+    editors)."""
+    from ..schema import patient_schema, rules_schema, vocabulary_schema
 
-    schema = rules_schema() if kind is SchemaKind.RULES else patient_schema()
+    schema = {SchemaKind.RULES: rules_schema, SchemaKind.PATIENT: patient_schema,
+              SchemaKind.VOCABULARY: vocabulary_schema}[kind]()
     typer.echo(json.dumps(schema, indent=2, ensure_ascii=False))
 
 
@@ -171,3 +174,39 @@ def _with_schema_line(text: str, schema: str | None) -> str:
     if not first.startswith(_MODELINE):
         return text
     return rest if schema is None else f"{_MODELINE}{schema}\n{rest}"
+
+
+class VocabularyFormat(StrEnum):
+    TEXT = "text"
+    MARKDOWN = "markdown"
+
+
+def vocabulary_command(
+    search: Annotated[str | None, typer.Argument(
+        metavar="[WORD]", help="Only facts and lists whose name or label contains this.",
+        show_default=False)] = None,
+    rules: Annotated[Path | None, typer.Option(
+        "--rules", help="Add what this folder's vocabulary files and rule files declare.",
+        show_default=False)] = None,
+    output: Annotated[VocabularyFormat, typer.Option(
+        "--format", parser=choice(VocabularyFormat), metavar="text|markdown",
+        help="text, or markdown (the page docs/vocabulary.md).")] = VocabularyFormat.TEXT,
+) -> None:
+    """List the facts a rule may read and the lists `has` searches, from the vocabulary files."""
+    from ..loading import trials_vocabulary
+    from ..vocabulary import DEFAULT
+
+    out, err = consoles()
+    vocabulary = DEFAULT
+    if rules is not None:
+        from .inputs import trials_or_exit
+
+        vocabulary = trials_vocabulary(trials_or_exit(err, rules, None))
+    if output is VocabularyFormat.MARKDOWN:
+        from ..reference import vocabulary_markdown
+
+        typer.echo(vocabulary_markdown(vocabulary), nl=False)
+        return
+    from ..render import render_vocabulary
+
+    render_vocabulary(out, vocabulary, search)

@@ -1,0 +1,468 @@
+"""`has`: search one of the profile's open lists for a matching entry, with its sentence.
+
+An entry matches by name (any synonym of the concept), category or code; it counts when its
+status, attributes, dates and dose fit the rule. True when an entry counts; false only when the
+list rules the rest out (complete, or recorded negatives); otherwise unknown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .. import explain
+from ..context import Context
+from ..durations import Duration, DurationField
+from ..logic import Truth, truth_of
+from ..matching import Filter, Query, Search, absent_category, daily_dose, entry_key, regimen
+from ..observations import Observation
+from ..operators import OPERATORS
+from ..patient import Entry
+from ..results import Evidence, Need, Outcome
+from ..source import shown
+from ..vocabulary import Attribute, Collection, Vocabulary, closest
+from .node import UNKNOWN, Env, Names, Node, VisitSelector, vocabulary_of
+
+__all__ = ["DoseTest", "Has", "HasPlan"]
+
+_NUMERIC_OPS = ("at_least", "at_most", "above", "below", "between", "equals")
+
+
+def _listed(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+class DoseTest(BaseModel):
+    """A test of the daily dose: `{op: at_least, value: 100, unit: mg}`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    op: Literal["at_least", "at_most", "above", "below", "between", "equals"]
+    value: Any
+    unit: Annotated[str, Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _value_fits(self) -> DoseTest:
+        problem = _number_problem(self.op, self.value)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+def _number_problem(op: str, value: Any) -> str | None:
+    def number(item: Any) -> bool:
+        return isinstance(item, (int, float)) and not isinstance(item, bool)
+
+    if op == "between":
+        ok = isinstance(value, (list, tuple)) and len(value) == 2 and all(map(number, value))
+        if not ok:
+            return f"expected two numbers [low, high], got {shown(value)}"
+        if value[0] > value[1]:
+            return f"the range [{value[0]:g}, {value[1]:g}] is empty: low is above high"
+        return None
+    return None if number(value) else f"expected a number, got {shown(value)}"
+
+
+class Has(Node):
+    """Search an open list: `has: {in: conditions, category: [cancer], status: ever}`.
+
+    An entry matches when its name is one of `name` (or a synonym of one) or it falls in one of
+    `category` (any entry, if neither is given), and its status, attributes, dates and dose
+    fit. True when a recorded entry matches; false only when the list is marked complete or
+    every name and category asked for is recorded absent; otherwise unknown.
+    """
+
+    key = "has"
+    in_: str = Field(alias="in", description="A list of the profile: conditions, "
+                     "medications, allergies, prior_therapies, procedures, studies, ...")
+    name: Names = ()
+    category: Names = ()
+    status: Literal["current", "past", "ever"] = "ever"
+    severity: Annotated[tuple[str, ...], BeforeValidator(_listed)] = ()
+    controlled: StrictBool | None = None
+    where: dict[str, Any] = Field(default_factory=dict, description="Attribute tests: a "
+                                  "value, a list of values, or {op: value}.")
+    within: DurationField | None = Field(None, description="Only entries present at some "
+                                         "time in this span before the screening date (taken "
+                                         "within 12 weeks).")
+    started_within: DurationField | None = Field(None, description="Only entries that began "
+                                                 "in this span before the screening date.")
+    stable_for: DurationField | None = Field(None, description="Only entries whose current "
+                                             "dose began at least this long before.")
+    daily_dose: DoseTest | None = Field(None, description="Only entries whose daily dose "
+                                        "passes this test.")
+    at: VisitSelector | None = Field(None, description="Count spans and doses back from this "
+                                     "visit instead of the screening date.")
+
+    @field_validator("in_")
+    @classmethod
+    def _known_list(cls, name: str, info: ValidationInfo) -> str:
+        collections = vocabulary_of(info).collections
+        if name not in collections:
+            expected = ", ".join(repr(known) for known in collections)
+            raise ValueError(f"expected one of {expected}, got {name!r}"
+                             f"{closest(name, collections)}")
+        return name
+
+    @field_validator("category")
+    @classmethod
+    def _known_categories(cls, categories: tuple[str, ...], info: ValidationInfo) -> Any:
+        collection = vocabulary_of(info).collections.get(info.data.get("in_", ""))
+        if collection is not None:
+            for category in categories:
+                if category not in collection.categories:
+                    hint = closest(category, collection.categories) or (
+                        f" (allowed: {', '.join(collection.categories)})"
+                    )
+                    raise ValueError(f"unknown category {category!r} for {collection.name}{hint}")
+        return categories
+
+    @model_validator(mode="after")
+    def _fits_the_list(self, info: ValidationInfo) -> Has:
+        collection = vocabulary_of(info).collections.get(self.in_)
+        if collection is None:
+            return self
+        attributes = collection.attributes
+        for attribute in ("severity", "controlled"):
+            if getattr(self, attribute) not in ((), None) and attribute not in attributes:
+                raise ValueError(f"{attribute!r} does not apply to {self.in_}")
+        if self.severity:
+            _attribute_problem(attributes["severity"], list(self.severity), ("severity",))
+        for name, test in self.where.items():
+            if name not in attributes:
+                hint = closest(name, attributes) or (
+                    f" (its attributes: {', '.join(attributes) or 'none'})")
+                raise _at(("where", name), f"{self.in_} has no attribute {name!r}{hint}")
+            _attribute_problem(attributes[name], test, ("where", name))
+        if (self.stable_for or self.daily_dose) and not collection.dosing:
+            raise ValueError(f"stable_for and daily_dose apply to a list with doses (such as "
+                             f"medications), not {self.in_}")
+        if self.daily_dose is not None and self.daily_dose.unit not in vocabulary_of(
+                info).dose_units:
+            known = vocabulary_of(info).dose_units
+            raise _at(("daily_dose", "unit"), f"unknown dose unit "
+                      f"{self.daily_dose.unit!r}{closest(self.daily_dose.unit, known)} "
+                      f"(units: {', '.join(known)})")
+        return self
+
+
+def _at(path: tuple[str | int, ...], message: str) -> ValueError:
+    from ..source import SubfieldError
+
+    return SubfieldError(path, message)
+
+
+def _attribute_problem(attribute: Attribute, test: Any, path: tuple[str | int, ...]) -> None:
+    """Refuse an attribute test that could never match: a value of the wrong kind."""
+    if isinstance(test, Mapping):
+        if len(test) != 1 or next(iter(test)) not in _NUMERIC_OPS:
+            raise _at(path, f"expected {{op: value}} with op one of {', '.join(_NUMERIC_OPS)}, "
+                      f"got {shown(test)}")
+        op, value = next(iter(test.items()))
+        if attribute.kind not in ("number", "integer"):
+            raise _at((*path, op), f"{attribute.name!r} is not a number: give its value, or "
+                      "a list of values")
+        problem = _number_problem(op, value)
+        if problem:
+            raise _at((*path, op), problem)
+        return
+    for value in test if isinstance(test, list) else [test]:
+        ok = {"boolean": isinstance(value, bool),
+              "category": value in attribute.categories,
+              "text": isinstance(value, str),
+              }.get(attribute.kind, isinstance(value, (int, float)) and not isinstance(
+                  value, bool))
+        if not ok:
+            allowed = (f" (allowed: {', '.join(attribute.categories)})"
+                       if attribute.categories else "")
+            raise _at(path, f"{shown(value)} is not a value of {attribute.name!r}{allowed}"
+                      f"{closest(str(value), attribute.categories)}")
+
+
+def _compare(op: str, value: float, against: Any) -> bool:
+    if op == "between":
+        return bool(against[0] <= value <= against[1])
+    return bool(OPERATORS[op].test(Observation("", value, None), against, dt.date.min))
+
+
+def _attribute_filter(name: str, test: Any) -> Filter:
+    if isinstance(test, Mapping):
+        op, against = next(iter(test.items()))
+
+        def check(entry: Entry, _: dt.date) -> tuple[Truth, str]:
+            value = entry.__dict__.get(name)
+            if value is None:
+                return Truth.UNKNOWN, name
+            return truth_of(_compare(op, value, against)), ""
+    else:
+        allowed = test if isinstance(test, (list, tuple)) else [test]
+
+        def check(entry: Entry, _: dt.date) -> tuple[Truth, str]:
+            value = entry.__dict__.get(name)
+            if value is None:
+                return Truth.UNKNOWN, name
+            return truth_of(value in allowed), ""
+
+    return Filter(name, check)
+
+
+def _within(span: Duration) -> Filter:
+    """Present at some time in the span before the reference date: its time (start, or the
+    date it was recorded, to stop, or ongoing when current) meets the span."""
+    def check(entry: Entry, reference: dt.date) -> tuple[Truth, str]:
+        low = span.before(reference)
+        began = entry.start or entry.date
+        if entry.stop is not None:
+            if entry.stop < low:
+                return Truth.FALSE, ""
+            if began is not None and began > reference:
+                return Truth.FALSE, ""
+            return Truth.TRUE if (began is not None or entry.stop <= reference) else (
+                Truth.UNKNOWN), "start date"
+        if began is not None and low <= began <= reference:
+            return Truth.TRUE, ""
+        if entry.status == "current":
+            return Truth.TRUE if began is None or began <= reference else Truth.FALSE, ""
+        return Truth.UNKNOWN, "stop date"
+
+    return Filter(f"within {span}", check)
+
+
+def _started_within(span: Duration) -> Filter:
+    def check(entry: Entry, reference: dt.date) -> tuple[Truth, str]:
+        began = entry.start or entry.date
+        if began is None:
+            return Truth.UNKNOWN, "start date"
+        return truth_of(span.before(reference) <= began <= reference), ""
+
+    return Filter(f"started within {span}", check)
+
+
+def _taking(entry: Entry, reference: dt.date) -> Truth:
+    if entry.stop is not None:
+        return truth_of(entry.stop >= reference)
+    if entry.status == "current":
+        return Truth.TRUE
+    return Truth.FALSE if entry.status == "past" else Truth.UNKNOWN
+
+
+def _stable_for(span: Duration) -> Filter:
+    def check(entry: Entry, reference: dt.date) -> tuple[Truth, str]:
+        taking = _taking(entry, reference)
+        if taking is Truth.FALSE:
+            return Truth.FALSE, ""
+        found = regimen(entry, reference)
+        if found is None or found.since is None:
+            return Truth.UNKNOWN, "the date its current dose began (dose_since)"
+        stable = truth_of(found.since <= span.before(reference))
+        return (stable, "") if taking is Truth.TRUE or stable is Truth.FALSE else (
+            Truth.UNKNOWN, "status")
+
+    return Filter(f"stable for {span}", check)
+
+
+def _daily_dose(test: DoseTest, vocabulary: Vocabulary) -> Filter:
+    def check(entry: Entry, reference: dt.date) -> tuple[Truth, str]:
+        found = regimen(entry, reference)
+        if found is None:
+            return Truth.UNKNOWN, "dose"
+        daily = daily_dose(found, test.unit, vocabulary)
+        if daily is None:
+            lacks = "frequency" if found.frequency is None else (
+                f"a dose in {test.unit} at a known frequency")
+            return Truth.UNKNOWN, lacks
+        return truth_of(_compare(test.op, round(daily, 9), test.value)), ""
+
+    return Filter("daily dose", check)
+
+
+def _filters(has: Has, vocabulary: Vocabulary) -> list[Filter]:
+    filters = []
+    if has.severity:
+        filters.append(_attribute_filter("severity", list(has.severity)))
+    if has.controlled is not None:
+        filters.append(_attribute_filter("controlled", has.controlled))
+    filters += [_attribute_filter(name, test) for name, test in has.where.items()]
+    if has.within is not None:
+        filters.append(_within(has.within))
+    if has.started_within is not None:
+        filters.append(_started_within(has.started_within))
+    if has.stable_for is not None:
+        filters.append(_stable_for(has.stable_for))
+    if has.daily_dose is not None:
+        filters.append(_daily_dose(has.daily_dose, vocabulary))
+    return filters
+
+
+def describe_query(has: Has, vocabulary: Vocabulary) -> str:
+    """`current condition in category viral_infection`: what a `has` rule looks for."""
+    collection = vocabulary.collections[has.in_]
+    status = {"current": "current", "past": "past", "ever": "current or past"}[has.status]
+    terms = [f"named {' or '.join(has.name)}"] if has.name else []
+    terms += [f"in category {' or '.join(has.category)}"] if has.category else []
+    text = f"{status} {collection.entry}" + (f" {' or '.join(terms)}" if terms else "")
+    if has.severity:
+        text += f" of severity {' or '.join(has.severity)}"
+    if has.controlled is not None:
+        text += " that is controlled" if has.controlled else " that is not controlled"
+    for name, test in has.where.items():
+        label = collection.attributes[name].label
+        if isinstance(test, Mapping):
+            op, value = next(iter(test.items()))
+            shown_value = (f"{value[0]:g} to {value[1]:g}" if op == "between" else f"{value:g}")
+            text += f" with {label} {op.replace('_', ' ')} {shown_value}"
+        else:
+            values = test if isinstance(test, list) else [test]
+            words = " or ".join(explain.format_value(explain.PLAIN, value) for value in values)
+            text += f" with {label} {words}"
+    anchor = f"the {has.at.visit} visit" if has.at else "screening"
+    if has.within is not None:
+        text += f" at any time in the {has.within} before {anchor}"
+    if has.started_within is not None:
+        text += f" started in the {has.started_within} before {anchor}"
+    if has.stable_for is not None:
+        text += f" at a dose unchanged for at least {has.stable_for} before {anchor}"
+    if has.daily_dose is not None:
+        test = has.daily_dose
+        amount = (f"{test.value[0]:g} to {test.value[1]:g}" if test.op == "between"
+                  else f"{test.value:g}")
+        text += f" at a daily dose {test.op.replace('_', ' ')} {amount} {test.unit}"
+    return text
+
+
+class HasPlan:
+    """A `has` worked out once: its prepared query, and the fixed words of its sentences."""
+
+    __slots__ = ("attributes", "collect", "collection", "complete", "has", "names", "none",
+                 "query", "recorded", "singular", "unrecorded", "visit", "wanted")
+
+    def __init__(self, has: Has, vocabulary: Vocabulary) -> None:
+        collection = vocabulary.collections[has.in_]
+        self.has, self.collection, self.visit = has, collection, has.at
+        described = describe_query(has, vocabulary)
+        self.query = Query(collection, names=has.name, categories=has.category,
+                           status=has.status, filters=_filters(has, vocabulary),
+                           description=described)
+        self.names = frozenset(entry_key_of(collection, name) for name in has.name)
+        asked = frozenset(has.category) | {c for name in self.names
+                                           for c in collection.known_names.get(name, ())}
+        self.wanted = frozenset(ancestor for category in asked
+                                for ancestor in collection.ancestors(category))
+        self.singular = asked & collection.singular
+        self.attributes = tuple(name for name, attribute in collection.attributes.items()
+                                if attribute.kind != "text")
+        self.recorded = f"Recorded {described}: "
+        self.none = f"No {described}: "
+        self.complete = f"the {collection.label} list is marked complete"
+        self.unrecorded = f"Not recorded whether there is any {described}"
+        self.collect = (Need(has.in_, f"{collection.label}: whether there is any {described}"),)
+
+    def _reference(self, context: Context) -> dt.date | None:
+        if self.visit is None:
+            return context.as_of
+        return context.facts.visit(self.visit.visit)
+
+    def truth(self, context: Context) -> int:
+        reference = self._reference(context)
+        if reference is None:
+            return UNKNOWN
+        return self.query.truth(context.profile, reference, context.as_of)
+
+    def outcome(self, context: Context) -> Outcome:
+        reference = self._reference(context)
+        if reference is None:
+            name = self.visit.visit if self.visit else ""
+            return Outcome(Truth.UNKNOWN, f"{self.unrecorded}: the {name} visit is not "
+                           "recorded yet", (), (Need(f"visit:{name}", f"the date of the {name} "
+                                                     "visit"),), code="has.visit_pending")
+        found = self.query.search(context.profile, reference, context.as_of)
+        return self._explained(found, context)
+
+    def _describe(self, entry: Entry) -> str:
+        return explain.describe_entry(entry, self.attributes)
+
+    def _explained(self, found: Search, context: Context) -> Outcome:
+        describe, listed_in = self._describe, self.has.in_
+        present = [(truth, entry, lacking, describe(entry))
+                   for truth, entry, lacking in found.present]
+        absent = {id(entry): describe(entry) for entry in found.absent}
+        evidence = tuple([Evidence(listed_in, "observed", text, entry.date)
+                          for _, entry, _, text in present]
+                         + [Evidence(listed_in, "absent", absent[id(entry)], entry.date)
+                            for entry in found.absent])
+        truth = found.truth
+        if truth is Truth.TRUE:
+            listed = ", ".join(text for t, _, _, text in present if t is Truth.TRUE)
+            return Outcome(Truth.TRUE, f"{self.recorded}{listed}", evidence, code="has.found")
+        if truth is Truth.FALSE:
+            items = getattr(context.profile, listed_in).items
+            closed = (self._coverage_reason(items, absent) if found.covered
+                      else self.complete)
+            read = [text for _, _, _, text in present if text not in closed]
+            also = f" ({', '.join(read)} does not match)" if read else ""
+            return Outcome(Truth.FALSE, f"{self.none}{closed}{also}", evidence,
+                           code="has.closed")
+        if found.conflicts:
+            pairs = "; ".join(f"{describe(entry)} against the negative "
+                              f"{absent.get(id(negative)) or describe(negative)}"
+                              for entry, negative in found.conflicts)
+            return Outcome(Truth.UNKNOWN, f"{self.unrecorded}: the record contradicts itself "
+                           f"({pairs}; correct one of them)", evidence, self.collect,
+                           code="has.conflict")
+        collection = self.collection
+        details = [f"{text} lacks {' and '.join(lacking)}"
+                   for t, _, lacking, text in present if t is Truth.UNKNOWN]
+        details += [f"{entry.name or entry.category!r} is not classified finely enough to tell "
+                    "(give it the category asked for, or category: other)"
+                    if entry.category or collection.categories_of(entry.name, ())
+                    else f"{entry.name!r} has no category, so it may be one (add its category, "
+                    "or category: other)" for entry in found.unclassified]
+        sentence = self.unrecorded + (f" ({'; '.join(details)})" if details else "")
+        return Outcome(Truth.UNKNOWN, sentence, evidence, self.collect, code="has.unrecorded")
+
+    def _coverage_reason(self, entries: Sequence[Entry], described: Mapping[int, str]) -> str:
+        """The recorded negatives (and singular entries) that rule a `has` out, in words;
+        `described` holds the words of entries already described, by identity."""
+        collection, wanted, singular = self.collection, self.wanted, self.singular
+        used = [entry for entry in entries if entry.status == "absent" and (
+            entry_key(collection, entry) in self.names
+            or absent_category(collection, entry) in wanted)]
+        settled = [entry for entry in entries if singular and entry.status != "absent" and not
+                   singular.isdisjoint(collection.categories_of(
+                       entry.name, (entry.category,) if entry.category else ()))]
+        reasons = []
+        if used:
+            reasons.append("recorded absent: " + ", ".join(
+                described.get(id(entry)) or self._describe(entry) for entry in used))
+        if settled:
+            reasons.append("recorded: " + ", ".join(map(self._describe, settled)))
+        return "; ".join(reasons)
+
+
+def entry_key_of(collection: Collection, name: str) -> str:
+    from ..vocabulary import normalise_name
+
+    normalised = normalise_name(name)
+    concept = collection.concepts.get(normalised)
+    return concept.key if concept is not None else normalised
+
+
+def compile_has(has: Has, env: Env) -> HasPlan:
+    return HasPlan(has, env.vocabulary)
+
+
+def describe_has(has: Has, vocabulary: Vocabulary) -> list[str]:
+    collection = vocabulary.collections[has.in_]
+    return [f"{collection.label} include a {describe_query(has, vocabulary)}"]
