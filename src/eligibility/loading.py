@@ -506,10 +506,12 @@ def load_patient(path: Path | str, *, as_of: dt.date | None = None,
 
 
 def assessment_problems(path: Path | str, profile: PatientProfile,
-                        trials: Iterable[Trial]) -> list[Problem]:
+                        trials: Iterable[Trial], elsewhere: Iterable[str] = ()) -> list[Problem]:
     """A clinician's answer that names no judgment of a loaded trial would be silently unused:
-    each is a problem (a trial id close to a loaded one counts as a typo of it)."""
+    each is a problem (a trial id one or two digits from a loaded one counts as a typo of it,
+    unless it is one of the trials `elsewhere`, such as the folder's other rule files)."""
     trials = tuple(trials)
+    others = frozenset(elsewhere)
     keys = {trial.id: judgment_keys(trial) for trial in trials}
     short = {trial.trial.short_name.casefold(): trial.id for trial in trials
              if trial.trial.short_name}
@@ -528,7 +530,7 @@ def assessment_problems(path: Path | str, profile: PatientProfile,
                            f"name the trial by its registry id: "
                            f"{short[assessment.trial.casefold()]} ({assessment.trial}); "
                            "this answer would not be used"))
-        elif hint := closest(assessment.trial, keys):
+        elif assessment.trial not in others and (hint := _typo_of(assessment.trial, keys)):
             issues.append((("assessments", index, "trial"),
                            f"no rule file for trial {assessment.trial!r}{hint}"))
     if not issues:
@@ -539,6 +541,42 @@ def assessment_problems(path: Path | str, profile: PatientProfile,
         node, _, found = document.find(loc)
         problems.append(Problem(node.span, describe_path(found), message))
     return problems
+
+
+def profile_warnings(path: Path | str, profile: PatientProfile,
+                     vocabulary: Vocabulary = DEFAULT) -> list[Problem]:
+    """What a valid profile says that screening cannot use as written: a present entry that a
+    recorded negative of the same list contradicts (screening leaves such questions unknown)."""
+    from .explain import describe_entry
+    from .matching import contradictions
+
+    found = contradictions(profile, vocabulary)
+    if not found:
+        return []
+    document, _ = _parse(_read(Path(path))[0], str(path))
+    problems = []
+    for collection, index, negative in found:
+        items = getattr(profile, collection).items
+        loc = (collection, index) if isinstance(document.value.get(collection), list) else (
+            collection, "items", index)
+        node, _, at = document.find(loc)
+        problems.append(Problem(
+            node.span, describe_path(at),
+            f"{describe_entry(items[index])} contradicts the negative recorded at "
+            f"{collection}[{negative}] ({describe_entry(items[negative])}): rules that ask "
+            "about it stay unknown until one of them is corrected", "warning"))
+    return problems
+
+
+def _typo_of(ident: str, known: Iterable[str]) -> str:
+    """` (did you mean 'NCT06910384'?)` for an id one or two characters off a known one of the
+    same length (registry ids differ only in digits, so a fuzzier match would take any id for a
+    typo of any other)."""
+    for other in known:
+        if len(other) == len(ident) and 0 < sum(a != b for a, b in zip(
+                other, ident, strict=True)) <= 2:
+            return f" (did you mean {other!r}?)"
+    return ""
 
 
 def _looks_like_a_profile(path: Path) -> bool:

@@ -69,7 +69,8 @@ class Search(NamedTuple):
 class _Cover(NamedTuple):
     """What closes one name or category asked for: an absent entry under the name (or its
     concept), an absent entry for one of `categories` (it or a broader one), or any present
-    entry in one of the `singular` categories."""
+    entry in one of the `singular` categories, or, in a list of singular names, any present
+    entry under the name."""
 
     name: str | None
     categories: frozenset[str]
@@ -124,6 +125,7 @@ class Query:
         self.broader = frozenset(ancestor for category in asked
                                  for ancestor in collection.ancestors(category)[1:]
                                  ) & collection.partitioned
+        self.singular_names = collection.singular_names
         covers = [_Cover(name, known, known & collection.singular) for name in asked_names
                   for known in [_name_categories(collection, name)]]
         covers += [_Cover(None, frozenset(collection.ancestors(category)),
@@ -142,17 +144,17 @@ class Query:
     def entry_truth(self, entry: Entry, reference: dt.date, as_of: dt.date,
                     why: bool = True) -> tuple[Truth, tuple[str, ...]]:
         """How far a present matching entry fits the rule: its status and every filter; with
-        `why`, what it lacks when undecided."""
+        `why`, what it lacks when undecided, or why it fails when it does."""
         truths = [_status_fit(self.status, entry, as_of)]
-        lacking = ["status" if truths[0] is Truth.UNKNOWN else ""]
+        reasons: list[tuple[Truth, str]] = [(truths[0], "status")]
         for name, test in self.filters:
-            truth, lacks = test(entry, reference)
+            truth, reason = test(entry, reference)
             truths.append(truth)
-            if truth is Truth.UNKNOWN:
-                lacking.append(lacks or name)
+            reasons.append((truth, reason or name))
         truth = all_of(truths)
-        return truth, tuple(item for item in lacking if item) if why and truth is (
-            Truth.UNKNOWN) else ()
+        if not why or truth is Truth.TRUE:
+            return truth, ()
+        return truth, tuple(reason for found, reason in reasons if found is truth)
 
     def search(self, profile: PatientProfile, reference: dt.date, as_of: dt.date) -> Search:
         """Everything the explained screening reports about this list."""
@@ -225,9 +227,11 @@ class Query:
         other way to close it): every name and category asked for is covered."""
         if self.anything:
             return False
-        absent_names, absent_categories, recorded = _recorded(self.collection, entries)
+        absent_names, absent_categories, recorded, present_names = _recorded(self.collection,
+                                                                             entries)
         for cover in self.covers:
-            if not ((cover.name is not None and cover.name in absent_names)
+            if not ((cover.name is not None and (cover.name in absent_names or (
+                    self.singular_names and cover.name in present_names)))
                     or not cover.categories.isdisjoint(absent_categories)
                     or not cover.singular.isdisjoint(recorded)):
                 return False
@@ -297,6 +301,7 @@ class _Recorded(NamedTuple):
     names_absent: frozenset[str]
     categories_absent: frozenset[str]
     categories_present: frozenset[str]
+    names_present: frozenset[str]
 
 
 # The last list read for each collection, and what it records: a profile's criteria read the
@@ -313,6 +318,7 @@ def _recorded(collection: Collection, entries: Sequence[Entry]) -> _Recorded:
     names: set[str] = set()
     absent: set[str] = set()
     present: set[str] = set()
+    named: set[str] = set()
     for entry, key in _keyed(collection, entries):
         if entry.status == "absent":
             if key is not None:
@@ -322,7 +328,10 @@ def _recorded(collection: Collection, entries: Sequence[Entry]) -> _Recorded:
                 absent.add(category)
         else:
             present |= _categories(collection, entry)
-    recorded = _Recorded(frozenset(names), frozenset(absent), frozenset(present))
+            if key is not None:
+                named.add(key)
+    recorded = _Recorded(frozenset(names), frozenset(absent), frozenset(present),
+                         frozenset(named))
     _LAST[id(collection)] = (entries, recorded)
     return recorded
 

@@ -337,17 +337,33 @@ def _derive_in(record: Any, fact: Fact, vocabulary: Vocabulary, as_of: dt.date) 
 
 
 def _across(fact: Fact, vocabulary: Vocabulary) -> Reader:
-    """A fact derived from the latest observation of each fact it reads."""
+    """A fact derived from facts of several blocks. When one of them is a dated measurement
+    (the ALSFRS-R total, for ΔFS) the fact has a value for each of its observations, with the
+    latest of the others; otherwise one value, from the latest of each."""
     name, uses_as_of = fact.name, AS_OF in fact.derive.text
+    dated = [read for read in fact.derive.facts if vocabulary.facts[read].dated]
+    primary = dated[0] if len(dated) == 1 else None
 
-    def read(facts: Facts) -> History:
-        result = evaluate(fact.derive, facts.get, facts.as_of, vocabulary.group_slots)
-        if result.value is None:
-            return ()
+    def observation(facts: Facts, result: Evaluated, visit: str | None) -> Observation:
         date = result.date
         if uses_as_of:
             date = facts.as_of if date is None else max(date, facts.as_of)
-        return (Observation(name, result.value, date, (), derived=result),)
+        return Observation(name, result.value, date, (), visit=visit, derived=result)
+
+    def read(facts: Facts) -> History:
+        slots, as_of = vocabulary.group_slots, facts.as_of
+        if primary is None:
+            result = evaluate(fact.derive, facts.get, as_of, slots)
+            return () if result.value is None else (observation(facts, result, None),)
+        found = []
+        for measured in facts.history(primary):
+            def reader(fact_name: str, measured: Observation = measured) -> Any:
+                return measured if fact_name == primary else facts.get(fact_name)
+
+            result = evaluate(fact.derive, reader, as_of, slots)
+            if result.value is not None:
+                found.append(observation(facts, result, measured.visit))
+        return tuple(found)
 
     return read
 

@@ -19,7 +19,9 @@ from ..loading import (
     check_patient,
     is_rule_file,
     load_trials,
+    profile_warnings,
     repeated_trials,
+    trials_vocabulary,
 )
 from ..render import render_coverage, render_problems
 from ..rules import Trial
@@ -88,12 +90,14 @@ def check_command(
 
 
 def check_patient_quietly(file: Path, trials: Sequence[Trial] = ()) -> tuple[Problem, ...]:
+    vocabulary = trials_vocabulary(trials)
     try:
-        profile, problems = check_patient(file, today=dt.date.today())
+        profile, problems = check_patient(file, today=dt.date.today(), vocabulary=vocabulary)
     except InputError as error:
         return error.problems
     if profile is not None and not problems:
-        return tuple(assessment_problems(file, profile, trials))
+        return (*assessment_problems(file, profile, trials),
+                *profile_warnings(file, profile, vocabulary))
     return problems
 
 

@@ -44,6 +44,14 @@ def trials_or_exit(err: Console, rules: Path, wanted: list[str] | None) -> tuple
     return trials
 
 
+def rule_ids(rules: Path) -> frozenset[str]:
+    """The trial ids of the rule files in `rules` (a rule file is named after its trial), so
+    that an answer for a trial that is there but not screened is not taken for a typo."""
+    if rules.is_dir():
+        return frozenset(path.stem for path in rules.iterdir() if path.suffix in (".yaml", ".yml"))
+    return frozenset({rules.stem})
+
+
 def patient_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     """Files named, the YAML files of folders (recursively), and matches of quoted globs."""
     files: list[Path] = []

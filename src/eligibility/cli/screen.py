@@ -23,7 +23,7 @@ from ..rules import Trial
 from ..screening import screen, screen_all
 from ..source import SourceSpan
 from .common import AsOf, RulesPath, TrialIds, choice, consoles, say
-from .inputs import patient_files, trials_or_exit
+from .inputs import patient_files, rule_ids, trials_or_exit
 from .writing import emit, refuse_overwriting_inputs
 
 
@@ -78,7 +78,7 @@ def screen_command(
                 continue
             profile, found = check_patient(file, as_of=day, today=today)
             if profile is not None:
-                found = tuple(assessment_problems(file, profile, trials))
+                found = tuple(assessment_problems(file, profile, trials, rule_ids(rules)))
             problems += found
             if profile is not None and not found:
                 on = screening_date(profile, day, today)
@@ -193,7 +193,7 @@ def funnel_command(
     for file in files:
         profile, found = check_patient(file, as_of=day, today=today)
         if profile is not None:
-            found = tuple(assessment_problems(file, profile, [chosen]))
+            found = tuple(assessment_problems(file, profile, [chosen], rule_ids(rules)))
         problems += found
         if profile is not None and not found:
             screenings.append(screen(profile, chosen,

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal, NamedTuple
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .. import explain
 from ..context import Context
@@ -16,7 +16,19 @@ from ..observations import Observation, outside_window
 from ..operators import OPERATORS
 from ..results import Evidence, Need, Outcome
 from ..vocabulary import Group, Vocabulary, closest
-from .node import FALSE, TRUE, UNKNOWN, Days, Env, Names, Node, check_op, check_value, vocabulary_of
+from .node import (
+    FALSE,
+    TRUE,
+    UNKNOWN,
+    Days,
+    Env,
+    Names,
+    Node,
+    VisitSelector,
+    check_op,
+    check_value,
+    vocabulary_of,
+)
 
 __all__ = ["Every", "EveryPlan"]
 
@@ -32,6 +44,15 @@ class Every(Node):
     op: str
     value: Any = Field(None, validate_default=True)
     measured_within_days: Days | None = None
+    at: VisitSelector | None = Field(None, description="Read the assessment at this visit, "
+                                     "not the latest.")
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> Every:
+        if self.at is not None and self.measured_within_days is not None:
+            raise ValueError("give measured_within_days (the latest, recent enough) or at (the "
+                             "one at a visit), not both")
+        return self
 
     @field_validator("in_")
     @classmethod
@@ -103,6 +124,7 @@ class EveryPlan:
         "slots",
         "test",
         "unscored",
+        "unscored_evidence",
         "value",
     )
 
@@ -120,6 +142,7 @@ class EveryPlan:
         self.unscored = tuple(_Slot(Truth.UNKNOWN, Evidence(f"{group.name}.{slot[0]}",
                                                             "missing"))
                               for slot in self.slots)
+        self.unscored_evidence = tuple(slot.evidence for slot in self.unscored)
         label = f"{group.label}" + (f" {', '.join(every.only)}" if every.only else "")
         fact = vocabulary.facts[f"{group.name}.{group.members()[0]}"]
         threshold = explain.threshold(fact, op, every.value)
@@ -129,10 +152,24 @@ class EveryPlan:
         self.fails = f"{label} {op.negation.removeprefix('is ')} {threshold}"
 
     def _record(self, context: Context) -> Any:
+        """The assessment the rule reads: the latest, or the one at the visit it names (the
+        one recorded for that visit, else the nearest in date within the tolerance)."""
         records = getattr(context.profile, self.block, ())
         if not records:
             return None
-        return max(records, key=lambda record: record.date or dt.date.min)
+        at = self.every.at
+        if at is None:
+            return max(records, key=lambda record: record.date or dt.date.min)
+        on = context.facts.visit(at.visit)
+        if on is None:
+            return None
+        labelled = [record for record in records if record.visit == at.visit]
+        if labelled:
+            return labelled[-1]
+        near = [(abs((record.date - on).days), record.date, index)
+                for index, record in enumerate(records)
+                if record.date is not None and abs((record.date - on).days) <= at.within_days]
+        return records[min(near)[2]] if near else None
 
     def truth(self, context: Context) -> int:
         record = self._record(context)
@@ -157,6 +194,16 @@ class EveryPlan:
 
     def outcome(self, context: Context) -> Outcome:
         record, as_of = self._record(context), context.as_of
+        at = self.every.at
+        if record is None and at is not None:
+            on = context.facts.visit(at.visit)
+            label = self.group.scoring or self.group.label
+            need = Need(self.group.name, f"{label} (all items) at the {at.visit} visit")
+            sentence = (f"{label} at the {at.visit} visit: the {at.visit} visit is not "
+                        "recorded yet" if on is None else
+                        f"{label} is not recorded at the {at.visit} visit ({on.isoformat()})")
+            return Outcome(Truth.UNKNOWN, sentence, self.unscored_evidence, (need,),
+                           code="every.visit_pending" if on is None else "every.unscored")
         parts = [(self._slot(members, record, as_of) if record is not None else None)
                  or unscored for members, unscored in zip(self.members, self.unscored,
                                                           strict=True)]
@@ -232,5 +279,9 @@ def describe_every(every: Every, vocabulary: Vocabulary) -> list[str]:
     fact = vocabulary.facts[f"{group.name}.{group.members()[0]}"]
     which = f"{group.label} {', '.join(every.only)}" if every.only else (
         f"every one of the {len(group.slots)} {group.label}")
+    where = explain.recency(every.measured_within_days)
+    if every.at is not None:
+        where = f", at the {every.at.visit} visit" + (
+            f" (± {every.at.within_days} days)" if every.at.within_days else "")
     return [f"{which}: each {explain.rule_phrase(fact, OPERATORS[every.op], every.value)}"
-            f"{explain.recency(every.measured_within_days)}"]
+            f"{where}"]

@@ -198,22 +198,25 @@ def _compare(op: str, value: float, against: Any) -> bool:
 
 
 def _attribute_filter(name: str, test: Any) -> Filter:
+    """An attribute of the entry tested: unknown when the entry does not state it."""
     if isinstance(test, Mapping):
         op, against = next(iter(test.items()))
 
-        def check(entry: Entry, _: dt.date) -> tuple[Truth, str]:
-            value = entry.__dict__.get(name)
-            if value is None:
-                return Truth.UNKNOWN, name
-            return truth_of(_compare(op, value, against)), ""
+        def holds(value: Any) -> bool:
+            return _compare(op, value, against)
     else:
         allowed = test if isinstance(test, (list, tuple)) else [test]
 
-        def check(entry: Entry, _: dt.date) -> tuple[Truth, str]:
-            value = entry.__dict__.get(name)
-            if value is None:
-                return Truth.UNKNOWN, name
-            return truth_of(value in allowed), ""
+        def holds(value: Any) -> bool:
+            return value in allowed
+
+    def check(entry: Entry, _: dt.date) -> tuple[Truth, str]:
+        value = entry.__dict__.get(name)
+        if value is None:
+            return Truth.UNKNOWN, name
+        if holds(value):
+            return Truth.TRUE, ""
+        return Truth.FALSE, f"{name} {explain.format_value(explain.PLAIN, value)}"
 
     return Filter(name, check)
 
@@ -226,15 +229,18 @@ def _within(span: Duration) -> Filter:
         began = entry.start or entry.date
         if entry.stop is not None:
             if entry.stop < low:
-                return Truth.FALSE, ""
+                return Truth.FALSE, f"stopped {entry.stop}, before {low}"
             if began is not None and began > reference:
-                return Truth.FALSE, ""
-            return Truth.TRUE if (began is not None or entry.stop <= reference) else (
-                Truth.UNKNOWN), "start date"
+                return Truth.FALSE, f"began {began}, after {reference}"
+            if began is not None or entry.stop <= reference:
+                return Truth.TRUE, ""
+            return Truth.UNKNOWN, "start date"
         if began is not None and low <= began <= reference:
             return Truth.TRUE, ""
         if entry.status == "current":
-            return Truth.TRUE if began is None or began <= reference else Truth.FALSE, ""
+            if began is None or began <= reference:
+                return Truth.TRUE, ""
+            return Truth.FALSE, f"began {began}, after {reference}"
         return Truth.UNKNOWN, "stop date"
 
     return Filter(f"within {span}", check)
@@ -245,7 +251,9 @@ def _started_within(span: Duration) -> Filter:
         began = entry.start or entry.date
         if began is None:
             return Truth.UNKNOWN, "start date"
-        return truth_of(span.before(reference) <= began <= reference), ""
+        if span.before(reference) <= began <= reference:
+            return Truth.TRUE, ""
+        return Truth.FALSE, f"began {began}"
 
     return Filter(f"started within {span}", check)
 
@@ -262,13 +270,14 @@ def _stable_for(span: Duration) -> Filter:
     def check(entry: Entry, reference: dt.date) -> tuple[Truth, str]:
         taking = _taking(entry, reference)
         if taking is Truth.FALSE:
-            return Truth.FALSE, ""
+            return Truth.FALSE, f"not taken on {reference}"
         found = regimen(entry, reference)
         if found is None or found.since is None:
             return Truth.UNKNOWN, "the date its current dose began (dose_since)"
-        stable = truth_of(found.since <= span.before(reference))
-        return (stable, "") if taking is Truth.TRUE or stable is Truth.FALSE else (
-            Truth.UNKNOWN, "status")
+        if found.since > span.before(reference):
+            return Truth.FALSE, (f"its current dose began {found.since}, less than {span} "
+                                 f"before {reference}")
+        return (Truth.TRUE, "") if taking is Truth.TRUE else (Truth.UNKNOWN, "status")
 
     return Filter(f"stable for {span}", check)
 
@@ -283,7 +292,9 @@ def _daily_dose(test: DoseTest, vocabulary: Vocabulary) -> Filter:
             lacks = "frequency" if found.frequency is None else (
                 f"a dose in {test.unit} at a known frequency")
             return Truth.UNKNOWN, lacks
-        return truth_of(_compare(test.op, round(daily, 9), test.value)), ""
+        if _compare(test.op, round(daily, 9), test.value):
+            return Truth.TRUE, ""
+        return Truth.FALSE, f"{daily:g} {test.unit} a day"
 
     return Filter("daily dose", check)
 
@@ -332,13 +343,16 @@ def describe_query(has: Has, vocabulary: Vocabulary) -> str:
         text += f" at any time in the {has.within} before {anchor}"
     if has.started_within is not None:
         text += f" started in the {has.started_within} before {anchor}"
-    if has.stable_for is not None:
-        text += f" at a dose unchanged for at least {has.stable_for} before {anchor}"
     if has.daily_dose is not None:
         test = has.daily_dose
         amount = (f"{test.value[0]:g} to {test.value[1]:g}" if test.op == "between"
                   else f"{test.value:g}")
-        text += f" at a daily dose {test.op.replace('_', ' ')} {amount} {test.unit}"
+        words = {"equals": "", "between": "", "at_least": "at least ", "at_most": "at most ",
+                 "above": "above ", "below": "below "}[test.op]
+        text += f" at a daily dose of {words}{amount} {test.unit}"
+    if has.stable_for is not None:
+        text += f"{',' if has.daily_dose else ' at a dose'} unchanged for at least " \
+                f"{has.stable_for} before {anchor}"
     return text
 
 
@@ -408,9 +422,11 @@ class HasPlan:
             return Outcome(Truth.TRUE, f"{self.recorded}{listed}", evidence, code="has.found")
         if truth is Truth.FALSE:
             items = getattr(context.profile, listed_in).items
-            closed = (self._coverage_reason(items, absent) if found.covered
+            why_not = {id(entry): why for _, entry, why, _ in present if why}
+            closed = (self._coverage_reason(items, absent, why_not) if found.covered
                       else self.complete)
-            read = [text for _, _, _, text in present if text not in closed]
+            read = [text + (f": {'; '.join(why)}" if why else "")
+                    for _, _, why, text in present if text not in closed]
             also = f" ({', '.join(read)} does not match)" if read else ""
             return Outcome(Truth.FALSE, f"{self.none}{closed}{also}", evidence,
                            code="has.closed")
@@ -432,22 +448,28 @@ class HasPlan:
         sentence = self.unrecorded + (f" ({'; '.join(details)})" if details else "")
         return Outcome(Truth.UNKNOWN, sentence, evidence, self.collect, code="has.unrecorded")
 
-    def _coverage_reason(self, entries: Sequence[Entry], described: Mapping[int, str]) -> str:
+    def _coverage_reason(self, entries: Sequence[Entry], described: Mapping[int, str],
+                         why_not: Mapping[int, tuple[str, ...]]) -> str:
         """The recorded negatives (and singular entries) that rule a `has` out, in words;
-        `described` holds the words of entries already described, by identity."""
+        `described` holds the words of entries already described, by identity, and `why_not`
+        why an entry that settles the question does not match."""
         collection, wanted, singular = self.collection, self.wanted, self.singular
         used = [entry for entry in entries if entry.status == "absent" and (
             entry_key(collection, entry) in self.names
             or absent_category(collection, entry) in wanted)]
-        settled = [entry for entry in entries if singular and entry.status != "absent" and not
-                   singular.isdisjoint(collection.categories_of(
-                       entry.name, (entry.category,) if entry.category else ()))]
+        settled = [entry for entry in entries if entry.status != "absent" and (
+            (singular and not singular.isdisjoint(collection.categories_of(
+                entry.name, (entry.category,) if entry.category else ())))
+            or (collection.singular_names and entry_key(collection, entry) in self.names))]
         reasons = []
         if used:
             reasons.append("recorded absent: " + ", ".join(
                 described.get(id(entry)) or self._describe(entry) for entry in used))
         if settled:
-            reasons.append("recorded: " + ", ".join(map(self._describe, settled)))
+            reasons.append("recorded: " + ", ".join(
+                self._describe(entry) + (f": {'; '.join(why_not[id(entry)])}"
+                                         if id(entry) in why_not else "")
+                for entry in settled))
         return "; ".join(reasons)
 
 

@@ -209,6 +209,8 @@ class Collection:
     has at most once (hypertension): any entry recorded in it settles a question about it. A
     `partitioned` category is one whose every member belongs to one of its sub-categories (an
     infection is viral, bacterial or fungal): an entry filed under it alone may be any of them.
+    With `singular_names`, a patient has each named thing once (one regimen of riluzole): a
+    present entry under a name settles a question that asks for that name.
     """
 
     name: str
@@ -223,6 +225,7 @@ class Collection:
     dosing: bool = False
     description: str = ""
     provided_by: str = ""
+    singular_names: bool = False
 
     @functools.cached_property
     def known_names(self) -> Mapping[str, tuple[str, ...]]:
@@ -566,7 +569,8 @@ def _collection(name: str, parts: Sequence[CollectionSpec],
         MappingProxyType(concepts), MappingProxyType(codes), MappingProxyType(attributes),
         frozenset(itertools.chain.from_iterable(part.singular for part in parts)),
         frozenset(itertools.chain.from_iterable(part.partitioned for part in parts)),
-        any(part.dosing for part in parts), first.description, first.provided_by)
+        any(part.dosing for part in parts), first.description, first.provided_by,
+        any(part.singular_names for part in parts))
 
 
 def read_package_file(name: str) -> VocabularyFile:

@@ -161,6 +161,9 @@ class CollectionSpec(Spec):
     provided_by: str = ""
     dosing: StrictBool | None = Field(None, description="Entries give dose, unit, frequency "
                                       "and dose changes (medications).")
+    singular_names: StrictBool | None = Field(
+        None, description="A patient has each named thing once (one regimen of a drug): a "
+        "present entry under a name settles a question asking for that name.")
     attributes: dict[Name, AttributeSpec] = Field(default_factory=dict)
     categories: dict[Name, CategorySpec] = Field(default_factory=dict)
     singular: tuple[Name, ...] = ()
