@@ -91,6 +91,10 @@ _FORMS = {
     r"^[A-Za-z][A-Za-z0-9_-]*$": "a short id that starts with a letter, then letters, digits, "
     "'_' or '-' (like I1 or E10)",
     r"^[A-Za-z0-9_-]+$": "letters, digits, '_' or '-'",
+    r"^[a-z][a-z0-9_]*$": "a name in lower case: a letter, then letters, digits or '_'",
+    r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){0,2}$": "a fact name: one to three lower-case names "
+    "joined by dots, like fvc.percent_predicted",
+    r"^[A-Za-z0-9][A-Za-z0-9 _-]*$": "a visit name: letters, digits, spaces, '_' or '-'",
 }
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "load_patient",
     "load_trial",
     "load_trials",
+    "not_read",
     "parse_yaml",
     "repeated_trials",
     "screening_date",
@@ -253,7 +254,7 @@ def _problems(error: ValidationError, document: Located, model: type[BaseModel])
 
 # Names in a pydantic location that the author never writes: union tags and the fields that
 # hold a condition's body.
-_INTERNAL = frozenset({*CONDITION_KINDS, "parts", "part", "question", "condition"})
+_INTERNAL = frozenset({*CONDITION_KINDS, "parts", "part", "question", "condition", "[key]"})
 
 
 def _is_consequence(detail: Any, loc: tuple[Any, ...], failing: Sequence[tuple[Any, ...]]) -> bool:
@@ -373,6 +374,9 @@ def load_trials(path: Path | str) -> tuple[Trial, ...]:
     for file in files:
         if is_vocabulary_file(file):
             continue
+        if problems:
+            problems.append(not_read(file))
+            continue
         if path.is_dir() and _looks_like_a_profile(file):
             problems.append(Problem(SourceSpan(str(file), 0, 0), "", "not a rule file (it has "
                                     "no trial: or criteria: at the top; is it a patient "
@@ -402,6 +406,12 @@ def repeated_trials(trials: Iterable[Trial]) -> list[Problem]:
         else:
             seen[trial.id] = trial
     return problems
+
+
+def not_read(file: Path) -> Problem:
+    """The problem of a rule file left unread because its folder's vocabulary is broken."""
+    return Problem(SourceSpan(str(file), 0, 0), "", "not read: a vocabulary file beside it has "
+                   "errors, and its facts may be the ones this file needs (fix that first)")
 
 
 def folder_vocabulary(files: Iterable[Path]) -> tuple[Vocabulary, list[Problem]]:

@@ -17,8 +17,11 @@ from ..loading import (
     Problem,
     assessment_problems,
     check_patient,
+    folder_vocabulary,
     is_rule_file,
+    is_vocabulary_file,
     load_trials,
+    not_read,
     profile_warnings,
     repeated_trials,
     trials_vocabulary,
@@ -54,10 +57,16 @@ def check_command(
     out, _ = consoles()
     files, problems = yaml_files(paths or [Path("rules"), Path("patients")])
     trials: list[Trial] = []
-    kinds = {str(file): "rules" if is_rule_file(file) else "patient" for file in files}
+    kinds = {str(file): _kind(file) for file in files}
+    # Vocabulary files first: the rule files beside them are read with what they add.
+    vocabulary, broken = folder_vocabulary(file for file in files
+                                           if kinds[str(file)] == "vocabulary")
+    problems += broken
     for file in files:
-        if kinds[str(file)] == "rules":
-            trial, found = check_trial_quietly(file)
+        if kinds[str(file)] == "rules" and broken:
+            problems.append(not_read(file))
+        elif kinds[str(file)] == "rules":
+            trial, found = check_trial_quietly(file, vocabulary)
             problems += found
             if trial is not None:
                 trials.append(trial)
@@ -87,6 +96,12 @@ def check_command(
         say(out, summary, style="red" if errors else "green")
     if errors:
         raise typer.Exit(1)
+
+
+def _kind(file: Path) -> str:
+    if is_vocabulary_file(file):
+        return "vocabulary"
+    return "rules" if is_rule_file(file) else "patient"
 
 
 def check_patient_quietly(file: Path, trials: Sequence[Trial] = ()) -> tuple[Problem, ...]:

@@ -15,7 +15,7 @@ from ..patient import PatientProfile
 from ..render import render_problems
 from ..rules import Trial
 from ..source import SourceSpan
-from ..vocabulary import closest
+from ..vocabulary import DEFAULT, Vocabulary, closest
 from .common import say
 
 
@@ -142,8 +142,9 @@ def _is_patient_profile(path: Path) -> bool:
     return any(match[1] in fields for match in re.finditer(r"^(\w+):", text, re.MULTILINE))
 
 
-def check_trial_quietly(file: Path) -> tuple[Trial | None, tuple[Problem, ...]]:
+def check_trial_quietly(file: Path, vocabulary: Vocabulary = DEFAULT) -> tuple[
+        Trial | None, tuple[Problem, ...]]:
     try:
-        return check_trial(file)
+        return check_trial(file, vocabulary)
     except InputError as error:
         return None, error.problems

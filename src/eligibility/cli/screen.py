@@ -15,7 +15,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ..loading import Problem, assessment_problems, check_patient, is_rule_file, screening_date
+from ..loading import (
+    Problem,
+    assessment_problems,
+    check_patient,
+    is_rule_file,
+    screening_date,
+    trials_vocabulary,
+)
 from ..render import render_funnel, render_matrix, render_problems, render_screenings
 from ..report import CSV_FIELDS, batch_report, csv_rows, funnel_report, report
 from ..results import Screening
@@ -65,6 +72,7 @@ def screen_command(
     today = dt.date.today()
     day = as_of
     trials = trials_or_exit(err, rules, trial)
+    vocabulary = trials_vocabulary(trials)
     files, problems = patient_files(patients)
     refuse_overwriting_inputs(err, destination, [*files, rules])
     screened: list[Patient] = []
@@ -76,7 +84,8 @@ def screen_command(
                                         "with --rules"))
                 advance()
                 continue
-            profile, found = check_patient(file, as_of=day, today=today)
+            profile, found = check_patient(file, as_of=day, today=today,
+                                           vocabulary=vocabulary)
             if profile is not None:
                 found = tuple(assessment_problems(file, profile, trials, rule_ids(rules)))
             problems += found
@@ -191,7 +200,8 @@ def funnel_command(
     files, problems = patient_files(patients)
     screenings = []
     for file in files:
-        profile, found = check_patient(file, as_of=day, today=today)
+        profile, found = check_patient(file, as_of=day, today=today,
+                                       vocabulary=chosen.vocabulary)
         if profile is not None:
             found = tuple(assessment_problems(file, profile, [chosen], rule_ids(rules)))
         problems += found
