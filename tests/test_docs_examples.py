@@ -4,6 +4,7 @@ example trial loads and gives the results the page says it gives."""
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,19 @@ from eligibility.rules import CONDITION_KINDS, Condition
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 RULES_DOC = (DOCS / "rules.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"```yaml\n(.*?)```", RULES_DOC, flags=re.S)
-SNIPPETS = [block for block in BLOCKS
-            if block.split(":", 1)[0].strip() in CONDITION_KINDS and "\n  - id:" not in block]
+
+
+def _conditions(block: str) -> list[str]:
+    """The conditions of a block: comment lines dropped, one per top-level key (a block may
+    show several conditions one after the other)."""
+    text = textwrap.dedent("\n".join(line for line in block.splitlines()
+                                     if not line.lstrip().startswith("#")))
+    parts = re.split(r"\n(?=\S)", text.strip())
+    return [part for part in parts if part.split(":", 1)[0].strip() in CONDITION_KINDS]
+
+
+SNIPPETS = [snippet for block in BLOCKS if "\n  - id:" not in block
+            for snippet in _conditions(block)]
 
 
 def test_the_rule_reference_has_condition_snippets() -> None:

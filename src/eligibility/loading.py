@@ -369,12 +369,12 @@ def load_trials(path: Path | str) -> tuple[Trial, ...]:
     else:
         files = [path]
     trials: list[Trial] = []
-    problems: list[Problem] = []
-    vocabulary, problems = folder_vocabulary(files)
+    vocabulary, broken = folder_vocabulary(files)
+    problems = list(broken)
     for file in files:
         if is_vocabulary_file(file):
             continue
-        if problems:
+        if broken:
             problems.append(not_read(file))
             continue
         if path.is_dir() and _looks_like_a_profile(file):
