@@ -1,0 +1,286 @@
+"""Hostile and broken input: one clear `file:line:col` message and exit 1, never a traceback,
+a hang or gigabytes of memory, and one bad file in a batch never costs the others' results.
+
+Each case is the minimal reproduction of a finding of issue 9, written into a temporary folder
+and read from there, so the messages show the short file names a user would see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from eligibility.loading import InputError, check_patient, check_trial, load_patient
+from eligibility.reading import MAX_DEPTH, MAX_FILE_BYTES, MAX_TEXT, MAX_VALUES
+
+HERE = Path(__file__).parent
+REPO = HERE.parent
+RULES = REPO / "rules"
+EXAMPLE = REPO / "patients" / "example.yaml"
+TODAY = dt.date(2026, 11, 2)
+
+TRIAL_HEAD = """\
+trial: {id: NCT00000001, title: A trial, overall_status: RECRUITING}
+criteria:
+  - {id: I1, kind: inclusion, text: Adult, check: {fact: age, op: at_least, value: 18}}
+"""
+"""A valid rule file; a case's lines go after it, so they start at line 4."""
+
+# The "billion laughs": 469 bytes that PyYAML would expand to 9**9 values (3.4 GB reached).
+BOMB = """\
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+DEEP = (f"values nested more than {MAX_DEPTH} levels deep (profiles and rule files need a "
+        "dozen at most)")
+TOO_MANY = (f"more than {MAX_VALUES:,} values: a profile or rule file may hold no more (is it "
+            "the right file?)")
+
+
+def problems_in(tmp_path: Path, text: str, *, kind: str = "patient") -> list[str]:
+    """The problem lines for `text` saved as a profile (after `id: P1`) or a rule file (after
+    TRIAL_HEAD); both are read from inside `tmp_path`, as `x.yaml` or `NCT00000001.yaml`."""
+    os.chdir(tmp_path)
+    if kind == "patient":
+        Path("x.yaml").write_text(f"id: P1\n{text}", encoding="utf-8")
+        found, problems = check_patient("x.yaml", today=TODAY)
+    else:
+        Path("NCT00000001.yaml").write_text(TRIAL_HEAD + text, encoding="utf-8")
+        found, problems = check_trial("NCT00000001.yaml")
+    assert found is None
+    return [str(problem) for problem in problems]
+
+
+@pytest.fixture(autouse=True)
+def _back_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`problems_in` changes folder; this puts it back after each test."""
+    monkeypatch.chdir(Path.cwd())
+
+
+# 1. Shapes that used to raise RecursionError, KeyError, AttributeError or TypeError, or grew
+# without bound. Each line is what `x.yaml` (a profile after `id: P1`) must give.
+PROFILE_CASES = {
+    "recursive-alias-in-a-list": (
+        "note: &a [*a]\n",
+        "x.yaml:2:7: note: this value contains an alias to itself (&a), which would repeat it "
+        "forever (an alias may only repeat a value outside it)"),
+    "recursive-alias-in-a-mapping": (
+        "als: &loop {date: 2026-01-01, more: *loop}\n",
+        "x.yaml:2:6: als: this value contains an alias to itself (&loop), which would repeat "
+        "it forever (an alias may only repeat a value outside it)"),
+    "300-levels-of-brackets": ("note: " + "[" * 300 + "]" * 300 + "\n",
+                               f"x.yaml:2:{7 + MAX_DEPTH - 1}: note: {DEEP}"),
+    "999-levels-of-brackets": ("note: " + "[" * 999 + "]" * 999 + "\n",
+                               f"x.yaml:2:{7 + MAX_DEPTH - 1}: note: {DEEP}"),
+    "2000-levels-past-libyaml's-own-limit": ("note: " + "[" * 2000 + "]" * 2000 + "\n",
+                                             f"x.yaml:2:1006: {DEEP}"),
+    "300-levels-of-mappings": ("note: " + "{a: " * 300 + "1" + "}" * 300 + "\n",
+                               f"x.yaml:2:{7 + 4 * (MAX_DEPTH - 1)}: note: {DEEP}"),
+    "alias-bomb": (
+        BOMB,
+        "x.yaml:10:4: i: aliases here make the file hold 490,329,066 values; a profile or rule "
+        f"file may hold at most {MAX_VALUES:,} (write the values out, or use fewer aliases)"),
+    "too-many-values": ("note: [" + ",".join(["1"] * (MAX_VALUES + 5)) + "]\n",
+                        f"x.yaml:2:7: note: {TOO_MANY}"),
+    "too-many-values-in-a-big-file, counted before they are built": (
+        "note: [" + ",".join(["12345"] * (MAX_VALUES + 5)) + "]\n",  # at the 20,001st value:
+        f"x.yaml:2:{8 + 6 * (MAX_VALUES - 5)}: note: {TOO_MANY}"),  # the root, id, P1, note, [
+    "a-text-too-long": (f"note: {'x' * (MAX_TEXT + 1)}\n",
+                        f"x.yaml:2:7: note: a text of {MAX_TEXT + 1:,} characters: a value may "
+                        f"hold at most {MAX_TEXT:,} (is it the right file?)"),
+    "bool-tag-on-maybe": (
+        "sex: !!bool maybe\n",
+        "x.yaml:2:6: sex: 'maybe' is not true or false, as its tag !!bool says (remove the "
+        "tag, or correct the value)"),
+    "timestamp-tag-on-soon": (
+        "screening_date: !!timestamp soon\n",
+        "x.yaml:2:17: screening_date: 'soon' is not a date, as its tag !!timestamp says "
+        "(remove the tag, or correct the value)"),
+    "int-tag-on-a-word-is-not-called-a-date": (
+        "age: !!int x\n",
+        "x.yaml:2:6: age: 'x' is not a whole number, as its tag !!int says (remove the tag, or "
+        "correct the value)"),
+    "float-tag-on-a-word": (
+        "fvc: {percent_predicted: !!float many, date: 2026-01-01}\n",
+        "x.yaml:2:26: fvc.percent_predicted: 'many' is not a number, as its tag !!float says "
+        "(remove the tag, or correct the value)"),
+    "map-tag-on-a-word": (
+        "als: !!map onset\n",
+        "x.yaml:2:6: als: 'onset' is not a mapping, as its tag !!map says (remove the tag, or "
+        "correct the value)"),
+    "int-tag-on-a-mapping": (
+        "als: !!int {diagnosed: true}\n",
+        "x.yaml:2:6: als: the tag '!!int' does not fit a mapping (remove the tag)"),
+    "merge-key": (
+        "als:\n  <<: {diagnosed: true}\n",
+        "x.yaml:3:3: als: merge keys (<<) are not read: write the keys out in full"),
+    "control-byte-in-a-value": (
+        "note: a\x01b\n",
+        "x.yaml:2:8: invalid YAML: the control character U+0001 is not allowed (remove it: a "
+        "YAML file holds printable text, tabs and line breaks only)"),
+    "control-byte-after-non-ascii-text": (
+        "note: é\n\x1bb: 1\n",
+        "x.yaml:3:1: invalid YAML: the control character U+001B is not allowed (remove it: a "
+        "YAML file holds printable text, tabs and line breaks only)"),
+    "a-number-too-long-to-read": (
+        f"age: {'9' * 5000}\n",
+        f"x.yaml:2:6: age: '{'9' * 40}'... (5,000 characters) is too long to read as a whole "
+        "number"),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), PROFILE_CASES.values(), ids=list(PROFILE_CASES))
+def test_a_hostile_profile_gives_one_clear_problem(tmp_path: Path, text: str,
+                                                   expected: str) -> None:
+    assert problems_in(tmp_path, text) == [expected]
+
+
+# The same in a rule file: `NCT00000001.yaml`, TRIAL_HEAD, then the case from line 4.
+RULE_CASES = {
+    "recursive-alias": (
+        "  - &c {id: I2, kind: inclusion, text: Loop, all: [*c]}\n",
+        "NCT00000001.yaml:4:5: criteria[1]: this value contains an alias to itself (&c), which "
+        "would repeat it forever (an alias may only repeat a value outside it)"),
+    "300-levels-of-all": (
+        "  - {id: I2, kind: inclusion, text: Deep, check: " + "{all: [" * 150
+        + "{check: {fact: age, op: at_least, value: 1}}" + "]}" * 150 + "}\n",
+        f"NCT00000001.yaml:4:{56 + 7 * 48}: criteria: {DEEP}"),
+    "alias-bomb": (
+        "notes:\n" + "".join(f"  {line}\n" for line in BOMB.splitlines()),
+        "NCT00000001.yaml:13:6: notes.i: aliases here make the file hold 490,329,091 values; "
+        f"a profile or rule file may hold at most {MAX_VALUES:,} (write the values out, or use "
+        "fewer aliases)"),
+    "a-text-too-long": (
+        f"  - {{id: I2, kind: inclusion, text: {'x' * (MAX_TEXT + 1)}, judgment: Ok?}}\n",
+        f"NCT00000001.yaml:4:37: criteria[1].text: a text of {MAX_TEXT + 1:,} characters: a "
+        f"value may hold at most {MAX_TEXT:,} (is it the right file?)"),
+    "int-tag-on-a-word-is-not-called-a-date": (
+        "  - {id: I2, kind: inclusion, text: T, check: {fact: age, op: at_least, value: !!int "
+        "x}}\n",
+        "NCT00000001.yaml:4:80: criteria[1].check.value: 'x' is not a whole number, as its tag "
+        "!!int says (remove the tag, or correct the value)"),
+    "control-byte": (
+        "  - {id: I2, kind: inclusion, text: \"a\x07\", judgment: Ok?}\n",
+        "NCT00000001.yaml:4:39: invalid YAML: the control character U+0007 is not allowed "
+        "(remove it: a YAML file holds printable text, tabs and line breaks only)"),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), RULE_CASES.values(), ids=list(RULE_CASES))
+def test_a_hostile_rule_file_gives_one_clear_problem(tmp_path: Path, text: str,
+                                                     expected: str) -> None:
+    assert problems_in(tmp_path, text, kind="rules") == [expected]
+
+
+def test_aliases_within_the_limit_still_work(tmp_path: Path) -> None:
+    text = ("conditions:\n  - &copd {name: COPD, status: absent}\n"
+            "medications:\n  - {name: riluzole, status: current}\n")
+    os.chdir(tmp_path)
+    Path("x.yaml").write_text(f"id: P1\n{text}prior_therapies:\n  - *copd\n", "utf-8")
+    profile, problems = check_patient("x.yaml", today=TODAY)
+    assert problems == () and profile is not None
+
+
+def test_a_lone_equals_sign_is_text_not_a_refused_tag(tmp_path: Path) -> None:
+    os.chdir(tmp_path)
+    Path("x.yaml").write_text("id: P1\nnote: =\n", encoding="utf-8")
+    profile, problems = check_patient("x.yaml", today=TODAY)
+    assert problems == () and profile is not None and profile.note == "="
+
+
+# 2. A date with a time where the screening date goes: reported, never compared with a date.
+
+
+@pytest.mark.parametrize("as_of", [None, TODAY], ids=["profile's-own-date", "as-of"])
+def test_a_screening_date_with_a_time_is_a_problem_not_a_type_error(
+        tmp_path: Path, as_of: dt.date | None) -> None:
+    os.chdir(tmp_path)
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "screening_date: 2026-11-02\n", "screening_date: 2026-11-02 10:00:00\n")
+    Path("p.yaml").write_text(text, encoding="utf-8")
+    profile, problems = check_patient("p.yaml", as_of=as_of, today=TODAY)
+    assert profile is None
+    assert [str(problem) for problem in problems] == [
+        "p.yaml:3:17: screening_date: expected a date (YYYY-MM-DD), got 2026-11-02T10:00:00"]
+
+
+def test_a_time_on_the_screening_date_still_bounds_the_other_dates(tmp_path: Path) -> None:
+    os.chdir(tmp_path)
+    Path("p.yaml").write_text("id: P1\nscreening_date: 2026-01-01 08:00:00\n"
+                              "fvc: {percent_predicted: 80, date: 2026-03-01}\n", "utf-8")
+    _, problems = check_patient("p.yaml", today=TODAY)
+    assert [str(problem) for problem in problems] == [
+        "p.yaml:2:17: screening_date: expected a date (YYYY-MM-DD), got 2026-01-01T08:00:00",
+        "p.yaml:3:36: fvc.date: 2026-03-01 is after the screening date 2026-01-01 (dates must "
+        "be on or before the screening date; check for a typo)",
+    ]
+
+
+# 3. Files that are not regular files, or too big: refused before anything is read.
+
+
+def file_problem(path: Path | str, load: Callable[[Path], object] = load_patient) -> str:
+    with pytest.raises(InputError) as caught:
+        load(Path(path))
+    (problem,) = caught.value.problems
+    return str(problem)
+
+
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "p.yaml"
+    os.mkfifo(fifo)
+    assert file_problem(fifo) == (f"{fifo}: this is a named pipe (FIFO), not a regular file; "
+                                  "give a YAML file saved on disk")
+
+
+def test_dev_zero_is_refused_without_reading_it() -> None:
+    assert file_problem("/dev/zero") == ("/dev/zero: this is a character device, not a regular "
+                                         "file; give a YAML file saved on disk")
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as stream:  # sparse: 10 MB and one byte, no time to write
+        stream.truncate(MAX_FILE_BYTES + 1)
+    assert file_problem(big) == (f"{big}: the file is 10.0 MB, over the 10 MB limit for a YAML "
+                                 "file (is it the right file?)")
+
+
+def test_a_file_of_exactly_the_size_limit_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    text = "id: P1\nnote: short\n"
+    path.write_text(text + "#" * (MAX_FILE_BYTES - len(text) - 1) + "\n", encoding="utf-8")
+    assert load_patient(path, today=TODAY).note == "short"
+
+
+def test_a_symlink_loop_is_a_problem(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    assert file_problem(tmp_path / "a.yaml") == (
+        f"{tmp_path / 'a.yaml'}: cannot read the file (Too many levels of symbolic links)")
+
+
+def test_an_unreadable_file_is_a_problem_even_as_root(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Root reads a chmod-000 file anyway, so the refusal of the system is simulated here; the
+    # CLI test below drops the privilege to read it for real.
+    path = tmp_path / "p.yaml"
+    path.write_text("id: P1\n", encoding="utf-8")
+
+    def refuse(*args: object, **kwargs: object) -> int:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("eligibility.reading.os.open", refuse)
+    assert file_problem(path) == f"{path}: cannot read the file (Permission denied)"
