@@ -8,12 +8,18 @@ and read from there, so the messages show the short file names a user would see.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner, Result
 
+from eligibility.cli import app
 from eligibility.loading import InputError, check_patient, check_trial, load_patient
 from eligibility.reading import MAX_DEPTH, MAX_FILE_BYTES, MAX_TEXT, MAX_VALUES
 
@@ -284,3 +290,257 @@ def test_an_unreadable_file_is_a_problem_even_as_root(
 
     monkeypatch.setattr("eligibility.reading.os.open", refuse)
     assert file_problem(path) == f"{path}: cannot read the file (Permission denied)"
+
+
+# 4. The command line: exit 1 and the message, never a traceback; in a batch the other
+# profiles are still screened.
+
+runner = CliRunner()
+
+
+def invoke(*args: str | Path) -> Result:
+    """Run `eligibility *args`; anything but a clean exit fails the test with the output."""
+    result = runner.invoke(app, [str(arg) for arg in args], env={"COLUMNS": "80"})
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        f"{args} raised {result.exception!r}\n{result.output}")
+    return result
+
+
+BATCH_CASES = {name: PROFILE_CASES[name] for name in (
+    "recursive-alias-in-a-list", "999-levels-of-brackets", "alias-bomb", "bool-tag-on-maybe",
+    "timestamp-tag-on-soon", "control-byte-in-a-value", "too-many-values")}
+
+
+@pytest.mark.parametrize(("text", "expected"), BATCH_CASES.values(), ids=list(BATCH_CASES))
+def test_one_hostile_profile_in_a_batch_costs_no_other_result(
+        tmp_path: Path, text: str, expected: str) -> None:
+    os.chdir(tmp_path)
+    Path("batch").mkdir()
+    Path("batch", "a-good.yaml").write_text(EXAMPLE.read_text("utf-8"), "utf-8")
+    Path("batch", "x.yaml").write_text(f"id: P1\n{text}", encoding="utf-8")
+    result = invoke("screen", "batch", "--rules", RULES, "--as-of", "2026-11-02",
+                    "--format", "json")
+    assert result.exit_code == 1, result.output
+    assert f"batch/{expected}" in result.stderr.splitlines()
+    document = json.loads(result.stdout)
+    assert [patient["patient_id"] for patient in document["patients"]] == ["P001-example"]
+
+
+@pytest.mark.parametrize(("text", "expected"), BATCH_CASES.values(), ids=list(BATCH_CASES))
+def test_check_reports_a_hostile_file_and_checks_the_others(
+        tmp_path: Path, text: str, expected: str) -> None:
+    os.chdir(tmp_path)
+    Path("x.yaml").write_text(f"id: P1\n{text}", encoding="utf-8")
+    result = invoke("check", "x.yaml", RULES / "NCT05003921.yaml")
+    assert result.exit_code == 1, result.output
+    assert expected in result.stdout.splitlines()
+    assert result.stdout.splitlines()[-1] == "checked 2 files: 1 error, 1 warning"
+
+
+@pytest.mark.parametrize("command", ["screen", "check"])
+def test_a_named_pipe_and_dev_zero_are_refused_by_the_commands(tmp_path: Path,
+                                                               command: str) -> None:
+    os.chdir(tmp_path)
+    os.mkfifo("fifo.yaml")
+    extra = ["--rules", str(RULES)] if command == "screen" else []
+    result = invoke(command, "fifo.yaml", "/dev/zero", *extra)
+    assert result.exit_code == 1, result.output
+    said = result.stderr if command == "screen" else result.stdout
+    assert "fifo.yaml: this is a named pipe (FIFO), not a regular file; give a YAML file " \
+           "saved on disk" in said.splitlines()
+    assert "/dev/zero: this is a character device, not a regular file; give a YAML file " \
+           "saved on disk" in said.splitlines()
+
+
+def test_a_named_pipe_in_a_folder_is_reported_and_the_rest_screened(tmp_path: Path) -> None:
+    os.chdir(tmp_path)
+    Path("batch").mkdir()
+    Path("batch", "a.yaml").write_text(EXAMPLE.read_text("utf-8"), "utf-8")
+    os.mkfifo("batch/b.yaml")
+    result = invoke("screen", "batch", "--rules", RULES, "--format", "json")
+    assert result.exit_code == 1, result.output
+    assert [patient["patient_id"] for patient in json.loads(result.stdout)["patients"]] == [
+        "P001-example"]
+
+
+def test_check_reads_sub_folders_but_not_hidden_ones_nor_links_to_folders(
+        tmp_path: Path) -> None:
+    os.chdir(tmp_path)
+    for folder in ("profiles/2026", "profiles/.git", "profiles/.venv/lib"):
+        Path(folder).mkdir(parents=True)
+    Path("profiles/2026/p.yaml").write_text("id: P1\nsex: F\n", "utf-8")
+    Path("profiles/.git/bad.yaml").write_text("id: [\n", "utf-8")
+    Path("profiles/.venv/lib/bad.yaml").write_text("id: [\n", "utf-8")
+    Path("profiles/.#p.yaml").symlink_to("nowhere")  # an editor's lock file
+    Path("profiles/loop").symlink_to(tmp_path / "profiles")
+    result = invoke("check", "profiles")
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines() == [
+        "profiles/2026/p.yaml:2:6: sex: expected one of 'female' or 'male', got 'F'",
+        "checked 1 file: 1 error, 0 warnings",
+    ]
+
+
+def test_a_symlink_loop_is_said_to_be_one_not_a_missing_file(tmp_path: Path) -> None:
+    os.chdir(tmp_path)
+    Path("a.yaml").symlink_to("b.yaml")
+    Path("b.yaml").symlink_to("a.yaml")
+    checked = invoke("check", "a.yaml")
+    assert checked.stdout.splitlines()[0] == (
+        "a.yaml: cannot read the file (Too many levels of symbolic links)")
+    screened = invoke("screen", EXAMPLE, "--rules", "a.yaml")
+    assert screened.exit_code == 1, screened.output
+    assert screened.stderr == "a.yaml: cannot read the file (Too many levels of symbolic links)\n"
+
+
+def unreadable_file(tmp_path: Path) -> Path:
+    path = tmp_path / "p.yaml"
+    path.write_text(EXAMPLE.read_text("utf-8"), "utf-8")
+    path.chmod(0)
+    return path
+
+
+def run_unprivileged(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run the console script so that file permissions apply: as is for a normal user; for
+    root, without the capabilities that let root read any file (setpriv drops them)."""
+    script = Path(sys.executable).parent / "eligibility"
+    command = [str(script), *map(str, args)]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("root without setpriv reads any file; the simulated test covers this")
+        command = [setpriv, "--bounding-set=-dac_override,-dac_read_search", *command]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False,
+                          env={**os.environ, "COLUMNS": "80"})
+
+
+@pytest.mark.parametrize("command", ["check", "new"])
+def test_an_unreadable_file_named_directly_exits_1_saying_cannot_read(
+        tmp_path: Path, command: str) -> None:
+    path = unreadable_file(tmp_path)
+    args = ["check", path] if command == "check" else [
+        "new", "--from-ctgov", path, "--rules", tmp_path / "out"]
+    result = run_unprivileged(*args)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{path}: cannot read the file (Permission denied)" in (
+        result.stdout + result.stderr).splitlines()
+
+
+@pytest.mark.xfail(strict=True, reason="bug: screen's PATIENT argument (cli/screen.py) and "
+                   "--rules (RulesPath in cli/common.py) keep typer's readable check, which "
+                   "exits 2 through the option parser; they need readable=False, as check "
+                   "and new have (outside this branch's files)")
+@pytest.mark.parametrize("where", ["patient", "rules"])
+def test_screen_of_an_unreadable_file_exits_1_saying_cannot_read(tmp_path: Path,
+                                                                  where: str) -> None:
+    path = unreadable_file(tmp_path)
+    args = [path, "--rules", RULES] if where == "patient" else [EXAMPLE, "--rules", path]
+    result = run_unprivileged("screen", *args)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{path}: cannot read the file (Permission denied)" in result.stderr
+
+
+def test_an_unreadable_file_is_refused_the_same_way_when_simulated(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Runs everywhere, root included: the system's refusal to open is simulated.
+    os.chdir(tmp_path)
+    Path("p.yaml").write_text("id: P1\n", encoding="utf-8")
+
+    def refuse(*args: object, **kwargs: object) -> int:
+        raise PermissionError(13, "Permission denied", "p.yaml")
+
+    monkeypatch.setattr("eligibility.reading.os.open", refuse)
+    monkeypatch.setattr("os.access", lambda *args, **kwargs: False)  # what typer would ask
+    result = invoke("check", "p.yaml")
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines()[0] == "p.yaml: cannot read the file (Permission denied)"
+
+
+@pytest.mark.xfail(strict=True, reason="bug: --output through a symlink loop raises "
+                   "RuntimeError in cli/writing.py (resolve); the output side owns that file")
+def test_output_to_a_symlink_loop_exits_1_without_a_traceback(tmp_path: Path) -> None:
+    os.chdir(tmp_path)
+    Path("a").symlink_to("b")
+    Path("b").symlink_to("a")
+    result = runner.invoke(app, ["screen", str(EXAMPLE), "--rules", str(RULES), "-o", "a"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+
+
+# 5. Registry records given to `new --from-ctgov`.
+
+
+def record(criteria: str = "Inclusion Criteria:\n\n* Adult\n", *, nct: str = "NCT09900009",
+           deep: int = 0) -> str:
+    """A one-study registry record, `deep` levels of lists nested in an unread field."""
+    study = {"protocolSection": {"identificationModule": {"nctId": nct, "briefTitle": "T"},
+                                 "eligibilityModule": {"eligibilityCriteria": criteria}}}
+    text = json.dumps(study)
+    return text[:-1] + ', "x": ' + "[" * deep + "]" * deep + "}" if deep else text
+
+
+def imported(tmp_path: Path, text: str) -> Result:
+    os.chdir(tmp_path)
+    Path("record.json").write_text(text, encoding="utf-8")
+    result = invoke("new", "--from-ctgov", "record.json", "--rules", "rules")
+    assert not Path("rules").exists() or not any(Path("rules").iterdir())  # nothing written
+    return result
+
+
+FIELD = "protocolSection.eligibilityModule.eligibilityCriteria"
+REGISTRY_CASES = {
+    "300-levels-of-lists": (record(deep=300), "record.json:1:{column}: values nested more "
+                            "than 100 levels deep (a registry record nests a handful)"),
+    "999-levels-of-lists": (record(deep=999), "record.json:1:{column}: values nested more "
+                            "than 100 levels deep (a registry record nests a handful)"),
+    "60,000-bullets": (record("".join(f"* item {n}\n" for n in range(60_000))),
+                       f"record.json:1:136: {FIELD}: the criteria text has 768,890 characters; "
+                       "at most 100,000 are imported (is this a registry record?)"),
+    "a-5-MB-bullet": (record("* " + "word " * 1_000_000),
+                      f"record.json:1:136: {FIELD}: the criteria text has 5,000,002 characters; "
+                      "at most 100,000 are imported (is this a registry record?)"),
+    "600-bullets": (record("".join(f"* item {n}\n" for n in range(600))),
+                    f"record.json:1:136: {FIELD}: the criteria text gives 600 criteria; at most "
+                    "500 are imported (is this a registry record?)"),
+    "a-bullet-longer-than-a-rule-file-text": (
+        record("* short\n* " + "word " * 5000),
+        f"record.json:1:136: {FIELD}: the criterion at line 2 of the criteria text has 24,999 "
+        "characters; a rule file's text may hold at most 20,000"),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), REGISTRY_CASES.values(), ids=list(REGISTRY_CASES))
+def test_a_hostile_registry_record_is_refused_with_its_limit(tmp_path: Path, text: str,
+                                                             expected: str) -> None:
+    result = imported(tmp_path, text)
+    assert result.exit_code == 1, result.output
+    if "{column}" in expected:  # the 100th [ opens the 101st level, inside the record's {
+        expected = expected.format(column=text.index("[" * 100) + 100)
+    assert result.stderr.splitlines() == [expected]
+
+
+def test_thousands_of_wrong_studies_give_the_first_hundred_problems(tmp_path: Path) -> None:
+    studies = [{"protocolSection": {"identificationModule": {"nctId": n}}} for n in range(5000)]
+    result = imported(tmp_path, json.dumps({"studies": studies}))
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 101
+    assert lines[-1].endswith(": more problems from here on: after 100 the rest of the file is "
+                              "not checked (fix the ones above first)")
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (b'{"studies": [\xff]}', "record.json:1:14: not UTF-8 text: invalid start byte, byte 0xff "
+     "(save the file as UTF-8)"),
+    (None, "record.json: this is a named pipe (FIFO), not a regular file; give a JSON file "
+     "saved on disk"),
+], ids=["latin-1-byte", "named-pipe"])
+def test_a_registry_file_that_cannot_be_read_says_why(tmp_path: Path, content: bytes | None,
+                                                      expected: str) -> None:
+    os.chdir(tmp_path)
+    if content is None:
+        os.mkfifo("record.json")
+    else:
+        Path("record.json").write_bytes(content)
+    result = invoke("new", "--from-ctgov", "record.json", "--rules", "rules")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines() == [expected]

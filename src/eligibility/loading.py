@@ -43,7 +43,7 @@ __all__ = [
     "load_trials",
     "parse_yaml",
     "peek_text",
-    "read_input",
+    "read_text",
     "repeated_trials",
     "screening_date",
 ]
@@ -262,19 +262,17 @@ def _input_error(refused: Refused) -> InputError:
     return InputError([Problem(refused.span, refused.field, refused.message)])
 
 
-def read_input(path: Path, *, limit: int = MAX_FILE_BYTES, what: str = "YAML file") -> bytes:
-    """The bytes of a regular file of at most `limit` bytes; raise InputError saying why not
-    (a named pipe or a device is never read)."""
-    try:
-        return read_bytes(path, limit=limit, what=what)
-    except Refused as refused:
-        raise _input_error(refused) from None
+def read_text(path: Path, *, limit: int = MAX_FILE_BYTES, what: str = "YAML file") -> str:
+    """The UTF-8 text of a regular file of at most `limit` bytes; raise InputError saying why
+    it cannot be used (a named pipe or a device is never read; `what` names the file wanted)."""
+    return _read(path, limit=limit, what=what)[0]
 
 
-def _read(path: Path) -> tuple[str, bytes]:
+def _read(path: Path, *, limit: int = MAX_FILE_BYTES, what: str = "YAML file") -> (
+        tuple[str, bytes]):
     """The file's text and its exact bytes (which the audit hash is taken over)."""
-    data = read_input(path)
     try:
+        data = read_bytes(path, limit=limit, what=what)
         return decode(data, str(path)).replace("\r\n", "\n"), data
     except Refused as refused:
         raise _input_error(refused) from None
