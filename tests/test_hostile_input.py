@@ -544,3 +544,15 @@ def test_a_registry_file_that_cannot_be_read_says_why(tmp_path: Path, content: b
     result = invoke("new", "--from-ctgov", "record.json", "--rules", "rules")
     assert result.exit_code == 1, result.output
     assert result.stderr.splitlines() == [expected]
+
+
+# 6. The documented limits are the code's.
+
+
+@pytest.mark.parametrize("page", ["rules.md", "patient-profile.md"])
+def test_the_documented_limits_are_the_limits(page: str) -> None:
+    text = " ".join((REPO / "docs" / page).read_text(encoding="utf-8").split())
+    assert f"at most {MAX_FILE_BYTES // 1024 // 1024} MB" in text
+    assert f"{MAX_VALUES:,} values" in text
+    assert f"{MAX_TEXT:,} characters" in text
+    assert f"{MAX_DEPTH} levels" in text

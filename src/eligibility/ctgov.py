@@ -36,10 +36,26 @@ How the free text is read, CommonMark-like:
   item, or a paragraph. An item indented two or more spaces beyond the item above belongs to
   it: the parent's text keeps it on a line of its own with its marker, indented two spaces per
   level, so nothing is lost. Continuation lines join their item with one space.
-- Backslash escapes (`\\>=`) are undone; items with no letter or digit (a stray "-") dropped.
+- Backslash escapes (`\\>=`) are undone and HTML character references decoded (`&ge;`,
+  `&#8805;`; one naming a control character stays as written); items with no letter or digit
+  (a stray "-") dropped.
 - With no header at all, every item is an inclusion criterion, and the file says so. With
   headers, bullets before the first are inclusion criteria and paragraphs before it are notes,
   kept as comments.
+- Criteria are written in the order of the record: sections repeated for parts of a trial
+  ("Inclusion Criteria for Part A:", "Exclusion Criteria for Part A:", "... Part B:") stay in
+  that order, numbered I1.. and E1.. across them.
+- A group label, a short line of its own ending with a colon followed by items ("For parent
+  participants:"), is no criterion: it is a comment above the items under it, and each of
+  their questions starts with it, until the next label or section. A lead-in to alternatives
+  ("must meet one of the following:") stays a criterion.
+- Closing paragraphs that disclaim ("not intended to contain all considerations", "other
+  protocol-defined criteria may apply") are comments, not criteria.
+
+Limits: a record's criteria text is read up to MAX_CRITERIA_TEXT characters and MAX_CRITERIA
+criteria, none longer than a rule file's text may be (`reading.MAX_TEXT`); a registry file up to
+MAX_REGISTRY_BYTES, nested at most `reading.MAX_DEPTH` levels. Over a limit, the study is a
+problem and nothing is written.
 """
 
 from __future__ import annotations
