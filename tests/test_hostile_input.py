@@ -234,6 +234,35 @@ def test_a_time_on_the_screening_date_still_bounds_the_other_dates(tmp_path: Pat
     ]
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("  - {id: I2, kind: inclusion, text: T, check: {fact: als.onset_date, op: before, "
+     "value: 2026-01-01 10:00:00}}\n",
+     "NCT00000001.yaml:4:89: criteria[1].check.value: 2026-01-01 10:00:00 is a date with a "
+     "time of day: a rule file takes dates only, as YYYY-MM-DD (quote it if it is text)"),
+    ("  - {id: I2, kind: inclusion, text: 2026-01-01 10:00:00, judgment: Ok?}\n",
+     "NCT00000001.yaml:4:37: criteria[1].text: 2026-01-01 10:00:00 is a date with a time of "
+     "day: a rule file takes dates only, as YYYY-MM-DD (quote it if it is text)"),
+], ids=["a-threshold", "an-unquoted-text"])
+def test_a_date_with_a_time_in_a_rule_file_is_a_problem_not_a_type_error(
+        tmp_path: Path, text: str, expected: str) -> None:
+    # It used to pass `check` and then crash `screen`: can't compare datetime to date.
+    assert expected in problems_in(tmp_path, text, kind="rules")
+    result = invoke("screen", EXAMPLE, "--rules", tmp_path / "NCT00000001.yaml")
+    assert result.exit_code == 1, result.output
+
+
+def test_a_date_at_midnight_in_a_rule_file_is_its_date(tmp_path: Path) -> None:
+    os.chdir(tmp_path)
+    Path("NCT00000001.yaml").write_text(TRIAL_HEAD + (
+        "  - {id: I2, kind: inclusion, text: T, check: {fact: als.onset_date, op: before, "
+        "value: 2026-01-01T00:00:00Z}}\n"), encoding="utf-8")
+    trial, problems = check_trial("NCT00000001.yaml")
+    assert trial is not None, problems
+    assert trial.criteria[1].condition.value == dt.date(2026, 1, 1)  # type: ignore[union-attr]
+    result = invoke("screen", EXAMPLE, "--rules", "NCT00000001.yaml")
+    assert result.exit_code == 0, result.output
+
+
 # 3. Files that are not regular files, or too big: refused before anything is read.
 
 

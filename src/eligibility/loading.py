@@ -131,9 +131,14 @@ _PLAIN_TAGS = frozenset(
 )
 
 
-def _parse(text: str, file: str) -> tuple[Located, list[Problem]]:
+def _parse(text: str, file: str, *, dates_only: bool = False) -> tuple[Located, list[Problem]]:
     """The document and its key problems (duplicates keep the first value, to go on); a
-    document over a limit of `reading` is refused before any value is built."""
+    document over a limit of `reading` is refused before any value is built.
+
+    A date written with a time of midnight is its date, as the models read it; `dates_only`
+    (a rule file, where no field takes a time) makes any other time of day a problem, so that
+    no date and time is ever compared with a date.
+    """
     try:
         node = compose(text, file)
     except Refused as refused:
@@ -142,7 +147,7 @@ def _parse(text: str, file: str) -> tuple[Located, list[Problem]]:
         what = "the file has only comments" if text.strip() else "the file is empty"
         raise InputError([Problem(SourceSpan(file, 0, 0), "", what)])
     problems: list[Problem] = []
-    return _locate(node, file, (), problems), problems
+    return _locate(node, file, (), problems, dates_only), problems
 
 
 def _span(node: yaml.Node, file: str) -> SourceSpan:
@@ -175,7 +180,8 @@ def _is_implicit(node: yaml.Node) -> bool:
     return bool(node.tag == implicit)
 
 
-def _locate(node: yaml.Node, file: str, path: tuple[Any, ...], problems: list[Problem]) -> Located:
+def _locate(node: yaml.Node, file: str, path: tuple[Any, ...], problems: list[Problem],
+            dates_only: bool = False) -> Located:
     span = _span(node, file)
     refused = _refused_tag(node, file, path) or _misfit_tag(node, file, path)
     if refused is not None:
@@ -187,7 +193,7 @@ def _locate(node: yaml.Node, file: str, path: tuple[Any, ...], problems: list[Pr
         key_spans: dict[Any, SourceSpan] = {}
         for key_node, value_node in node.value:
             said = len(problems)
-            key = _locate(key_node, file, path, problems).value
+            key = _locate(key_node, file, path, problems, dates_only).value
             if not isinstance(key, (str, int, float, bool, dt.date)):
                 if len(problems) == said:  # not already said why (a refused tag)
                     problems.append(Problem(_span(key_node, file), describe_path(path),
@@ -199,15 +205,15 @@ def _locate(node: yaml.Node, file: str, path: tuple[Any, ...], problems: list[Pr
                                         f"duplicate key {key!r} (first written at line "
                                         f"{first.line}; keep one)"))
                 continue
-            child = _locate(value_node, file, (*path, key), problems)
+            child = _locate(value_node, file, (*path, key), problems, dates_only)
             values[key], children[key], key_spans[key] = child.value, child, _span(key_node, file)
         return Located(values, span, children, key_spans)
     if isinstance(node, yaml.SequenceNode):
-        items = [_locate(item, file, (*path, index), problems)
+        items = [_locate(item, file, (*path, index), problems, dates_only)
                  for index, item in enumerate(node.value)]
         return Located([item.value for item in items], span, dict(enumerate(items)))
     assert isinstance(node, yaml.ScalarNode)
-    return _scalar(node, span, path, problems)
+    return _scalar(node, span, path, problems, dates_only)
 
 
 def _misfit_tag(node: yaml.Node, file: str, path: tuple[Any, ...]) -> Problem | None:
@@ -228,7 +234,7 @@ _KINDS = {"int": "a whole number", "float": "a number", "bool": "true or false",
 
 
 def _scalar(node: yaml.ScalarNode, span: SourceSpan, path: tuple[Any, ...],
-            problems: list[Problem]) -> Located:
+            problems: list[Problem], dates_only: bool = False) -> Located:
     """A scalar's value (text, number, true/false, date); a value its tag cannot read is a
     problem, and the text as written stands in for it."""
     if node.tag == _VALUE:
@@ -239,10 +245,18 @@ def _scalar(node: yaml.ScalarNode, span: SourceSpan, path: tuple[Any, ...],
             raise ValueError(name)
         # Called directly rather than through construct_object, which would keep every node
         # it ever built in the shared constructor.
-        return Located(_constructor.yaml_constructors[node.tag](_constructor, node), span)
+        value = _constructor.yaml_constructors[node.tag](_constructor, node)
     except (ValueError, TypeError, KeyError, AttributeError, yaml.YAMLError) as error:
         problems.append(Problem(span, describe_path(path), _unreadable(node, name, error)))
         return Located(node.value, span)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        value = value.date()  # midnight: the date, as the models take it
+    elif isinstance(value, dt.datetime) and dates_only:
+        problems.append(Problem(span, describe_path(path),
+                                f"{node.value} is a date with a time of day: a rule file "
+                                "takes dates only, as YYYY-MM-DD (quote it if it is text)"))
+        return Located(node.value, span)
+    return Located(value, span)
 
 
 def _unreadable(node: yaml.ScalarNode, name: str, error: Exception) -> str:
@@ -338,7 +352,7 @@ def check_trial(path: Path | str) -> tuple[Trial | None, tuple[Problem, ...]]:
     path = Path(path)
     try:
         text, data = _read(path)
-        document, problems = _parse(text, str(path))
+        document, problems = _parse(text, str(path), dates_only=True)
     except InputError as error:
         return None, error.problems
     problems += _trial_checks(document, path)
