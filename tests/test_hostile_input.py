@@ -585,3 +585,20 @@ def test_the_documented_limits_are_the_limits(page: str) -> None:
     assert f"{MAX_VALUES:,} values" in text
     assert f"{MAX_TEXT:,} characters" in text
     assert f"{MAX_DEPTH} levels" in text
+
+
+@pytest.mark.parametrize("where", ["criteria", "conditions"])
+def test_a_lone_surrogate_escape_in_a_record_is_a_problem_not_an_unloadable_rule_file(
+        tmp_path: Path, where: str) -> None:
+    # Found by bench/fuzz.py: `new` wrote "\uD800" into the rule file, which then would not
+    # load ("invalid Unicode character escape code").
+    study = json.loads(record())
+    if where == "criteria":
+        study["protocolSection"]["eligibilityModule"]["eligibilityCriteria"] = "* a\\ud800b"
+    else:
+        study["protocolSection"]["conditionsModule"] = {"conditions": ["ALS", "x\\ud800"]}
+    text = json.dumps(study).replace("\\\\ud800", "\\ud800")
+    result = imported(tmp_path, text)
+    assert result.exit_code == 1, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.endswith("is half of a character (a lone surrogate), not text; fix the record")

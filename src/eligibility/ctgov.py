@@ -186,6 +186,7 @@ def read_studies(text: str, file: str) -> tuple[Study, ...]:
 
 
 _MOST_PROBLEMS = 100
+_HALF_CHARACTER = re.compile("[\ud800-\udfff]")
 
 
 def _first_problems(problems: list[Problem]) -> list[Problem]:
@@ -347,6 +348,8 @@ class _Fields:
         if not isinstance(node, expected) or (isinstance(node, bool) and expected is not bool):
             self.report(keys, f"expected {name}, got {_kind(node)}")
             return None
+        if isinstance(node, str) and not self.is_text(keys, node):
+            return None
         return node
 
     def text(self, *keys: str) -> str | None:
@@ -355,10 +358,23 @@ class _Fields:
 
     def texts(self, *keys: str) -> tuple[str, ...]:
         values = self.get(keys, list, "a list of text") or []
+        texts = []
         for index, value in enumerate(values):
             if not isinstance(value, str):
                 self.report((*keys, index), f"expected text, got {_kind(value)}")
-        return tuple(value for value in values if isinstance(value, str))
+            elif self.is_text((*keys, index), value):
+                texts.append(value)
+        return tuple(texts)
+
+    def is_text(self, keys: Sequence[str | int], value: str) -> bool:
+        """Whether a JSON string is text: a `\\ud800` escape alone decodes to half of a
+        character, which no file can hold (a rule file written with it would not load)."""
+        half = _HALF_CHARACTER.search(value)
+        if half is None:
+            return True
+        self.report(keys, f"the escape \\u{ord(half[0]):04x} at character {half.start() + 1} "
+                    "is half of a character (a lone surrogate), not text; fix the record")
+        return False
 
     def report(self, keys: Sequence[str | int], message: str) -> None:
         self.problems.append(self.source.problem((*self.path, *keys), message))
