@@ -198,7 +198,8 @@ def mutate_encoding(rng: random.Random) -> Case:
     elif what == "cr":
         data = data.replace(b"\n", b"\r")
     elif what == "accent":
-        data = text.replace("e", "\u00e9").encode(rng.choice(["latin-1", "utf-8"]))
+        data = text.replace("e", "\u00e9").encode(rng.choice(["latin-1", "utf-8"]),
+                                                   errors="replace")
     else:
         extra = {"nul": b"\x00", "overlong": b"\xc0\xaf", "surrogate": b"\xed\xa0\x80",
                  "invisible": rng.choice(["\u200b", "\u202e", "\ufeff", "\u00ad"]).encode(),
