@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -221,23 +221,17 @@ def _bad_character(error: yaml.reader.ReaderError, text: str, file: str) -> Refu
 FieldPath = tuple[Any, ...]
 
 
-def _inside(node: yaml.Node) -> list[yaml.Node]:
-    """The nodes directly inside `node`: keys and values, or items."""
+def _steps(node: yaml.Node) -> list[tuple[yaml.Node, Any]]:
+    """The nodes directly inside `node`, each with the step of a field path that leads to it:
+    a key's name to its value, an index to an item, None to a key (it has its mapping's)."""
     if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
-
-
-def _children(node: yaml.Node, path: FieldPath) -> list[tuple[yaml.Node, FieldPath]]:
-    """The nodes directly inside `node`, each with its field path (a key has its mapping's)."""
-    if isinstance(node, yaml.MappingNode):
-        pairs: list[tuple[yaml.Node, FieldPath]] = []
+        steps: list[tuple[yaml.Node, Any]] = []
         for key, value in node.value:
-            name = key.value if isinstance(key, yaml.ScalarNode) else "?"
-            pairs += [(key, path), (value, (*path, name))]
-        return pairs
+            steps += [(key, None), (value, key.value if isinstance(key, yaml.ScalarNode)
+                                    else "?")]
+        return steps
     if isinstance(node, yaml.SequenceNode):
-        return [(item, (*path, index)) for index, item in enumerate(node.value)]
+        return [(item, index) for index, item in enumerate(node.value)]
     return []
 
 
@@ -246,61 +240,93 @@ def _check_shape(root: yaml.Node, text: str, file: str) -> None:
     contains itself through an alias, a text over MAX_TEXT characters, nesting over MAX_DEPTH
     levels, more than MAX_VALUES values (each repeat through an alias counted again).
 
-    Walks each written value once, keeping per value how many values it stands for and how
-    deeply it nests.
+    Walks each written value once, keeping per value how many values it stands for, how
+    deeply it nests, and where it was first reached from (its field path, when one is needed).
     """
-    sizes: dict[int, int] = {}  # values each written value stands for, repeats included
-    heights: dict[int, int] = {}  # levels of lists and mappings, itself included
-    first: dict[int, FieldPath] = {}  # where each was first reached
-    shared: set[int] = set()  # reached from more than one place: anchored, then aliased
-    stack: list[tuple[yaml.Node, FieldPath, bool]] = [(root, (), False)]
+    shape = _Shape(root)
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
-        node, path, finished = stack.pop()
+        node, finished = stack.pop()
         if finished:
-            inside = _inside(node)
-            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in inside)
-            heights[id(node)] = 1 + max((heights[id(child)] for child in inside), default=0)
+            shape.finish(node)
             continue
-        if id(node) in first:
-            shared.add(id(node))
-            if id(node) not in sizes:  # begun and not finished: the alias is inside it
-                raise Refused(node_span(node, file), describe_path(first[id(node)]),
-                              f"this value contains an alias to itself{_anchor(node, text)}, "
-                              "which would repeat it forever (an alias may only repeat a "
-                              "value outside it)")
-            continue
-        first[id(node)] = path
-        if isinstance(node, yaml.ScalarNode):
-            if len(node.value) > MAX_TEXT:
-                raise Refused(node_span(node, file), describe_path(path),
-                              f"a text of {len(node.value):,} characters: a value may hold at "
-                              f"most {MAX_TEXT:,} (is it the right file?)")
-            sizes[id(node)], heights[id(node)] = 1, 0
-            continue
-        stack.append((node, path, True))
-        stack += [(child, where, False) for child, where in reversed(_children(node, path))]
-    if heights[id(root)] > MAX_DEPTH:
-        node, path = root, ()
+        shape.begun.add(id(node))
+        stack.append((node, True))
+        for child, step in reversed(_steps(node)):
+            shape.reached.setdefault(id(child), (node, step))
+            if id(child) in shape.begun:
+                shape.shared.add(id(child))
+                if id(child) not in shape.sizes:  # begun, not finished: the alias is inside it
+                    raise Refused(node_span(child, file), describe_path(shape.path(child)),
+                                  f"this value contains an alias to itself"
+                                  f"{_anchor(child, text)}, which would repeat it forever (an "
+                                  "alias may only repeat a value outside it)")
+            elif isinstance(child, yaml.ScalarNode):
+                if len(child.value) > MAX_TEXT:
+                    raise Refused(node_span(child, file), describe_path(shape.path(child)),
+                                  f"a text of {len(child.value):,} characters: a value may "
+                                  f"hold at most {MAX_TEXT:,} (is it the right file?)")
+                shape.begun.add(id(child))
+                shape.sizes[id(child)], shape.heights[id(child)] = 1, 0
+            else:
+                stack.append((child, False))
+                shape.begun.add(id(child))
+    if shape.heights[id(root)] > MAX_DEPTH:
+        node = root
         for _ in range(MAX_DEPTH):  # down the deepest branch to the first level too deep
-            node, path = max(_children(node, path), key=lambda pair: heights[id(pair[0])])
-        raise Refused(node_span(node, file), describe_path(path[:1]), _TOO_DEEP)
-    if sizes[id(root)] > MAX_VALUES:
-        raise _too_many(root, sizes, shared, file)
+            node = max(_inside(node), key=lambda child: shape.heights[id(child)])
+        raise Refused(node_span(node, file), describe_path(shape.path(node)[:1]), _TOO_DEEP)
+    if shape.sizes[id(root)] > MAX_VALUES:
+        raise _too_many(root, shape, file)
 
 
-def _too_many(root: yaml.Node, sizes: Mapping[int, int], shared: set[int],
-              file: str) -> Refused:
+class _Shape:
+    """What the walk of `_check_shape` keeps per node, by `id`."""
+
+    def __init__(self, root: yaml.Node) -> None:
+        self.sizes: dict[int, int] = {}  # values it stands for, repeats included
+        self.heights: dict[int, int] = {}  # levels of lists and mappings, itself included
+        self.begun: set[int] = set()
+        self.shared: set[int] = set()  # reached from more than one place: aliased
+        self.reached: dict[int, tuple[yaml.Node | None, Any]] = {id(root): (None, None)}
+
+    def finish(self, node: yaml.Node) -> None:
+        inside = _inside(node)
+        self.sizes[id(node)] = 1 + sum(self.sizes[id(child)] for child in inside)
+        self.heights[id(node)] = 1 + max((self.heights[id(child)] for child in inside),
+                                         default=0)
+
+    def path(self, node: yaml.Node) -> FieldPath:
+        """The field path by which the walk first reached `node`."""
+        steps: list[Any] = []
+        parent, step = self.reached[id(node)]
+        while parent is not None:
+            if step is not None:
+                steps.append(step)
+            parent, step = self.reached[id(parent)]
+        return tuple(reversed(steps))
+
+
+def _inside(node: yaml.Node) -> list[yaml.Node]:
+    """The nodes directly inside `node`: keys and values, or items."""
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def _too_many(root: yaml.Node, shape: _Shape, file: str) -> Refused:
     """Too many values, said where most of them are: the field holding them, or the value
     whose aliases repeat them."""
-    node, path = root, ()
-    while children := _children(node, path):
-        child, where = max(children, key=lambda pair: sizes[id(pair[0])])
-        if id(child) in shared or sizes[id(child)] <= MAX_VALUES:
+    node = root
+    while inside := _inside(node):
+        child = max(inside, key=lambda child: shape.sizes[id(child)])
+        if id(child) in shape.shared or shape.sizes[id(child)] <= MAX_VALUES:
             break
-        node, path = child, where
-    if shared:
+        node = child
+    path = shape.path(node)
+    if shape.shared:
         return Refused(node_span(node, file), describe_path(path),
-                       f"aliases here make the file hold {sizes[id(root)]:,} values; a "
+                       f"aliases here make the file hold {shape.sizes[id(root)]:,} values; a "
                        f"profile or rule file may hold at most {MAX_VALUES:,} (write the "
                        "values out, or use fewer aliases)")
     return Refused(node_span(node, file), describe_path(path[:1]), _TOO_MANY)

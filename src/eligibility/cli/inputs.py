@@ -55,7 +55,7 @@ def patient_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
                 problems.append(Problem(SourceSpan(str(path), 0, 0), "",
                                         "no profiles (*.yaml or *.yml) in this folder"))
             files += found
-        elif path.exists() or path.is_symlink() or not any(char in str(path) for char in "*?["):
+        elif path.exists() or not any(char in str(path) for char in "*?["):
             files.append(path)
         else:
             matches = sorted(Path(match) for match in glob.glob(str(path), recursive=True))
