@@ -511,7 +511,8 @@ def imported(tmp_path: Path, text: str) -> Result:
     os.chdir(tmp_path)
     Path("record.json").write_text(text, encoding="utf-8")
     result = invoke("new", "--from-ctgov", "record.json", "--rules", "rules")
-    assert not Path("rules").exists() or not any(Path("rules").iterdir())  # nothing written
+    if result.exit_code:
+        assert not Path("rules").exists() or not any(Path("rules").iterdir())  # nothing written
     return result
 
 
@@ -602,3 +603,26 @@ def test_a_lone_surrogate_escape_in_a_record_is_a_problem_not_an_unloadable_rule
     assert result.exit_code == 1, result.output
     (line,) = result.stderr.splitlines()
     assert line.endswith("is half of a character (a lone surrogate), not text; fix the record")
+
+
+def test_a_registry_field_too_long_for_a_rule_file_is_a_problem(tmp_path: Path) -> None:
+    # Found by bench/fuzz.py: a 30,000-character minimumAge made a rule file that would not
+    # load (a text of 30,000 characters: a value may hold at most 20,000).
+    study = json.loads(record())
+    study["protocolSection"]["eligibilityModule"]["minimumAge"] = "1" * 30_000
+    result = imported(tmp_path, json.dumps(study))
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines() == [
+        "record.json:1:186: protocolSection.eligibilityModule.minimumAge: a text of 30,000 "
+        "characters: this field is read up to 1,000 (is this a registry record?)"]
+
+
+def test_many_conditions_under_study_are_named_in_part(tmp_path: Path) -> None:
+    study = json.loads(record())
+    study["protocolSection"]["conditionsModule"] = {
+        "conditions": [f"condition {n} " + "x" * 900 for n in range(50)]}
+    study["protocolSection"]["eligibilityModule"]["healthyVolunteers"] = False
+    result = imported(tmp_path, json.dumps(study))
+    assert result.exit_code == 0, result.output
+    assert invoke("check", "rules").exit_code == 0
+    assert "and 46 more)?" in Path("rules", "NCT09900009.yaml").read_text("utf-8")

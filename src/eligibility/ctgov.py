@@ -79,6 +79,7 @@ from .source import SourceSpan, describe_path
 from .vocabulary import FACTS
 
 __all__ = [
+    "LONGEST_FIELD",
     "MAX_CRITERIA",
     "MAX_CRITERIA_TEXT",
     "MAX_REGISTRY_BYTES",
@@ -96,6 +97,9 @@ MAX_CRITERIA_TEXT = 100_000
 """The longest eligibility criteria text of one study read, in characters."""
 MAX_CRITERIA = 500
 """The most criteria one study's free text may give (real records give up to a hundred or so)."""
+LONGEST_FIELD = 1_000
+"""The longest text read from a registry field other than the criteria (titles run to a few
+hundred characters, ages and statuses to a few)."""
 
 Kind = Literal["inclusion", "exclusion"]
 Path = tuple[str | int, ...]
@@ -336,7 +340,8 @@ class _Fields:
     source: _Source
     problems: list[Problem]
 
-    def get(self, keys: Sequence[str], expected: type, name: str) -> Any:
+    def get(self, keys: Sequence[str], expected: type, name: str, *,
+            longest: int | None = LONGEST_FIELD) -> Any:
         node: Any = self.record
         for depth, key in enumerate(keys):
             if not isinstance(node, Mapping):
@@ -348,7 +353,7 @@ class _Fields:
         if not isinstance(node, expected) or (isinstance(node, bool) and expected is not bool):
             self.report(keys, f"expected {name}, got {_kind(node)}")
             return None
-        if isinstance(node, str) and not self.is_text(keys, node):
+        if isinstance(node, str) and not self.is_text(keys, node, longest):
             return None
         return node
 
@@ -362,13 +367,18 @@ class _Fields:
         for index, value in enumerate(values):
             if not isinstance(value, str):
                 self.report((*keys, index), f"expected text, got {_kind(value)}")
-            elif self.is_text((*keys, index), value):
+            elif self.is_text((*keys, index), value, LONGEST_FIELD):
                 texts.append(value)
         return tuple(texts)
 
-    def is_text(self, keys: Sequence[str | int], value: str) -> bool:
-        """Whether a JSON string is text: a `\\ud800` escape alone decodes to half of a
-        character, which no file can hold (a rule file written with it would not load)."""
+    def is_text(self, keys: Sequence[str | int], value: str, longest: int | None) -> bool:
+        """Whether a JSON string is text a rule file can hold: at most `longest` characters,
+        and no `\\ud800` escape alone, which decodes to half of a character (a rule file
+        written with it would not load)."""
+        if longest is not None and len(value) > longest:
+            self.report(keys, f"a text of {len(value):,} characters: this field is read up to "
+                        f"{longest:,} (is this a registry record?)")
+            return False
         half = _HALF_CHARACTER.search(value)
         if half is None:
             return True
@@ -401,7 +411,7 @@ def _study(fields: _Fields) -> Study | None:
         fields.report((*status, "lastUpdatePostDateStruct", "date"),
                       f"expected a date (YYYY-MM-DD), got {updated!r}")
         last_update = None
-    text = fields.get((*eligibility, "eligibilityCriteria"), str, "text")
+    text = fields.get((*eligibility, "eligibilityCriteria"), str, "text", longest=None)
     criteria = _criteria_within_limits(fields, (*eligibility, "eligibilityCriteria"), text)
     if nct_id is None or not _NCT.fullmatch(nct_id):
         return None
@@ -848,7 +858,9 @@ def _registry_criteria(study: Study) -> list[list[str]]:
                        [f"    check: {{fact: sex, op: equals, value: {sex}}}"],
                        f"The registry admits {sex} participants only.", False))
     if study.healthy_volunteers is False:
-        under_study = f" ({', '.join(study.conditions)})" if study.conditions else ""
+        named = study.conditions if len(study.conditions) <= 5 else (
+            *study.conditions[:4], f"and {len(study.conditions) - 4} more")
+        under_study = f" ({', '.join(named)})" if named else ""
         found.append(("Registry eligibility: accepts healthy volunteers: No.", _judgment(
             f"Does the patient have the condition under study{under_study}?",
             f"The registry accepts no healthy volunteers. {GUIDANCE}"), None, True))
