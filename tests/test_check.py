@@ -52,7 +52,7 @@ def at(case: str) -> Path:
 
 
 def yaml_files(*folders: Path) -> list[Path]:
-    """The YAML files directly in `folders`: `check` does not descend into sub-folders."""
+    """The YAML files directly in `folders` (the shipped ones have no sub-folders)."""
     return sorted(p for folder in folders for p in folder.iterdir()
                   if p.suffix in (".yaml", ".yml"))
 
@@ -316,11 +316,15 @@ def test_an_empty_folder_has_line_0_in_json(tmp_path: Path) -> None:
          "message": "no YAML files (*.yaml or *.yml) in this folder"}])
 
 
-def test_a_folder_is_read_without_its_sub_folders(in_cases: None) -> None:
-    # folder-with-a-subfolder/sub/ holds a broken rule file that must not be read.
+def test_a_folder_is_read_with_its_sub_folders_as_screen_reads_one(in_cases: None) -> None:
+    # folder-with-a-subfolder/sub/ holds a broken rule file: check must find it (issue 9).
     result = run("check", "folder-with-a-subfolder")
-    assert result.exit_code == 0, result.output
-    assert result.stdout == "checked 1 file: 0 errors, 0 warnings\n"
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines() == [
+        "folder-with-a-subfolder/sub/NCT00000225.yaml:11:19: criteria[0].check.fact: unknown "
+        "fact 'fvc.percent_predictd' (did you mean 'fvc.percent_predicted'?)",
+        "checked 2 files: 1 error, 0 warnings",
+    ]
 
 
 def test_a_file_named_twice_is_checked_once(in_cases: None) -> None:

@@ -36,15 +36,33 @@ How the free text is read, CommonMark-like:
   item, or a paragraph. An item indented two or more spaces beyond the item above belongs to
   it: the parent's text keeps it on a line of its own with its marker, indented two spaces per
   level, so nothing is lost. Continuation lines join their item with one space.
-- Backslash escapes (`\\>=`) are undone; items with no letter or digit (a stray "-") dropped.
+- Backslash escapes (`\\>=`) are undone and HTML character references decoded (`&ge;`,
+  `&#8805;`; one naming a control character stays as written); items with no letter or digit
+  (a stray "-") dropped.
 - With no header at all, every item is an inclusion criterion, and the file says so. With
   headers, bullets before the first are inclusion criteria and paragraphs before it are notes,
   kept as comments.
+- Criteria are written in the order of the record: sections repeated for parts of a trial
+  ("Inclusion Criteria for Part A:", "Exclusion Criteria for Part A:", "... Part B:") stay in
+  that order, numbered I1.. and E1.. across them.
+- A group label, a short line of its own ending with a colon followed by items ("For parent
+  participants:"), is no criterion: it is a comment above the items under it, and each of
+  their questions starts with it, until the next label or section. A lead-in to alternatives
+  ("must meet one of the following:") stays a criterion.
+- Closing paragraphs that disclaim ("not intended to contain all considerations", "other
+  protocol-defined criteria may apply") are comments, not criteria.
+
+Limits: a record's criteria text is read up to MAX_CRITERIA_TEXT characters and MAX_CRITERIA
+criteria, none longer than a rule file's text may be (`reading.MAX_TEXT`); a registry file up to
+MAX_REGISTRY_BYTES, nested at most `reading.MAX_DEPTH` levels. Over a limit, the study is a
+problem and nothing is written.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import html
 import json
 import re
 import textwrap
@@ -55,11 +73,33 @@ from typing import Any, Literal, get_args
 import yaml
 
 from .loading import InputError, Problem
+from .reading import MAX_DEPTH, MAX_TEXT
 from .rules import OverallStatus
 from .source import SourceSpan, describe_path
 from .vocabulary import FACTS
 
-__all__ = ["Bullet", "Study", "parse_criteria", "read_studies", "rule_file_text"]
+__all__ = [
+    "LONGEST_FIELD",
+    "MAX_CRITERIA",
+    "MAX_CRITERIA_TEXT",
+    "MAX_REGISTRY_BYTES",
+    "Bullet",
+    "Study",
+    "parse_criteria",
+    "read_studies",
+    "rule_file_text",
+]
+
+MAX_REGISTRY_BYTES = 20 * 1024 * 1024
+"""The largest registry file read: a study is tens of KB, a search page of 100 a few MB; 20 MB
+of JSON holds at most a few hundred MB once read."""
+MAX_CRITERIA_TEXT = 100_000
+"""The longest eligibility criteria text of one study read, in characters."""
+MAX_CRITERIA = 500
+"""The most criteria one study's free text may give (real records give up to a hundred or so)."""
+LONGEST_FIELD = 1_000
+"""The longest text read from a registry field other than the criteria (titles run to a few
+hundred characters, ages and statuses to a few)."""
 
 Kind = Literal["inclusion", "exclusion"]
 Path = tuple[str | int, ...]
@@ -77,6 +117,7 @@ class Bullet:
     text: str
     line: int  # where the item starts in eligibilityCriteria, 1-based
     section: str | None  # its header as written ("Key Inclusion Criteria:"), None if none
+    scope: str | None = None  # the group label it stands under ("For parent participants:")
 
 
 @dataclass(frozen=True)
@@ -102,6 +143,7 @@ class Study:
     exclusion: tuple[Bullet, ...] = ()
     headers: tuple[str, ...] = ()  # section headers, as written, in order
     notes: tuple[str, ...] = ()  # paragraphs before the first header
+    closing: tuple[str, ...] = ()  # a closing disclaimer ("not intended to contain all ...")
 
     @property
     def title(self) -> str:
@@ -119,11 +161,19 @@ def read_studies(text: str, file: str) -> tuple[Study, ...]:
     except json.JSONDecodeError as error:
         span = SourceSpan(file, error.lineno, error.colno)
         raise InputError([Problem(span, "", f"invalid JSON: {error.msg}")]) from None
+    except RecursionError:
+        value = None  # nested too deeply: said below, where
     source = _Source(text, file)
+    deep = _too_deep(text)
+    if deep is not None:
+        raise InputError([source.at(deep, f"values nested more than {MAX_DEPTH} levels deep (a "
+                                    "registry record nests a handful)")])
     problems: list[Problem] = []
     studies: list[Study] = []
     first: dict[str, Path] = {}
     for path, record in _records(value, source, problems):
+        if len(problems) > _MOST_PROBLEMS:
+            break  # enough to fix first: the rest is not read
         study = _study(_Fields(record, path, source, problems))
         if study is None:
             continue
@@ -135,55 +185,102 @@ def read_studies(text: str, file: str) -> tuple[Study, ...]:
         first[study.nct_id] = path
         studies.append(study)
     if problems:
-        raise InputError(list(dict.fromkeys(problems)))
+        raise InputError(_first_problems(list(dict.fromkeys(problems))))
     return tuple(studies)
 
 
-@dataclass(frozen=True)
+_MOST_PROBLEMS = 100
+_HALF_CHARACTER = re.compile("[\ud800-\udfff]")
+
+
+def _first_problems(problems: list[Problem]) -> list[Problem]:
+    """The first problems in file order, and one saying that more follow: a file with
+    thousands of wrong studies needs its first fixes, not a screenful per study."""
+    problems.sort()
+    if len(problems) <= _MOST_PROBLEMS:
+        return problems
+    rest = problems[_MOST_PROBLEMS]
+    return [*problems[:_MOST_PROBLEMS],
+            Problem(rest.span, "", f"more problems from here on: after {_MOST_PROBLEMS} the "
+                    "rest of the file is not checked (fix the ones above first)")]
+
+
+# A JSON string (skipped: brackets inside it do not count) or a bracket.
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def _too_deep(text: str) -> int | None:
+    """Where a JSON text first nests more than MAX_DEPTH levels, or None."""
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):
+        bracket = token[0]
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return token.start()
+        elif bracket in "]}":
+            depth -= 1
+    return None
+
+
 class _Source:
     """The JSON text being read, to place a problem where the value it is about starts."""
 
-    text: str
-    file: str
+    def __init__(self, text: str, file: str) -> None:
+        self.text, self.file = text, file
+        self._inside: dict[int, dict[str | int, int]] = {}  # a container's children's starts
+        self._lines: list[int] | None = None  # where each line starts, once a problem is placed
 
     def problem(self, path: Path, message: str) -> Problem:
-        offset = _offset(self.text, path)
-        line = self.text.count("\n", 0, offset) + 1
-        column = offset - self.text.rfind("\n", 0, offset)
-        return Problem(SourceSpan(self.file, line, column), describe_path(path), message)
+        return Problem(self.at(self._offset(path), "").span, describe_path(path), message)
+
+    def at(self, offset: int, message: str) -> Problem:
+        if self._lines is None:
+            self._lines = [0, *(found.end() for found in re.finditer("\n", self.text))]
+        line = bisect.bisect_right(self._lines, offset)
+        column = offset - self._lines[line - 1] + 1
+        return Problem(SourceSpan(self.file, line, column), "", message)
+
+    def _offset(self, path: Path) -> int:
+        """Where the value at `path` starts in the valid JSON text (its nearest container's
+        start when the path leads nowhere); each container is scanned once, however many
+        problems are placed in it."""
+        at = _SPACE.match(self.text, 0).end()  # type: ignore[union-attr]  # always matches
+        for step in path:
+            found = self._children(at).get(step)
+            if found is None:
+                break
+            at = found
+        return at
+
+    def _children(self, at: int) -> dict[str | int, int]:
+        """Where each member or item of the container starting at `at` starts."""
+        if at in self._inside:
+            return self._inside[at]
+        text, decoder, found = self.text, json.JSONDecoder(), {}
+        opening, closing = text[at], "}" if text[at] == "{" else "]"
+        if opening in "{[":
+            cursor, index = _skip(text, at + 1), 0
+            while text[cursor] != closing:
+                if opening == "{":
+                    key, cursor = decoder.raw_decode(text, cursor)
+                    cursor = _skip(text, _skip(text, cursor) + 1)  # past the colon
+                    found[key] = cursor  # like json.loads, the last of repeated keys wins
+                else:
+                    found[index] = cursor
+                _, cursor = decoder.raw_decode(text, cursor)
+                cursor, index = _skip(text, cursor), index + 1
+                if text[cursor] == ",":
+                    cursor = _skip(text, cursor + 1)
+        self._inside[at] = found
+        return found
 
 
-def _offset(text: str, path: Path) -> int:
-    """Where the value at `path` starts in valid JSON `text` (its nearest container's start
-    when the path leads nowhere); skips values with the standard decoder."""
-    decoder = json.JSONDecoder()
-    space = re.compile(r"[ \t\n\r]*")
+_SPACE = re.compile(r"[ \t\n\r]*")
 
-    def skip(at: int) -> int:
-        return space.match(text, at).end()  # type: ignore[union-attr]  # always matches
 
-    at = skip(0)
-    for step in path:
-        opening, closing = ("{", "}") if isinstance(step, str) else ("[", "]")
-        if text[at] != opening:
-            break
-        found, index, cursor = None, 0, skip(at + 1)
-        while text[cursor] != closing:
-            if isinstance(step, str):
-                key, cursor = decoder.raw_decode(text, cursor)
-                cursor = skip(skip(cursor) + 1)  # past the colon
-                if key == step:
-                    found = cursor  # keep looking: like json.loads, the last key wins
-            elif index == step:
-                found = cursor
-            _, cursor = decoder.raw_decode(text, cursor)
-            cursor, index = skip(cursor), index + 1
-            if text[cursor] == ",":
-                cursor = skip(cursor + 1)
-        if found is None:
-            break
-        at = found
-    return at
+def _skip(text: str, at: int) -> int:
+    return _SPACE.match(text, at).end()  # type: ignore[union-attr]  # always matches
 
 
 def _records(value: Any, source: _Source, problems: list[Problem]) -> (
@@ -206,7 +303,7 @@ def _records(value: Any, source: _Source, problems: list[Problem]) -> (
     for index, record in enumerate(studies):
         if isinstance(record, Mapping) and "protocolSection" in record:
             records.append((("studies", index), record))
-        else:
+        elif len(problems) <= _MOST_PROBLEMS:
             problems.append(source.problem(("studies", index), _not_a_study(record)))
     return records
 
@@ -243,7 +340,8 @@ class _Fields:
     source: _Source
     problems: list[Problem]
 
-    def get(self, keys: Sequence[str], expected: type, name: str) -> Any:
+    def get(self, keys: Sequence[str], expected: type, name: str, *,
+            longest: int | None = LONGEST_FIELD) -> Any:
         node: Any = self.record
         for depth, key in enumerate(keys):
             if not isinstance(node, Mapping):
@@ -255,6 +353,8 @@ class _Fields:
         if not isinstance(node, expected) or (isinstance(node, bool) and expected is not bool):
             self.report(keys, f"expected {name}, got {_kind(node)}")
             return None
+        if isinstance(node, str) and not self.is_text(keys, node, longest):
+            return None
         return node
 
     def text(self, *keys: str) -> str | None:
@@ -263,10 +363,28 @@ class _Fields:
 
     def texts(self, *keys: str) -> tuple[str, ...]:
         values = self.get(keys, list, "a list of text") or []
+        texts = []
         for index, value in enumerate(values):
             if not isinstance(value, str):
                 self.report((*keys, index), f"expected text, got {_kind(value)}")
-        return tuple(value for value in values if isinstance(value, str))
+            elif self.is_text((*keys, index), value, LONGEST_FIELD):
+                texts.append(value)
+        return tuple(texts)
+
+    def is_text(self, keys: Sequence[str | int], value: str, longest: int | None) -> bool:
+        """Whether a JSON string is text a rule file can hold: at most `longest` characters,
+        and no `\\ud800` escape alone, which decodes to half of a character (a rule file
+        written with it would not load)."""
+        if longest is not None and len(value) > longest:
+            self.report(keys, f"a text of {len(value):,} characters: this field is read up to "
+                        f"{longest:,} (is this a registry record?)")
+            return False
+        half = _HALF_CHARACTER.search(value)
+        if half is None:
+            return True
+        self.report(keys, f"the escape \\u{ord(half[0]):04x} at character {half.start() + 1} "
+                    "is half of a character (a lone surrogate), not text; fix the record")
+        return False
 
     def report(self, keys: Sequence[str | int], message: str) -> None:
         self.problems.append(self.source.problem((*self.path, *keys), message))
@@ -293,8 +411,8 @@ def _study(fields: _Fields) -> Study | None:
         fields.report((*status, "lastUpdatePostDateStruct", "date"),
                       f"expected a date (YYYY-MM-DD), got {updated!r}")
         last_update = None
-    text = fields.get((*eligibility, "eligibilityCriteria"), str, "text")
-    criteria = _read_criteria(text or "")
+    text = fields.get((*eligibility, "eligibilityCriteria"), str, "text", longest=None)
+    criteria = _criteria_within_limits(fields, (*eligibility, "eligibilityCriteria"), text)
     if nct_id is None or not _NCT.fullmatch(nct_id):
         return None
     return Study(
@@ -319,7 +437,32 @@ def _study(fields: _Fields) -> Study | None:
         exclusion=criteria.exclusion,
         headers=criteria.headers,
         notes=criteria.notes,
+        closing=criteria.closing,
     )
+
+
+def _criteria_within_limits(fields: _Fields, keys: tuple[str, ...], text: str | None) -> (
+        _Criteria):
+    """The criteria of the free text, or none (and a problem) when the text is longer than
+    MAX_CRITERIA_TEXT, gives more than MAX_CRITERIA criteria, or one longer than a rule file's
+    text may be: such a record would make a rule file nobody can curate, or read."""
+    if text is not None and len(text) > MAX_CRITERIA_TEXT:
+        fields.report(keys, f"the criteria text has {len(text):,} characters; at most "
+                      f"{MAX_CRITERIA_TEXT:,} are imported (is this a registry record?)")
+        return _read_criteria("")
+    criteria = _read_criteria(text or "")
+    bullets = (*criteria.inclusion, *criteria.exclusion)
+    if len(bullets) > MAX_CRITERIA:
+        fields.report(keys, f"the criteria text gives {len(bullets):,} criteria; at most "
+                      f"{MAX_CRITERIA:,} are imported (is this a registry record?)")
+        return _read_criteria("")
+    for bullet in bullets:
+        if len(bullet.text) > MAX_TEXT:
+            fields.report(keys, f"the criterion at line {bullet.line} of the criteria text has "
+                          f"{len(bullet.text):,} characters; a rule file's text may hold at "
+                          f"most {MAX_TEXT:,}")
+            return _read_criteria("")
+    return criteria
 
 
 # Reading the free text
@@ -337,6 +480,7 @@ class _Criteria:
     exclusion: tuple[Bullet, ...]
     headers: tuple[str, ...]
     notes: tuple[str, ...]
+    closing: tuple[str, ...] = ()
 
 
 _BULLET = re.compile(r"(?P<indent> *)(?P<marker>[*+•-]|\d{1,9}[.)])(?: +(?P<text>.*)|)")
@@ -347,7 +491,21 @@ _HEADER = re.compile(
     re.IGNORECASE,
 )
 _EMPHASIS = re.compile(r"^[\s#*_]+|[\s*_]+$")  # markdown heading, bold and italic marks
-_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark: any ASCII punctuation
+# A CommonMark backslash escape (any ASCII punctuation), or an HTML character reference with
+# its semicolon (`&ge;`, `&#8805;`, `&#x2265;`); an escaped `\&` starts no reference.
+_ESCAPE = re.compile(r"\\(?P<escaped>[!-/:-@\[-`{-~])"
+                     r"|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _unescape(match: re.Match[str]) -> str:
+    """What an escape or a character reference stands for; a reference to a control
+    character, or to no character, stays as written, and one to a space is a space."""
+    if match["escaped"] is not None:
+        return match["escaped"]
+    character = html.unescape(match[0])
+    if character.isspace():
+        return " "
+    return character if character and character.isprintable() else match[0]
 
 
 @dataclass
@@ -379,7 +537,7 @@ class _Item:
                 if part.has_words():
                     lines += part.lines(depth + 1)
             elif part:
-                lines.append((follow if lines else lead) + _ESCAPE.sub(r"\1", part))
+                lines.append((follow if lines else lead) + _ESCAPE.sub(_unescape, part))
         return lines
 
 
@@ -485,19 +643,83 @@ def _read_criteria(text: str) -> _Criteria:
     for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n")
                                   .split("\n"), start=1):
         reader.read(number, line.expandtabs(4))
+    blocks = [block for block in reader.blocks if block.item.has_words()]
+    closing = _closing_disclaimers(blocks)
     found: dict[Kind, list[Bullet]] = {"inclusion": [], "exclusion": []}
     notes: list[str] = []
-    for block in reader.blocks:
-        if not block.item.has_words():
-            continue
-        verbatim = "\n".join(block.item.lines())
+    scope: tuple[str | None, str] | None = None  # (section, label) of the group being read
+    for index, block in enumerate(blocks):
         if block.kind is None and reader.headers and not block.item.marker:
-            notes.append(verbatim)
-        else:
-            found[block.kind or "inclusion"].append(Bullet(verbatim, block.item.line,
-                                                           block.header))
+            notes.append("\n".join(block.item.lines()))
+            continue
+        kind = block.kind or "inclusion"
+        label = _group_label(block, blocks[index + 1:index + 2])
+        if label is not None:
+            scope = (block.header, label)
+            for item in _nested(block.item):  # items indented under the label
+                found[kind].append(Bullet("\n".join(item.lines()), item.line, block.header,
+                                          label))
+            continue
+        if scope is not None and scope[0] != block.header:
+            scope = None  # a group ends with its section
+        found[kind].append(Bullet("\n".join(block.item.lines()), block.item.line,
+                                  block.header, scope[1] if scope else None))
     return _Criteria(tuple(found["inclusion"]), tuple(found["exclusion"]),
-                     tuple(reader.headers), tuple(notes))
+                     tuple(reader.headers), tuple(notes), closing)
+
+
+# A group label: a short line of its own ending with a colon ("For parent participants:",
+# "Cohort B (healthy adults):"), not a lead-in to a list of alternatives.
+_LABEL = re.compile(r"[A-Za-z][^:.;!?]{0,78}:")
+_LEAD_IN = re.compile(r"\b(?:following|below|must|should|shall|will|meets?|either|one of|any "
+                      r"of|at least|includes?|including|such as|e\.g|i\.e)\b", re.IGNORECASE)
+
+
+def _group_label(block: _Block, after: Sequence[_Block]) -> str | None:
+    """The label a paragraph gives the items under it or after it, or None.
+
+    A label is a paragraph of one short line ending with a colon, in a section, followed by
+    items: indented under it, or a marked item next.
+    """
+    item = block.item
+    texts = [part for part in item.parts if isinstance(part, str) and part]
+    if item.marker or block.kind is None or len(texts) != 1:
+        return None
+    words = _EMPHASIS.sub("", texts[0])
+    if not _LABEL.fullmatch(words) or len(words.split()) > 10 or _LEAD_IN.search(words):
+        return None
+    followed = bool(_nested(item)) or bool(after and after[0].item.marker and
+                                           after[0].header == block.header)
+    return _ESCAPE.sub(_unescape, words) if followed else None
+
+
+def _nested(item: _Item) -> list[_Item]:
+    return [part for part in item.parts if isinstance(part, _Item) and part.has_words()]
+
+
+# The closing paragraph many records end with: not a criterion, kept as a comment.
+_DISCLAIMER = re.compile(
+    r"not (?:intended|meant) to|not (?:an? )?(?:exhaustive|complete|full) list|may not be "
+    r"(?:a )?(?:complete|exhaustive)|(?:other|additional|further) (?:protocol[- ](?:defined|"
+    r"specific) )?(?:inclusion|exclusion|eligibility)(?:/exclusion)? criteria (?:may|might|"
+    r"will|could) apply|for more information|please contact", re.IGNORECASE)
+
+
+def _closing_disclaimers(blocks: list[_Block]) -> tuple[str, ...]:
+    """Take the paragraphs at the very end that disclaim rather than state a criterion (after
+    at least one marked item of their section) off `blocks`, in order."""
+    closing: list[str] = []
+    while len(blocks) > 1:
+        last = blocks[-1]
+        text = "\n".join(last.item.lines())
+        items_before = any(block.item.marker and block.header == last.header
+                           for block in blocks[:-1])
+        if last.item.marker or _nested(last.item) or not items_before or not (
+                _DISCLAIMER.search(text)):
+            break
+        closing.insert(0, text)
+        blocks.pop()
+    return tuple(closing)
 
 
 # Writing the rule file
@@ -505,9 +727,7 @@ def _read_criteria(text: str) -> _Criteria:
 
 def rule_file_text(study: Study) -> str:
     """The YAML of `rules/<NCT>.yaml`: metadata, then every criterion, to be curated."""
-    criteria = [*_bullet_criteria(study.inclusion, "inclusion", "I"),
-                *_bullet_criteria(study.exclusion, "exclusion", "E"),
-                *_registry_criteria(study)]
+    criteria = [*_bullet_criteria(study), *_registry_criteria(study)]
     if not criteria:
         criteria = [_criterion("I1", "inclusion", "(No eligibility criteria in the registry "
                                "record.)", rule=_judgment("Does the patient meet the trial's "
@@ -534,6 +754,10 @@ def _preamble(study: Study) -> list[str]:
     if study.notes:
         lines += _comment("Text before the first section header of the record:")
         for note in study.notes:
+            lines += _comment(note, indent="  ")
+    if study.closing:
+        lines += _comment("Text closing the record's criteria, not read as a criterion:")
+        for note in study.closing:
             lines += _comment(note, indent="  ")
     return lines
 
@@ -584,21 +808,42 @@ def _trial(study: Study) -> list[str]:
     return [line for key, value in values.items() for line in _entry(key, value, 2)]
 
 
-def _bullet_criteria(bullets: Sequence[Bullet], kind: Kind, prefix: str) -> list[list[str]]:
+def _bullet_criteria(study: Study) -> list[list[str]]:
+    """Each free-text bullet as a criterion to curate, in the order of the record (sections
+    repeated for parts of a trial stay where they are), numbered I1.. and E1.. by kind; a
+    section header or group label is a comment above the first criterion under it."""
+    tagged: list[tuple[Kind, Bullet]] = [*(("inclusion", bullet) for bullet in study.inclusion),
+                                         *(("exclusion", bullet) for bullet in study.exclusion)]
     criteria: list[list[str]] = []
+    counts: dict[Kind, int] = {"inclusion": 0, "exclusion": 0}
     section: str | None = None
-    for number, bullet in enumerate(bullets, start=1):
+    scope: str | None = None
+    for kind, bullet in sorted(tagged, key=lambda pair: pair[1].line):
         heading: list[str] = []
         if bullet.section is not None and bullet.section != section:
-            heading = _comment(bullet.section, prefix="  ")
-        section = bullet.section
-        flat = " ".join(bullet.text.split()).rstrip(" .;:,?")
-        question = (f"Does the patient meet this criterion: {flat}?" if kind == "inclusion"
-                    else f"Does this apply to the patient: {flat}?")
-        criteria.append([*heading, *_criterion(f"{prefix}{number}", kind, bullet.text,
-                                               rule=_judgment(question, GUIDANCE),
+            heading, scope = _comment(bullet.section, prefix="  "), None
+        if bullet.scope is not None and bullet.scope != scope:
+            heading += _comment(bullet.scope, prefix="  ")
+        section, scope = bullet.section, bullet.scope
+        counts[kind] += 1
+        ident = f"{'I' if kind == 'inclusion' else 'E'}{counts[kind]}"
+        criteria.append([*heading, *_criterion(ident, kind, bullet.text,
+                                               rule=_judgment(_question(kind, bullet), GUIDANCE),
                                                curate=True)])
     return criteria
+
+
+def _question(kind: Kind, bullet: Bullet) -> str:
+    """The placeholder judgment's question: the criterion's text, in its group if it has one
+    (the text above when it is too long to repeat within a rule file's limit)."""
+    flat = " ".join(bullet.text.split()).rstrip(" .;:,?")
+    if len(flat) > MAX_TEXT - 200:
+        flat = "its text above"
+    scope = f"{bullet.scope} " if bullet.scope else ""
+    asked = "does the patient meet this criterion" if kind == "inclusion" else (
+        "does this apply to the patient")
+    question = f"{scope}{asked}: {flat}?"
+    return question[0].upper() + question[1:]
 
 
 def _registry_criteria(study: Study) -> list[list[str]]:
@@ -613,7 +858,9 @@ def _registry_criteria(study: Study) -> list[list[str]]:
                        [f"    check: {{fact: sex, op: equals, value: {sex}}}"],
                        f"The registry admits {sex} participants only.", False))
     if study.healthy_volunteers is False:
-        under_study = f" ({', '.join(study.conditions)})" if study.conditions else ""
+        named = study.conditions if len(study.conditions) <= 5 else (
+            *study.conditions[:4], f"and {len(study.conditions) - 4} more")
+        under_study = f" ({', '.join(named)})" if named else ""
         found.append(("Registry eligibility: accepts healthy volunteers: No.", _judgment(
             f"Does the patient have the condition under study{under_study}?",
             f"The registry accepts no healthy volunteers. {GUIDANCE}"), None, True))

@@ -18,6 +18,15 @@ from .errors import translate
 from .lint import Finding, lint_criterion, lint_trial
 from .observations import dated_fields
 from .patient import PatientProfile, profile_model
+from .reading import (
+    MAX_FILE_BYTES,
+    MAX_TEXT,
+    Loader,
+    Refused,
+    compose,
+    decode,
+    read_bytes,
+)
 from .rules import CONDITION_KINDS, Criterion, Trial
 from .source import Located, SourceSpan, SubfieldError, describe_path
 from .vocabulary import DEFAULT, Vocabulary, VocabularyError, closest
@@ -38,20 +47,22 @@ __all__ = [
     "load_trials",
     "not_read",
     "parse_yaml",
+    "peek_text",
+    "read_text",
     "repeated_trials",
     "screening_date",
     "trials_vocabulary",
 ]
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _constructor = yaml.constructor.SafeConstructor()
+_resolver = yaml.resolver.Resolver()
 
 
 class _Duplicate(Exception):
     """A mapping repeats a key: the careful parse will say where."""
 
 
-class _QuickLoader(_Loader):  # type: ignore[misc]
+class _QuickLoader(Loader):  # type: ignore[misc]
     """Safe loading without positions, refusing duplicate keys: the fast path for good files."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -67,14 +78,26 @@ class _QuickLoader(_Loader):  # type: ignore[misc]
 
 _QuickLoader.add_constructor(
     "tag:yaml.org,2002:map", lambda loader, node: loader.construct_mapping(node))
+_QuickLoader.add_constructor(  # a lone `=` is text, not PyYAML's "value key"
+    "tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
 
 
 def _quick(text: str) -> Any:
-    """The document's values, or None when the careful parse is needed to report problems."""
+    """The document's values, or None when the careful parse is needed to report problems.
+
+    Anchors and merge keys, and texts too long to be sure that no value breaks a limit, always
+    take the careful parse, which checks the limits; anything else odd (a bad tag, deep
+    nesting, a duplicate key) fails here and is reported there, or raised there if it is our
+    own bug.
+    """
+    if len(text) > MAX_TEXT or "&" in text or "<<" in text:
+        return None
     try:
         return yaml.load(text, Loader=_QuickLoader)  # a SafeLoader subclass: safe
-    except (yaml.YAMLError, _Duplicate, TypeError, ValueError):
+    except Exception:  # every failure means: parse carefully
         return None
+
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -114,53 +137,59 @@ _PLAIN_TAGS = frozenset(
 )
 
 
-def _parse(text: str, file: str) -> tuple[Located, list[Problem]]:
-    """The document and its key problems (duplicates keep the first value, to go on)."""
+def _parse(text: str, file: str, *, dates_only: bool = False) -> tuple[Located, list[Problem]]:
+    """The document and its key problems (duplicates keep the first value, to go on); a
+    document over a limit of `reading` is refused before any value is built.
+
+    A date written with a time of midnight is its date, as the models read it; `dates_only`
+    (a rule file, where no field takes a time) makes any other time of day a problem, so that
+    no date and time is ever compared with a date.
+    """
     try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as error:
-        raise InputError([_syntax_problem(error, text, file)]) from None
-    except yaml.YAMLError as error:
-        raise InputError([Problem(SourceSpan(file, 1, 1), "", f"invalid YAML: {error}")]) from None
+        node = compose(text, file)
+    except Refused as refused:
+        raise _input_error(refused) from None
     if node is None:
         what = "the file has only comments" if text.strip() else "the file is empty"
         raise InputError([Problem(SourceSpan(file, 0, 0), "", what)])
     problems: list[Problem] = []
-    return _locate(node, file, (), problems), problems
-
-
-def _syntax_problem(error: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
-    """A YAML syntax error in words a rule author can act on."""
-    mark = error.problem_mark or error.context_mark
-    span = SourceSpan(file, mark.line + 1, mark.column + 1) if mark else SourceSpan(file, 1, 1)
-    what = " ".join(part for part in (error.context, error.problem) if part)
-    line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
-    if mark and "\t" in line[: mark.column + 1]:
-        what = "a tab in the indentation: YAML indents with spaces only (replace the tab)"
-    elif "mapping values are not allowed" in what:
-        what += " (a text containing ': ' must be put in quotes)"
-    elif "expected '-' indicator" in what or "expected <block end>" in what:
-        what += (" (check the indentation: the items of one list, or the keys of one "
-                 "mapping, must start in the same column)")
-    return Problem(span, "", f"invalid YAML: {what}")
+    return _locate(node, file, (), problems, dates_only), problems
 
 
 def _span(node: yaml.Node, file: str) -> SourceSpan:
     return SourceSpan(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+_TAG = "tag:yaml.org,2002:"
+_MERGE, _VALUE = f"{_TAG}merge", f"{_TAG}value"
+
+
 def _refused_tag(node: yaml.Node, file: str, path: tuple[Any, ...]) -> Problem | None:
-    if node.tag in _PLAIN_TAGS:
+    if node.tag in _PLAIN_TAGS or (node.tag == _VALUE and _is_implicit(node)):
         return None
-    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    if node.tag == _MERGE:
+        return Problem(_span(node, file), describe_path(path), "merge keys (<<) are not read: "
+                       "write the keys out in full")
+    tag = node.tag.replace(_TAG, "!!")
     return Problem(_span(node, file), describe_path(path),
                    f"the YAML tag {tag!r} is refused: tags that build program objects are "
                    "never loaded (remove the tag)")
 
 
-def _locate(node: yaml.Node, file: str, path: tuple[Any, ...], problems: list[Problem]) -> Located:
+def _is_implicit(node: yaml.Node) -> bool:
+    """Whether a scalar's tag is the one YAML gives its text untagged (not written as `!!x`)."""
+    if not isinstance(node, yaml.ScalarNode):
+        return False
+    plain = not node.style  # None from PyYAML, "" from libyaml
+    implicit = _resolver.resolve(  # type: ignore[no-untyped-call]
+        yaml.ScalarNode, node.value, (plain, not plain))
+    return bool(node.tag == implicit)
+
+
+def _locate(node: yaml.Node, file: str, path: tuple[Any, ...], problems: list[Problem],
+            dates_only: bool = False) -> Located:
     span = _span(node, file)
-    refused = _refused_tag(node, file, path)
+    refused = _refused_tag(node, file, path) or _misfit_tag(node, file, path)
     if refused is not None:
         problems.append(refused)
         return Located(None, span)
@@ -169,10 +198,12 @@ def _locate(node: yaml.Node, file: str, path: tuple[Any, ...], problems: list[Pr
         children: dict[Any, Located] = {}
         key_spans: dict[Any, SourceSpan] = {}
         for key_node, value_node in node.value:
-            key = _locate(key_node, file, path, problems).value
+            said = len(problems)
+            key = _locate(key_node, file, path, problems, dates_only).value
             if not isinstance(key, (str, int, float, bool, dt.date)):
-                problems.append(Problem(_span(key_node, file), describe_path(path),
-                                        "a key must be plain text"))
+                if len(problems) == said:  # not already said why (a refused tag)
+                    problems.append(Problem(_span(key_node, file), describe_path(path),
+                                            "a key must be plain text"))
                 continue
             if key in values:
                 first = key_spans[key]
@@ -180,43 +211,100 @@ def _locate(node: yaml.Node, file: str, path: tuple[Any, ...], problems: list[Pr
                                         f"duplicate key {key!r} (first written at line "
                                         f"{first.line}; keep one)"))
                 continue
-            child = _locate(value_node, file, (*path, key), problems)
+            child = _locate(value_node, file, (*path, key), problems, dates_only)
             values[key], children[key], key_spans[key] = child.value, child, _span(key_node, file)
         return Located(values, span, children, key_spans)
     if isinstance(node, yaml.SequenceNode):
-        items = [_locate(item, file, (*path, index), problems)
+        items = [_locate(item, file, (*path, index), problems, dates_only)
                  for index, item in enumerate(node.value)]
         return Located([item.value for item in items], span, dict(enumerate(items)))
+    assert isinstance(node, yaml.ScalarNode)
+    return _scalar(node, span, path, problems, dates_only)
+
+
+def _misfit_tag(node: yaml.Node, file: str, path: tuple[Any, ...]) -> Problem | None:
+    """A scalar's tag on a mapping or list (`!!int {a: 1}`), which would be ignored."""
+    if isinstance(node, yaml.ScalarNode):
+        return None
+    fits = f"{_TAG}map" if isinstance(node, yaml.MappingNode) else f"{_TAG}seq"
+    if node.tag == fits:
+        return None
+    what = "a mapping" if isinstance(node, yaml.MappingNode) else "a list"
+    return Problem(_span(node, file), describe_path(path),
+                   f"the tag {node.tag.replace(_TAG, '!!')!r} does not fit {what} (remove the "
+                   "tag)")
+
+
+_KINDS = {"int": "a whole number", "float": "a number", "bool": "true or false",
+          "timestamp": "a date", "map": "a mapping", "seq": "a list"}
+
+
+def _scalar(node: yaml.ScalarNode, span: SourceSpan, path: tuple[Any, ...],
+            problems: list[Problem], dates_only: bool = False) -> Located:
+    """A scalar's value (text, number, true/false, date); a value its tag cannot read is a
+    problem, and the text as written stands in for it."""
+    if node.tag == _VALUE:
+        return Located(node.value, span)  # a lone `=`: text to us, a "value key" to PyYAML
+    name = node.tag.replace(_TAG, "")
     try:
-        return Located(_constructor.construct_object(node), span)
-    except (ValueError, yaml.YAMLError) as error:
-        problems.append(Problem(span, describe_path(path),
-                                f"{node.value!r} is not a valid date ({error})"))
+        if name in ("map", "seq"):
+            raise ValueError(name)
+        # Called directly rather than through construct_object, which would keep every node
+        # it ever built in the shared constructor.
+        value = _constructor.yaml_constructors[node.tag](_constructor, node)
+    except (ValueError, TypeError, KeyError, AttributeError, yaml.YAMLError) as error:
+        problems.append(Problem(span, describe_path(path), _unreadable(node, name, error)))
         return Located(node.value, span)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        value = value.date()  # midnight: the date, as the models take it
+    elif isinstance(value, dt.datetime) and dates_only:
+        problems.append(Problem(span, describe_path(path),
+                                f"{node.value} is a date with a time of day: a rule file "
+                                "takes dates only, as YYYY-MM-DD (quote it if it is text)"))
+        return Located(node.value, span)
+    return Located(value, span)
 
 
-def _read(path: Path) -> tuple[str, bytes]:
+def _unreadable(node: yaml.ScalarNode, name: str, error: Exception) -> str:
+    """Why a scalar cannot be read as its tag says, in words."""
+    shown = (repr(node.value) if len(node.value) <= 60 else
+             f"{node.value[:40]!r}... ({len(node.value):,} characters)")
+    kind = _KINDS.get(name, name)
+    if not _is_implicit(node):
+        return (f"{shown} is not {kind}, as its tag !!{name} says (remove the tag, or correct "
+                "the value)")
+    if name == "timestamp":
+        return f"{shown} is not a valid date ({error})"
+    return f"{shown} is too long to read as {kind}"  # 4300 digits and more: Python's own limit
+
+
+def _input_error(refused: Refused) -> InputError:
+    return InputError([Problem(refused.span, refused.field, refused.message)])
+
+
+def read_text(path: Path, *, limit: int = MAX_FILE_BYTES, what: str = "YAML file") -> str:
+    """The UTF-8 text of a regular file of at most `limit` bytes; raise InputError saying why
+    it cannot be used (a named pipe or a device is never read; `what` names the file wanted)."""
+    return _read(path, limit=limit, what=what)[0]
+
+
+def _read(path: Path, *, limit: int = MAX_FILE_BYTES, what: str = "YAML file") -> (
+        tuple[str, bytes]):
     """The file's text and its exact bytes (which the audit hash is taken over)."""
-    def problem(message: str) -> InputError:
-        return InputError([Problem(SourceSpan(str(path), 0, 0), "", message)])
+    try:
+        data = read_bytes(path, limit=limit, what=what)
+        return decode(data, str(path)).replace("\r\n", "\n"), data
+    except Refused as refused:
+        raise _input_error(refused) from None
 
+
+def peek_text(path: Path) -> str | None:
+    """A YAML file's text, for a quick look at its top-level keys; None when it cannot be
+    read (the loading that follows says why)."""
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise problem("no such file") from None
-    except IsADirectoryError:
-        raise problem("this is a folder; give a YAML file") from None
-    except OSError as error:
-        raise problem(f"cannot read the file ({error.strerror})") from None
-    try:
-        return data.decode("utf-8").replace("\r\n", "\n"), data
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        raise InputError([Problem(SourceSpan(str(path), line, column), "",
-                                  f"not UTF-8 text: {error.reason}, byte "
-                                  f"{data[error.start]:#04x} (save the file as UTF-8)")]
-                         ) from None
+        return _read(path)[0]
+    except InputError:
+        return None
 
 
 def _validate(model: type[M], document: Located, file: str,
@@ -275,7 +363,7 @@ def check_trial(path: Path | str, vocabulary: Vocabulary = DEFAULT) -> tuple[
     path = Path(path)
     try:
         text, data = _read(path)
-        document, problems = _parse(text, str(path))
+        document, problems = _parse(text, str(path), dates_only=True)
     except InputError as error:
         return None, error.problems
     problems += _trial_checks(document, path)
@@ -494,6 +582,8 @@ def _check_patient_carefully(text: str, path: Path, as_of: dt.date | None,
     profile, more = _validate(PatientProfile, document, str(path), vocabulary)
     problems += _not_repeating(more, problems)
     stated = document.value.get("screening_date") if isinstance(document.value, Mapping) else None
+    if isinstance(stated, dt.datetime):  # a time of day is reported by the model; its day counts
+        stated = stated.date()
     on = as_of or (stated if isinstance(stated, dt.date) else None) or today
     if on is not None:
         source = ("the --as-of date" if as_of else "the screening date" if isinstance(
@@ -590,20 +680,15 @@ def _typo_of(ident: str, known: Iterable[str]) -> str:
 
 
 def _looks_like_a_profile(path: Path) -> bool:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return not is_rule_file(path) and any(line.startswith("id:") for line in text.splitlines())
+    text = peek_text(path)
+    return text is not None and not is_rule_file(path) and any(
+        line.startswith("id:") for line in text.splitlines())
 
 
 def is_vocabulary_file(path: Path | str) -> bool:
     """Whether a YAML file is a vocabulary file (a `vocabulary:` key at the top)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return any(line.startswith("vocabulary:") for line in text.splitlines())
+    text = peek_text(Path(path))
+    return text is not None and any(line.startswith("vocabulary:") for line in text.splitlines())
 
 
 def trials_vocabulary(trials: Iterable[Trial]) -> Vocabulary:
@@ -614,11 +699,9 @@ def trials_vocabulary(trials: Iterable[Trial]) -> Vocabulary:
 def is_rule_file(path: Path | str) -> bool:
     """Whether a YAML file looks like a rule file (a `trial:` or `criteria:` key at the top)
     rather than a patient profile; unreadable files count as profiles."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return any(line.startswith(("trial:", "criteria:")) for line in text.splitlines())
+    text = peek_text(Path(path))
+    return text is not None and any(
+        line.startswith(("trial:", "criteria:")) for line in text.splitlines())
 
 
 def _future_dates(document: Located, profile: PatientProfile | None,

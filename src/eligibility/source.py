@@ -81,9 +81,17 @@ class SubfieldError(ValueError):
         self.path = (field,) if isinstance(field, str) else field
 
 
-def shown(value: Any) -> str:
-    """A user's value as YAML spells it, for messages: 'eighty', true, 2026-01-10, [1, 2]."""
+_LONGEST_TEXT, _MOST_ITEMS, _DEEPEST_LIST = 80, 10, 3
+
+
+def shown(value: Any, *, depth: int = 0) -> str:
+    """A user's value as YAML spells it, for messages: 'eighty', true, 2026-01-10, [1, 2].
+
+    Long text, long lists and deep nesting are cut short, so that a message stays one line.
+    """
     if isinstance(value, str):
+        if len(value) > _LONGEST_TEXT:
+            return f"{value[:_LONGEST_TEXT - 20] + '...'!r} ({len(value):,} characters)"
         return repr(value)
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -94,7 +102,11 @@ def shown(value: Any) -> str:
     if isinstance(value, tuple) and hasattr(value, "_fields"):
         return repr(str(value))  # a span of time: '24 months'
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(shown(item) for item in value) + "]"
+        if depth >= _DEEPEST_LIST:
+            return "[...]"
+        items = [shown(item, depth=depth + 1) for item in value[:_MOST_ITEMS]]
+        more = f", ... ({len(value):,} items)" if len(value) > _MOST_ITEMS else ""
+        return "[" + ", ".join(items) + more + "]"
     if value is None:
         return "an empty value"
     if isinstance(value, float):

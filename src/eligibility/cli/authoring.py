@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ..loading import InputError, load_trial
+from ..loading import InputError, load_trial, read_text
 from ..render import render_problems, render_trial_page
 from .common import choice, consoles, say
 from .inputs import refuse_a_patient_profile, rule_file_named
@@ -72,7 +72,7 @@ def schema_command(
 def new_command(
     from_ctgov: Annotated[Path, typer.Option(
         "--from-ctgov", help="A ClinicalTrials.gov API v2 study record or search response "
-        "(JSON).", show_default=False)],
+        "(JSON).", show_default=False, readable=False)],  # unreadable: a problem, exit 1
     rules: Annotated[Path, typer.Option(help="Folder to write the rule files into.")] = Path(
         "rules"),
     force: Annotated[bool, typer.Option(
@@ -83,16 +83,14 @@ def new_command(
 
     Never overwrites an existing rule file unless --force is given.
     """
-    from ..ctgov import read_studies, rule_file_text
+    from ..ctgov import MAX_REGISTRY_BYTES, read_studies, rule_file_text
 
     _, err = consoles()
+    if not from_ctgov.exists() and not from_ctgov.is_symlink():  # as `new` has always said
+        say(err, f"{from_ctgov}: cannot read the file (No such file or directory)")
+        raise typer.Exit(1)
     try:
-        text = from_ctgov.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        say(err, f"{from_ctgov}: cannot read the file ({reason})")
-        raise typer.Exit(1) from None
-    try:
+        text = read_text(from_ctgov, limit=MAX_REGISTRY_BYTES, what="JSON file")
         studies = read_studies(text, str(from_ctgov))
     except InputError as error:
         render_problems(err, error.problems)

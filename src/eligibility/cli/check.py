@@ -40,9 +40,9 @@ class CheckFormat(StrEnum):
 
 def check_command(
     paths: Annotated[list[Path] | None, typer.Argument(
-        metavar="PATH", help="Rule files, profiles or folders (default: rules/ and "
-        "patients/).",
-        show_default=False)] = None,
+        metavar="PATH", help="Rule files, profiles or folders, read with their sub-folders "
+        "(default: rules/ and patients/).",
+        show_default=False, readable=False)] = None,  # an unreadable file is a problem, exit 1
     output: Annotated[CheckFormat, typer.Option(
         "--format", parser=choice(CheckFormat), metavar="text|json|github",
         help="text, json, or github (workflow annotations).")] = CheckFormat.TEXT,

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from ..loading import InputError, Problem, check_trial, is_rule_file, load_trials
+from ..loading import InputError, Problem, check_trial, is_rule_file, load_trials, peek_text
 from ..patient import PatientProfile
 from ..render import render_problems
 from ..rules import Trial
@@ -24,7 +24,7 @@ def trials_or_exit(err: Console, rules: Path, wanted: list[str] | None) -> tuple
     try:
         trials = load_trials(rules)
     except InputError as error:
-        if not rules.exists():
+        if not rules.exists() and not rules.is_symlink():  # a link: the problem says why
             say(err, f"{rules}: no such folder or rule file (run from the folder that holds "
                 "rules/, or point --rules at your rule files)")
         else:
@@ -58,7 +58,7 @@ def patient_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+            found = yaml_files_in(path)
             if not found:
                 problems.append(Problem(SourceSpan(str(path), 0, 0), "",
                                         "no profiles (*.yaml or *.yml) in this folder"))
@@ -75,22 +75,36 @@ def patient_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
 
 
 def yaml_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
-    """The files named and the YAML files directly in the folders named (as `screen --rules`
-    reads them), each once."""
+    """The files named and the YAML files in the folders named and their sub-folders (as
+    `screen` reads a folder of profiles), each once."""
     files: list[Path] = []
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+            found = yaml_files_in(path)
             if not found:
                 problems.append(Problem(SourceSpan(str(path), 0, 0), "",
                                         "no YAML files (*.yaml or *.yml) in this folder"))
             files += found
-        elif path.exists():
+        elif path.exists() or path.is_symlink():  # a broken link: reading it says why
             files.append(path)
         else:
             problems.append(Problem(SourceSpan(str(path), 0, 0), "", "no such file or folder"))
     return list(dict.fromkeys(files)), problems
+
+
+def yaml_files_in(folder: Path) -> list[Path]:
+    """The `*.yaml` and `*.yml` files in a folder and its sub-folders, in path order.
+
+    Hidden files and folders (`.git`, `.venv`, an editor's `.#draft.yaml` lock) are skipped,
+    and links to folders are not followed, so a link loop cannot make the walk endless.
+    """
+    found: list[Path] = []
+    for root, folders, names in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found += [Path(root, name) for name in names
+                  if name.endswith((".yaml", ".yml")) and not name.startswith(".")]
+    return sorted(found)
 
 
 def rule_file_named(err: Console, trial: str, rules: Path) -> Path:
@@ -134,9 +148,8 @@ def refuse_a_patient_profile(err: Console, path: Path) -> None:
 
 def _is_patient_profile(path: Path) -> bool:
     """Whether the file has a patient profile's fields at its top (id:, sex:, fvc: ...)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    text = peek_text(path)
+    if text is None:
         return False
     fields = {info.alias or name for name, info in PatientProfile.model_fields.items()}
     return any(match[1] in fields for match in re.finditer(r"^(\w+):", text, re.MULTILINE))
