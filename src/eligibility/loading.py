@@ -27,6 +27,7 @@ __all__ = [
     "Problem",
     "assessment_problems",
     "check_patient",
+    "check_patient_to_screen",
     "check_trial",
     "is_rule_file",
     "load_patient",
@@ -423,6 +424,47 @@ def check_patient(path: Path | str, *, as_of: dt.date | None = None,
         return None, error.problems
 
 
+def check_patient_to_screen(path: Path | str, trials: Iterable[Trial], *,
+                            text: str | None = None, as_of: dt.date | None = None,
+                            today: dt.date | None = None) -> tuple[PatientProfile | None,
+                                                                   tuple[Problem, ...]]:
+    """What `screen` needs of one profile, reading the file once: the profile, or every
+    problem that stops it from being screened (a rule file given as a profile, the problems
+    `check_patient` reports, a clinician answer that no trial in `trials` would use).
+
+    `text` is the content when it was read already (standard input); `path` then only names
+    it in messages.
+    """
+    if text is None:
+        try:
+            text, _ = _read(Path(path))
+        except InputError as error:
+            return None, error.problems
+    if any(line.startswith(("trial:", "criteria:")) for line in text.splitlines()):
+        return None, (Problem(SourceSpan(str(path), 0, 0), "", "this is a rule file (trial "
+                              "criteria), not a patient profile: give it with --rules"),)
+    profile: PatientProfile | None = None
+    values = _quick(text)
+    if isinstance(values, dict):
+        try:
+            quick = PatientProfile.model_validate(values)
+        except ValidationError:
+            pass
+        else:
+            on = as_of or quick.screening_date or today
+            if on is None or all(day <= on for _, day in dated_fields(quick)):
+                profile = quick
+    if profile is None:
+        try:
+            profile, problems = _check_patient_carefully(text, Path(path), as_of, today)
+        except InputError as error:
+            return None, error.problems
+        if profile is None:
+            return None, problems
+    found = assessment_problems(path, profile, trials, text=text)
+    return (None, tuple(found)) if found else (profile, ())
+
+
 def _check_patient_carefully(text: str, path: Path, as_of: dt.date | None,
                              today: dt.date | None) -> tuple[PatientProfile | None,
                                                             tuple[Problem, ...]]:
@@ -450,9 +492,10 @@ def load_patient(path: Path | str, *, as_of: dt.date | None = None,
 
 
 def assessment_problems(path: Path | str, profile: PatientProfile,
-                        trials: Iterable[Trial]) -> list[Problem]:
+                        trials: Iterable[Trial], *, text: str | None = None) -> list[Problem]:
     """A clinician's answer that names no judgment of a loaded trial would be silently unused:
-    each is a problem (a trial id close to a loaded one counts as a typo of it)."""
+    each is a problem (a trial id close to a loaded one counts as a typo of it). `text` is the
+    file's content when it was read already."""
     trials = tuple(trials)
     keys = {trial.id: judgment_keys(trial) for trial in trials}
     short = {trial.trial.short_name.casefold(): trial.id for trial in trials
@@ -477,7 +520,7 @@ def assessment_problems(path: Path | str, profile: PatientProfile,
                            f"no rule file for trial {assessment.trial!r}{hint}"))
     if not issues:
         return []
-    document, _ = _parse(_read(Path(path))[0], str(path))
+    document, _ = _parse(_read(Path(path))[0] if text is None else text, str(path))
     problems = []
     for loc, message in issues:
         node, _, found = document.find(loc)

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from ..escapes import visible
 from ..loading import InputError, load_trial
 from ..render import render_problems, render_trial_page
 from .common import choice, consoles, say
@@ -50,7 +51,7 @@ def show_command(
     if output is PageFormat.MARKDOWN:
         from ..page import trial_markdown
 
-        typer.echo(trial_markdown(loaded), nl=False)
+        typer.echo(visible(trial_markdown(loaded), lines=True), nl=False)
     else:
         render_trial_page(out, loaded)
 

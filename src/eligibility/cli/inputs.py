@@ -19,7 +19,11 @@ from ..vocabulary import closest
 from .common import say
 
 
-def trials_or_exit(err: Console, rules: Path, wanted: list[str] | None) -> tuple[Trial, ...]:
+def trials_or_exit(err: Console, rules: Path, wanted: list[str] | None, *,
+                   unknown_exit: int = 1) -> tuple[Trial, ...]:
+    """The trials of `rules`, only those `wanted` if given; exit 1 when the rule files cannot
+    be used, `unknown_exit` when a wanted trial has no rule file (2 for `--trial`: a usage
+    error)."""
     refuse_a_patient_profile(err, rules)
     try:
         trials = load_trials(rules)
@@ -39,7 +43,7 @@ def trials_or_exit(err: Console, rules: Path, wanted: list[str] | None) -> tuple
             hint = closest(unknown[0], known) if len(unknown) == 1 else ""
             say(err, f"error: no rule file for trial {', '.join(unknown)} in {rules}{hint} "
                 f"(known: {', '.join(sorted(known))})")
-            raise typer.Exit(1)
+            raise typer.Exit(unknown_exit)
         trials = tuple(t for t in trials if t.id in wanted)
     return trials
 

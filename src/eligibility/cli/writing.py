@@ -1,24 +1,41 @@
-"""Put output on the terminal or in a file written whole, never over the command's own inputs."""
+"""Put output on the terminal or in a file written whole, never over the command's own inputs
+nor over anything that is not a regular file."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import signal
+import stat
 import sys
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
+from typing import IO
 
 import typer
 from rich.console import Console
 
 from .common import say
 
+_STANDARD_OUTPUT = frozenset({"-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"})
+
+
+def to_standard_output(destination: Path | None) -> bool:
+    """Whether `-o` names standard output: not given, `-` or `/dev/stdout`."""
+    return destination is None or str(destination) in _STANDARD_OUTPUT
+
 
 def emit(err: Console, text: str, destination: Path | None) -> None:
     """Print `text`, or write it to `destination` atomically (temporary file, then rename)."""
-    if destination is None:
+    if to_standard_output(destination):
         sys.stdout.write(text)
+        sys.stdout.flush()
         return
+    assert destination is not None
     try:
         write_atomically(destination, text)
     except OSError as error:
@@ -27,10 +44,35 @@ def emit(err: Console, text: str, destination: Path | None) -> None:
     say(err, f"wrote {destination}")
 
 
-def refuse_overwriting_inputs(err: Console, destination: Path | None,
-                              inputs: list[Path]) -> None:
-    if destination is None:
+@contextlib.contextmanager
+def output_stream(err: Console, destination: Path | None) -> Iterator[IO[str]]:
+    """Standard output, or a stream whose text becomes `destination` only once the block ends
+    normally; exit 1 saying why when the file cannot be written."""
+    if to_standard_output(destination):
+        yield sys.stdout
+        sys.stdout.flush()
         return
+    assert destination is not None
+    try:
+        with atomic_stream(destination) as stream:
+            yield stream
+    except OSError as error:
+        say(err, f"error: cannot write {destination}: {error.strerror}")
+        raise typer.Exit(1) from None
+    say(err, f"wrote {destination}")
+
+
+def refuse_unfit_destination(err: Console, destination: Path | None,
+                             inputs: list[Path]) -> None:
+    """Exit 1 before anything is read or written when `-o` names one of the inputs, a device,
+    a FIFO, a socket, a read-only file or a loop of symbolic links."""
+    if to_standard_output(destination):
+        return
+    assert destination is not None
+    reason = _unfit(destination)
+    if reason:
+        say(err, f"error: --output {destination} {reason}; nothing was written")
+        raise typer.Exit(1)
     target = destination.resolve()
     for path in inputs:
         resolved = path.resolve()
@@ -40,29 +82,86 @@ def refuse_overwriting_inputs(err: Console, destination: Path | None,
             raise typer.Exit(1)
 
 
+def _unfit(destination: Path) -> str | None:
+    """Why `destination` must not be replaced by the report, or None."""
+    try:
+        mode = destination.stat().st_mode
+    except FileNotFoundError:
+        return None  # a new file (or a link to one): fine
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "is a loop of symbolic links"
+        return None  # writing it will say what is wrong
+    except RuntimeError:  # a loop, as some Pythons say it
+        return "is a loop of symbolic links"
+    kinds = {stat.S_ISCHR: "a device", stat.S_ISBLK: "a device", stat.S_ISFIFO:
+             "a named pipe (FIFO)", stat.S_ISSOCK: "a socket"}
+    for test, kind in kinds.items():
+        if test(mode):
+            return (f"is {kind}, not a file (leave out --output, or give - for standard "
+                    "output)")
+    if stat.S_ISREG(mode) and (mode & 0o222 == 0 or not os.access(destination, os.W_OK)):
+        return "is read-only (make it writable, or choose another file)"
+    return None
+
+
 def write_atomically(destination: Path, text: str, *, replace: bool = True) -> None:
     """Write a whole file or nothing: a reader never sees half of it.
 
     With `replace=False` an existing file is never replaced, even one that appears while the
     text is written: FileExistsError is raised instead.
     """
+    with atomic_stream(destination, replace=replace) as stream:
+        stream.write(text)
+
+
+@contextlib.contextmanager
+def atomic_stream(destination: Path, *, replace: bool = True) -> Iterator[IO[str]]:
+    """A stream into a temporary file beside `destination` that takes its name when the block
+    ends normally. On an error, Ctrl-C, or a termination or hang-up signal the temporary file
+    is removed and `destination` is left as it was."""
     folder = destination.parent if str(destination.parent) else Path(".")
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{destination.name}.",
                                          suffix=".tmp")
     try:
-        os.chmod(temporary, _mode_for(destination))  # mkstemp makes it private
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if replace:
-            os.replace(temporary, destination)
-        else:
-            _name_if_free(temporary, destination)
+        with _signals_interrupt():
+            os.chmod(temporary, _mode_for(destination))  # mkstemp makes it private
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                yield stream
+                stream.flush()
+                os.fsync(stream.fileno())
+            if replace:
+                os.replace(temporary, destination)
+            else:
+                _name_if_free(temporary, destination)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+class Terminated(SystemExit):
+    """The process was asked to stop (SIGTERM, SIGHUP) while it wrote a file."""
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into an exception for the block, so a half-written file is
+    removed as for Ctrl-C; the exit status is the usual 128 + the signal's number."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    wanted = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+
+    def stop(number: int, frame: FrameType | None) -> None:
+        raise Terminated(128 + number)
+
+    before = {number: signal.signal(number, stop) for number in wanted}
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
 
 
 def _name_if_free(temporary: str, destination: Path) -> None:
