@@ -93,6 +93,7 @@ class Matrix:
         self._rows.append(row)
         if not self._started and len(self._rows) >= self._first:
             self._start(complete=False)
+            self._print_rows()
         elif self._started and len(self._rows) >= self._chunk:
             self._print_rows()
 
