@@ -7,12 +7,11 @@ markup, and a control character in it is printed as an escape (`escapes.visible`
 from __future__ import annotations
 
 import datetime as dt
-import sys
+import re
 from collections.abc import Sequence
 
 from rich import box
 from rich.console import Console, Group, RenderableType
-from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -79,11 +78,16 @@ def verdict_text(verdict: Verdict) -> Text:
     return Text(VERDICT_WORDS[verdict], style=_VERDICT_STYLE[verdict])
 
 
-def fits(console: Console, table: Table) -> bool:
-    """Whether rich can lay `table` out in the console's width without cropping a cell (it
-    crops a column that cannot wrap, silently, when the table is too wide)."""
-    unbounded = console.options.update_width(sys.maxsize // 4)
-    return Measurement.get(console, unbounded, table).minimum <= console.width
+def shows_whole(console: Console, table: Table, words: Sequence[str]) -> bool:
+    """Whether `table`, laid out in the console's width, shows each of `words` whole: rich
+    silently crops a cell it cannot fit (even a column with a minimum width, when the table
+    is a little too wide), so the layout is checked rather than predicted."""
+    lines = console.render_lines(table, console.options, pad=False)
+    shown = {word for line in lines for word in _WORD.findall("".join(s.text for s in line))}
+    return all(word in shown for word in words)
+
+
+_WORD = re.compile(r"[^\s,]+")
 
 
 def render_screenings(console: Console, screenings: Sequence[Screening], *, patient_id: str,
@@ -124,9 +128,9 @@ def _summary(console: Console, screenings: Sequence[Screening]) -> RenderableTyp
             *(Text(str(len(screening.with_status(status)))) for status in Status),
             *(registry if wide else []), shown(", ".join(deciding(screening))),
         )
-    if fits(console, table):
+    if shows_whole(console, table, [ident for s in screenings for ident in deciding(s)]):
         return table
-    return Group(title, *(_summary_paragraph(screening) for screening in screenings))
+    return Group(title, Text(""), *(_summary_paragraph(screening) for screening in screenings))
 
 
 def _summary_paragraph(screening: Screening) -> Text:

@@ -19,6 +19,7 @@ from ..loading import Problem, check_patient_to_screen, screening_date
 from ..results import Screening
 from ..rules import Trial
 from ..screening import screen_all
+from .interrupt import cleaned_up
 
 __all__ = ["STDIN", "Piece", "Screened", "Work", "default_jobs", "screen_one", "screening"]
 
@@ -55,6 +56,8 @@ class Screened(NamedTuple):
 
 def screen_one(work: Work, path: Path, text: str | None = None) -> Screened:
     """Read, check and screen one profile; `text` is its content when already read."""
+    if path == STDIN and text is None:
+        return Screened(path, ())  # standard input could not be read: already said why
     name = "<stdin>" if path == STDIN else path
     profile, problems = check_patient_to_screen(name, work.trials, text=text,
                                                 as_of=work.as_of, today=work.today)
@@ -87,7 +90,9 @@ def screening(work: Work, files: Sequence[Path], *, stdin: str | None = None,
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     pool = context.Pool(min(jobs, len(files)), initializer=_start_worker, initargs=(work,))
     try:
-        yield _in_order(pool, tasks)
+        with cleaned_up(children=[child.pid for child in multiprocessing.active_children()
+                                  if child.pid]):
+            yield _in_order(pool, tasks)
         pool.close()
     finally:
         pool.terminate()
@@ -114,14 +119,26 @@ _work: Work | None = None
 
 
 def _start_worker(work: Work) -> None:
-    """In a worker: keep the batch's work; leave Ctrl-C and termination to the parent, which
-    stops the workers and removes a half-written output file."""
+    """In a worker: keep the batch's work; leave Ctrl-C to the parent, which stops the
+    workers and removes a half-written output file; die with the parent (Linux)."""
     global _work
     _work = work
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if hasattr(signal, "SIGHUP"):
-        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to send SIGTERM when the parent process ends, however it ends, so that no
+    worker waits forever for tasks from a parent that was killed."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent ended before the request was made
+        os._exit(1)
 
 
 def _work_on(path: Path, text: str | None) -> Screened:

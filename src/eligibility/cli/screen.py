@@ -14,11 +14,10 @@ import typer
 from rich.console import Console
 
 from ..escapes import json_text
-from ..loading import Problem, check_patient_to_screen, screening_date
+from ..loading import Problem
 from ..render import render_funnel, render_problems, render_screenings
 from ..report import funnel_report, report
 from ..results import Screening
-from ..screening import screen
 from ..source import SourceSpan
 from .batch import STDIN, Work, default_jobs, screen_one, screening
 from .common import AsOf, RulesPath, TrialIds, choice, consoles, say
@@ -253,8 +252,8 @@ def funnel_command(
     trial: Annotated[str, typer.Argument(metavar="NCT_ID", help="Trial id.",
                                          show_default=False)],
     patients: Annotated[list[Path], typer.Argument(
-        metavar="PATIENT", help="Patient profiles: files, folders or quoted globs.",
-        show_default=False)],
+        metavar="PATIENT", help="Patient profiles: files, folders or quoted globs; - reads "
+        "one from standard input.", show_default=False)],
     rules: RulesPath = Path("rules"),
     as_of: AsOf = None,
     output: Annotated[Format, typer.Option(
@@ -266,17 +265,16 @@ def funnel_command(
     from ..cohort import funnel
 
     out, err = consoles()
-    today = dt.date.today()
-    day = as_of
     (chosen,) = trials_or_exit(err, rules, [trial])
     files, problems = patient_files(patients)
+    stdin = _standard_input(problems) if STDIN in files else None
+    work = Work((chosen,), as_of, dt.date.today(), keep)
     screenings = []
     for file in files:
-        profile, found = check_patient_to_screen(file, [chosen], as_of=day, today=today)
-        problems += found
-        if profile is not None:
-            screenings.append(screen(profile, chosen,
-                                     as_of=screening_date(profile, day, today)))
+        screened = screen_one(work, file, stdin if file == STDIN else None)
+        problems += screened.problems
+        if screened.piece is not None:
+            screenings.append(screened.piece[2][0])
     if problems:
         render_problems(err, problems)
     if not screenings and output is not Format.JSON:

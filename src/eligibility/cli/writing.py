@@ -6,20 +6,18 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import signal
 import stat
 import sys
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 from typing import IO
 
 import typer
 from rich.console import Console
 
 from .common import say
+from .interrupt import cleaned_up
 
 _STANDARD_OUTPUT = frozenset({"-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"})
 
@@ -119,12 +117,12 @@ def write_atomically(destination: Path, text: str, *, replace: bool = True) -> N
 def atomic_stream(destination: Path, *, replace: bool = True) -> Iterator[IO[str]]:
     """A stream into a temporary file beside `destination` that takes its name when the block
     ends normally. On an error, Ctrl-C, or a termination or hang-up signal the temporary file
-    is removed and `destination` is left as it was."""
+    is removed and `destination` is left as it was (see `interrupt`)."""
     folder = destination.parent if str(destination.parent) else Path(".")
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{destination.name}.",
                                          suffix=".tmp")
     try:
-        with _signals_interrupt():
+        with cleaned_up(temporary=temporary):
             os.chmod(temporary, _mode_for(destination))  # mkstemp makes it private
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                 yield stream
@@ -138,30 +136,6 @@ def atomic_stream(destination: Path, *, replace: bool = True) -> Iterator[IO[str
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
-
-
-class Terminated(SystemExit):
-    """The process was asked to stop (SIGTERM, SIGHUP) while it wrote a file."""
-
-
-@contextlib.contextmanager
-def _signals_interrupt() -> Iterator[None]:
-    """Turn SIGTERM and SIGHUP into an exception for the block, so a half-written file is
-    removed as for Ctrl-C; the exit status is the usual 128 + the signal's number."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    wanted = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
-
-    def stop(number: int, frame: FrameType | None) -> None:
-        raise Terminated(128 + number)
-
-    before = {number: signal.signal(number, stop) for number in wanted}
-    try:
-        yield
-    finally:
-        for number, handler in before.items():
-            signal.signal(number, handler)
 
 
 def _name_if_free(temporary: str, destination: Path) -> None:
