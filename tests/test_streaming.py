@@ -12,11 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from rich.console import Console
 from typer.testing import CliRunner, Result
 
@@ -24,6 +27,7 @@ from eligibility import load_patient, load_trials, screen_all
 from eligibility.cli import app
 from eligibility.cli.batch import PARALLEL_FROM
 from eligibility.cli.sinks import Csv, JsonDocument, JsonLines
+from eligibility.escapes import json_text
 from eligibility.matrix import Matrix, matrix_row
 from eligibility.report import csv_header
 
@@ -193,3 +197,24 @@ def test_a_long_batch_on_a_terminal_shows_progress_and_every_row(tmp_path: Path)
     rows = [line.split()[0] for line in result.stdout.splitlines() if line.startswith("  V")]
     assert rows == [f"V{number:04d}-{name}" for number, name in enumerate(
         [path.stem for path in sorted(PATIENTS.glob("*.yaml"))] * 2)][:30]
+
+
+# The indented JSON of a batch is json's own, written faster
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text(alphabet=st.characters(codec="utf-8"), max_size=8),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    max_leaves=20)
+
+
+@given(value=json_values, ascii_only=st.booleans())
+@example(value={"a": [float("nan"), float("inf"), -1e16, 1e-7]}, ascii_only=False)
+@example(value={"é\u2028": ["\x1b\x9b"], "": {}}, ascii_only=True)
+def test_indented_json_text_is_what_json_dumps_writes(value: Any, ascii_only: bool) -> None:
+    expected = json.dumps(value, indent=2, ensure_ascii=ascii_only)
+    text = json_text(value, indent=2, ascii_only=ascii_only)
+    assert json.loads(text) == json.loads(expected) or "NaN" in text
+    if not re.search("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]", expected):
+        assert json_text(value, indent=2, ascii_only=ascii_only) == expected

@@ -11,10 +11,12 @@ terminal and CSV show such characters as escapes (`\\x1b`), JSON escapes them as
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["csv_cell", "json_text", "visible"]
+__all__ = ["csv_cell", "csv_cells", "json_text", "visible"]
 
 # C0 controls but tab and line feed, DEL, C1 controls, and the bidirectional embeddings,
 # overrides and isolates (the "Trojan Source" characters).
@@ -61,11 +63,62 @@ def csv_cell(value: str) -> str:
     return visible(value, lines=True)
 
 
+def csv_cells(values: Sequence[str]) -> list[str]:
+    """`csv_cell` of each value; the control characters are looked for once per row."""
+    if _IN_TEXT.search("".join(values)):
+        return [csv_cell(value) for value in values]
+    return ["'" + value if value.startswith(_FORMULA_START) else value for value in values]
+
+
 def json_text(value: Any, *, indent: int | None = None, ascii_only: bool = False) -> str:
     """`value` as JSON with every character a terminal could obey escaped (`\\u009b`): the
     same data, safe to print. `ascii_only` escapes everything beyond ASCII, for an output
-    that cannot encode it."""
-    text = json.dumps(value, indent=indent, ensure_ascii=ascii_only)
+    that cannot encode it. With `indent=2` the text is `json.dumps(indent=2)`'s, made about
+    twice as fast for the plain values a report holds (a batch writes one per patient)."""
+    if indent == 2:
+        try:
+            text = _indented(value, "\n", _ASCII if ascii_only else _UNICODE)
+        except TypeError:  # a value only json knows how to write
+            text = json.dumps(value, indent=2, ensure_ascii=ascii_only)
+    else:
+        text = json.dumps(value, indent=indent, ensure_ascii=ascii_only)
     if ascii_only or not _RAW_IN_JSON.search(text):
         return text
     return _RAW_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+_UNICODE: Callable[[str], str] = json.encoder.encode_basestring
+_ASCII: Callable[[str], str] = json.encoder.encode_basestring_ascii
+
+
+def _indented(value: Any, indent: str, string: Callable[[str], str]) -> str:
+    """What `json.dumps(value, indent=2)` writes (the pure-Python encoder it falls back to
+    for an indent spends its time in generators); `indent` is the line break and the
+    indentation of `value`'s own line."""
+    if isinstance(value, str):
+        return string(value)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        if not all(isinstance(key, str) for key in value):
+            raise TypeError(value)  # json.dumps converts other keys its own way
+        inner = indent + "  "
+        return "{" + ",".join([f"{inner}{string(key)}: {_indented(item, inner, string)}"
+                               for key, item in value.items()]) + indent + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        inner = indent + "  "
+        return "[" + ",".join([inner + _indented(item, inner, string)
+                               for item in value]) + indent + "]"
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int) and type(value) is int:
+        return int.__repr__(value)
+    if type(value) is float and value == value and value not in (math.inf, -math.inf):
+        return float.__repr__(value)
+    raise TypeError(value)  # NaN, infinities, subclasses: json.dumps says them its way

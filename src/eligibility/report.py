@@ -17,7 +17,7 @@ from typing import Any
 
 from . import __version__
 from .cohort import Funnel
-from .escapes import csv_cell, json_text
+from .escapes import csv_cells, json_text
 from .loading import Problem
 from .results import CriterionResult, Evidence, Screening, Status
 
@@ -159,7 +159,7 @@ def csv_text(rows: Iterable[Mapping[str, Any]], *, header: bool = False) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     if header:
         writer.writerow(CSV_FIELDS)
-    writer.writerows([csv_cell(str(row[field])) for field in CSV_FIELDS] for row in rows)
+    writer.writerows(csv_cells([str(row[field]) for field in CSV_FIELDS]) for row in rows)
     return buffer.getvalue()
 
 
