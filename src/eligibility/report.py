@@ -130,6 +130,8 @@ def funnel_report(funnel: Funnel) -> dict[str, Any]:
     }
 
 
+_compact = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per cell
+
 CSV_FIELDS = ("patient_id", "as_of", "trial_id", "verdict", "criterion_id", "kind", "status",
               "applies", "explanation", "missing", "facts_read", "text", "rule_sha256")
 
@@ -145,10 +147,10 @@ def csv_rows(document: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
                     "patient_id": patient["patient_id"], "as_of": patient["as_of"],
                     "trial_id": trial["id"], "verdict": trial["verdict"],
                     "criterion_id": criterion["id"], "kind": criterion["kind"],
-                    "status": criterion["status"], "applies": json.dumps(criterion["applies"]),
+                    "status": criterion["status"], "applies": _compact(criterion["applies"]),
                     "explanation": criterion["explanation"],
                     "missing": "; ".join(criterion["missing"]),
-                    "facts_read": json.dumps(criterion["facts_read"], ensure_ascii=False),
+                    "facts_read": _compact(criterion["facts_read"]),
                     "text": criterion["text"], "rule_sha256": trial["rule_file"]["sha256"],
                 }
 
