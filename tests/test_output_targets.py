@@ -58,8 +58,8 @@ def test_dev_null_is_never_replaced_by_a_file() -> None:
     before = os.stat("/dev/null")
     result = screen(EXAMPLE, "--format", "json", "-o", "/dev/null")
     assert result.exit_code == 1, result.output
-    assert result.stderr == ("error: --output /dev/null is a device, not a file (leave out "
-                             "--output, or give - for standard output); nothing was written\n")
+    assert result.stderr == ("error: --output /dev/null is a device, not a file; nothing was "
+                             "written (leave out --output, or give - for standard output)\n")
     after = os.stat("/dev/null")
     assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev
 
@@ -89,8 +89,8 @@ def test_a_read_only_file_is_refused_and_kept(tmp_path: Path) -> None:
     report.chmod(0o444)
     result = screen(EXAMPLE, "--format", "json", "-o", report)
     assert result.exit_code == 1, result.output
-    assert result.stderr == (f"error: --output {report} is read-only (make it writable, or "
-                             "choose another file); nothing was written\n")
+    assert result.stderr == (f"error: --output {report} is read-only; nothing was written "
+                             "(make it writable, or choose another file)\n")
     assert report.read_text(encoding="utf-8") == "the signed-off report\n"
     assert stat.S_IMODE(report.stat().st_mode) == 0o444
     assert leftovers(tmp_path) == []
@@ -102,7 +102,7 @@ def test_a_symlink_loop_is_a_message_not_a_traceback(tmp_path: Path) -> None:
     result = screen(EXAMPLE, "--format", "json", "-o", tmp_path / "a")
     assert result.exit_code == 1, result.output
     assert result.stderr == (f"error: --output {tmp_path / 'a'} is a loop of symbolic links; "
-                             "nothing was written\n")
+                             "nothing was written (choose another file)\n")
 
 
 @pytest.mark.parametrize("target", ["-", "/dev/stdout"])
@@ -173,3 +173,20 @@ def test_an_existing_report_is_replaced_whole_by_a_streamed_batch(tmp_path: Path
     assert result.exit_code == 0, result.output
     assert len(json.loads(report.read_text(encoding="utf-8"))["patients"]) == 70
     assert leftovers(tmp_path) == []
+
+
+def test_new_never_replaces_a_fifo_or_a_read_only_rule_file_even_with_force(
+        tmp_path: Path) -> None:
+    record = ROOT / "tests" / "data" / "ctgov" / "search_two_studies.json"
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    os.mkfifo(rules / "NCT09900004.yaml")
+    (rules / "NCT09900005.yaml").write_text("kept\n", encoding="utf-8")
+    (rules / "NCT09900005.yaml").chmod(0o444)
+    result = CliRunner().invoke(app, ["new", "--from-ctgov", str(record), "--rules",
+                                      str(rules), "--force"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (f"error: {rules / 'NCT09900004.yaml'} is a named pipe (FIFO), "
+                             "not a file; nothing was written\n")
+    assert stat.S_ISFIFO((rules / "NCT09900004.yaml").stat().st_mode)
+    assert (rules / "NCT09900005.yaml").read_text(encoding="utf-8") == "kept\n"

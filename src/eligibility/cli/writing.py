@@ -67,9 +67,12 @@ def refuse_unfit_destination(err: Console, destination: Path | None,
     if to_standard_output(destination):
         return
     assert destination is not None
-    reason = _unfit(destination)
+    reason = unfit(destination)
     if reason:
-        say(err, f"error: --output {destination} {reason}; nothing was written")
+        advice = ("make it writable, or choose another file" if "read-only" in reason else
+                  "choose another file" if "loop" in reason else
+                  "leave out --output, or give - for standard output")
+        say(err, f"error: --output {destination} {reason}; nothing was written ({advice})")
         raise typer.Exit(1)
     target = destination.resolve()
     for path in inputs:
@@ -80,8 +83,8 @@ def refuse_unfit_destination(err: Console, destination: Path | None,
             raise typer.Exit(1)
 
 
-def _unfit(destination: Path) -> str | None:
-    """Why `destination` must not be replaced by the report, or None."""
+def unfit(destination: Path) -> str | None:
+    """Why `destination` must not be replaced by a file we write, or None."""
     try:
         mode = destination.stat().st_mode
     except FileNotFoundError:
@@ -96,10 +99,9 @@ def _unfit(destination: Path) -> str | None:
              "a named pipe (FIFO)", stat.S_ISSOCK: "a socket"}
     for test, kind in kinds.items():
         if test(mode):
-            return (f"is {kind}, not a file (leave out --output, or give - for standard "
-                    "output)")
+            return f"is {kind}, not a file"
     if stat.S_ISREG(mode) and (mode & 0o222 == 0 or not os.access(destination, os.W_OK)):
-        return "is read-only (make it writable, or choose another file)"
+        return "is read-only"
     return None
 
 
