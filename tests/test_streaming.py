@@ -10,6 +10,7 @@ than a chunk.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import io
 import json
 import re
@@ -26,6 +27,7 @@ from typer.testing import CliRunner, Result
 from eligibility import load_patient, load_trials, screen_all
 from eligibility.cli import app
 from eligibility.cli.batch import PARALLEL_FROM
+from eligibility.cli.inputs import patient_files
 from eligibility.cli.sinks import Csv, JsonDocument, JsonLines
 from eligibility.escapes import json_text
 from eligibility.matrix import Matrix, matrix_row
@@ -218,3 +220,22 @@ def test_indented_json_text_is_what_json_dumps_writes(value: Any, ascii_only: bo
     assert json.loads(text) == json.loads(expected) or "NaN" in text
     if not re.search("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]", expected):
         assert json_text(value, indent=2, ascii_only=ascii_only) == expected
+
+
+# The file list is strings, in the order Path sorting gives
+
+
+def test_a_folder_lists_its_profiles_in_path_order_as_rglob_did(tmp_path: Path) -> None:
+    names = ["a-c.yaml", "a/b.yaml", "a/z/y.yml", "B.yaml", ".hidden.yaml", "a.yaml",
+             "a b/c.yaml", "ä.yaml", "notes.txt", "a/b.yaml.bak", "x.YAML"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("id: x\n", encoding="utf-8")
+    (tmp_path / "link").symlink_to(tmp_path / "a")  # a link to a folder is not followed
+    files, problems = patient_files([tmp_path])
+    expected = sorted(p for p in tmp_path.rglob("*") if p.suffix in (".yaml", ".yml"))
+    assert files == [str(p) for p in expected]
+    assert problems == []
+    globbed, _ = patient_files([Path(f"{tmp_path}/**/*.y*ml")])
+    assert globbed == [str(p) for p in sorted(Path(m) for m in glob.glob(
+        f"{tmp_path}/**/*.y*ml", recursive=True))]

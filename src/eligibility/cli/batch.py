@@ -12,7 +12,6 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..loading import Problem, check_patient_to_screen, screening_date
@@ -23,7 +22,7 @@ from .interrupt import cleaned_up
 
 __all__ = ["STDIN", "Piece", "Screened", "Work", "default_jobs", "screen_one", "screening"]
 
-STDIN = Path("-")
+STDIN = "-"
 """A profile given as `-`: read from standard input."""
 
 PARALLEL_FROM = 64
@@ -49,12 +48,12 @@ class Work(NamedTuple):
 class Screened(NamedTuple):
     """One file's result: its problems, or what `piece` kept of its screening."""
 
-    path: Path
+    path: str
     problems: tuple[Problem, ...]
     piece: Any = None
 
 
-def screen_one(work: Work, path: Path, text: str | None = None) -> Screened:
+def screen_one(work: Work, path: str, text: str | None = None) -> Screened:
     """Read, check and screen one profile; `text` is its content when already read."""
     if path == STDIN and text is None:
         return Screened(path, ())  # standard input could not be read: already said why
@@ -77,7 +76,7 @@ def default_jobs() -> int:
 
 
 @contextlib.contextmanager
-def screening(work: Work, files: Sequence[Path], *, stdin: str | None = None,
+def screening(work: Work, files: Sequence[str], *, stdin: str | None = None,
               jobs: int = 1) -> Iterator[Iterator[Screened]]:
     """Each file's result, in the order of `files`. With `jobs` > 1 and enough files, worker
     processes screen them while this one writes (at most two windows of results wait); the
@@ -99,7 +98,7 @@ def screening(work: Work, files: Sequence[Path], *, stdin: str | None = None,
         pool.join()
 
 
-def _in_order(pool: Any, tasks: Iterator[tuple[Path, str | None]]) -> Iterator[Screened]:
+def _in_order(pool: Any, tasks: Iterator[tuple[str, str | None]]) -> Iterator[Screened]:
     pending: collections.deque[Any] = collections.deque()
 
     def hand_out() -> None:
@@ -141,6 +140,6 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _work_on(path: Path, text: str | None) -> Screened:
+def _work_on(path: str, text: str | None) -> Screened:
     assert _work is not None, "a worker is started with its work"
     return screen_one(_work, path, text)

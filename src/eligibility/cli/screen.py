@@ -85,7 +85,7 @@ def screen_command(
         raise typer.Exit(1)
 
 
-def _screen_one_patient(out: Console, err: Console, work: Work, files: list[Path],
+def _screen_one_patient(out: Console, err: Console, work: Work, files: list[str],
                         stdin: str | None, problems: list[Problem], output: Format,
                         destination: Path | None) -> None:
     """One profile: its summary and tables, or its document; exit 1 if it was unusable."""
@@ -124,7 +124,7 @@ def _screen_one_patient(out: Console, err: Console, work: Work, files: list[Path
         raise typer.Exit(1)
 
 
-def _screen_batch(out: Console, err: Console, work: Work, files: list[Path],
+def _screen_batch(out: Console, err: Console, work: Work, files: list[str],
                   stdin: str | None, problems: list[Problem], *, output: Format,
                   destination: Path | None, detail: bool, jobs: int) -> int:
     """Screen every file, writing each patient out as it comes; the number screened."""

@@ -9,7 +9,7 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -61,7 +61,7 @@ def output_stream(err: Console, destination: Path | None) -> Iterator[IO[str]]:
 
 
 def refuse_unfit_destination(err: Console, destination: Path | None,
-                             inputs: list[Path]) -> None:
+                             inputs: Iterable[str | Path]) -> None:
     """Exit 1 before anything is read or written when `-o` names one of the inputs, a device,
     a FIFO, a socket, a read-only file or a loop of symbolic links."""
     if to_standard_output(destination):
@@ -74,10 +74,11 @@ def refuse_unfit_destination(err: Console, destination: Path | None,
                   "leave out --output, or give - for standard output")
         say(err, f"error: --output {destination} {reason}; nothing was written ({advice})")
         raise typer.Exit(1)
-    target = destination.resolve()
+    target = os.path.realpath(destination)
     for path in inputs:
-        resolved = path.resolve()
-        if target == resolved or (resolved.is_dir() and resolved in target.parents):
+        resolved = os.path.realpath(path)
+        inside = os.path.join(resolved, "")  # with one final separator
+        if target == resolved or (target.startswith(inside) and os.path.isdir(resolved)):
             say(err, f"error: --output {destination} would overwrite an input ({path}); "
                 "choose another file")
             raise typer.Exit(1)
