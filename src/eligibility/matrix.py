@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager
 from typing import Any, NamedTuple
 
 from rich.console import Console, RenderableType
-from rich.text import Text
+from rich.text import Span, Text
 
 from .render import VERDICT_WORDS, glyph, plural, visible
 from .results import Screening, Status, Verdict
@@ -154,25 +154,22 @@ class Matrix:
             second += _GAP + visible(trial.trial.short_name or "").ljust(column)
         lines = [first, second] if any(t.trial.short_name for t in self._trials) else [
             second]
-        header = Text("\n".join(line.rstrip() for line in lines), style="bold")
-        rule = glyph(self._console, "─")
-        header.append("\n " + rule * (width + self._fixed_width() - 1), style="")
-        return header
+        rule = glyph(self._console, "─") * (width + self._fixed_width() - 1)
+        return Text.assemble(("\n".join(line.rstrip() for line in lines), "bold"), f"\n {rule}")
 
     def _print_rows(self) -> None:
         if not self._rows:
             return
-        text = Text()
+        lines = _Lines()
         for row in self._rows:
             if self._blocks:
-                self._block(text, row)
+                self._block(lines, row)
             else:
-                self._line(text, row)
-        text.rstrip()
-        self._print(text)
+                self._line(lines, row)
+        self._print(lines.text())
         self._rows.clear()
 
-    def _line(self, text: Text, row: MatrixRow) -> None:
+    def _line(self, lines: _Lines, row: MatrixRow) -> None:
         """A patient in columns: verdicts on the first line, counts under them; an id too long
         for its column on a terminal wraps inside it."""
         ident, width = visible(row.patient_id), self._id_width
@@ -180,28 +177,54 @@ class Matrix:
                  if self._console.is_terminal and len(ident) > width else [ident])
         parts += [""] * (2 - len(parts))
         for number, part in enumerate(parts):
-            text.append(_INDENT + part.ljust(width))
+            line: list[tuple[str, str]] = [(_INDENT + part.ljust(width), "")]
             if self._dated:
-                text.append(_GAP + (row.as_of.isoformat() if number == 0 else " " * 10))
+                line.append((_GAP + (row.as_of.isoformat() if number == 0 else " " * 10), ""))
             for cell, column in zip(row.cells, self._widths, strict=True):
-                text.append(_GAP)
+                line.append((_GAP, ""))
                 if number == 0:
-                    text.append(VERDICT_WORDS[cell.verdict].ljust(column), _STYLE[cell.verdict])
+                    line.append((VERDICT_WORDS[cell.verdict].ljust(column),
+                                 _STYLE[cell.verdict]))
                 elif number == 1:
-                    text.append(_counts(cell).ljust(column), "dim")
-            text.rstrip()
-            text.append("\n")
+                    line.append((_counts(cell).ljust(column), "dim"))
+            lines.add(line)
 
-    def _block(self, text: Text, row: MatrixRow) -> None:
+    def _block(self, lines: _Lines, row: MatrixRow) -> None:
         """A patient as a paragraph, for a terminal too narrow for the columns."""
         dot = glyph(self._console, "·")
-        text.append(visible(row.patient_id), "bold")
-        text.append(f" {dot} as of {row.as_of.isoformat()}\n")
+        lines.add([(visible(row.patient_id), "bold"), (f" {dot} as of {row.as_of}", "")])
         for trial, cell in zip(self._trials, row.cells, strict=True):
             name = visible(f"{trial.id} {trial.trial.short_name or ''}".rstrip())
-            text.append(f"  {name}: ")
-            text.append(VERDICT_WORDS[cell.verdict], _STYLE[cell.verdict])
-            text.append(f" ({_counts(cell)})\n", "dim")
+            lines.add([(f"  {name}: ", ""), (VERDICT_WORDS[cell.verdict], _STYLE[cell.verdict]),
+                       (f" ({_counts(cell)})", "dim")])
+
+
+class _Lines:
+    """Styled lines gathered as plain text and spans, without trailing spaces: one `Text` a
+    chunk, built at once (appending to a `Text` piece by piece costs more than the layout)."""
+
+    def __init__(self) -> None:
+        self._plain: list[str] = []
+        self._spans: list[Span] = []
+        self._length = 0
+
+    def add(self, pieces: list[tuple[str, str]]) -> None:
+        while pieces and not pieces[-1][0].rstrip():
+            pieces.pop()
+        if pieces:
+            text, style = pieces[-1]
+            pieces[-1] = (text.rstrip(), style)
+        for text, style in pieces:
+            if style:
+                self._spans.append(Span(self._length, self._length + len(text), style))
+            self._plain.append(text)
+            self._length += len(text)
+        self._plain.append("\n")
+        self._length += 1
+
+    def text(self) -> Text:
+        plain = "".join(self._plain)
+        return Text(plain[:-1], spans=self._spans)
 
 
 def render_matrix(console: Console,

@@ -29,7 +29,7 @@ PARALLEL_FROM = 64
 """Fewer files than this are screened in this process: starting workers would cost more."""
 
 _WINDOW = 256  # files handed to the workers at a time; two windows are in flight at most
-_CHUNK = 8
+_CHUNK = 32
 
 Piece = Callable[[str, dt.date, tuple[Screening, ...]], Any]
 """What is kept of a screened patient for the output (a module-level function, so that a
