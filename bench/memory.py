@@ -200,7 +200,12 @@ def _measure(code: str, old: Path | None, folder: Path, size: int, output: str,
                                    env=environment)
         sampler = _Sampler(process.pid)
         sampler.start()
-        _, status, usage = os.wait4(process.pid, 0)
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        except BaseException:  # Ctrl-C: stop the command too (it removes its own file)
+            process.terminate()
+            process.wait()
+            raise
         seconds = time.perf_counter() - started
         sampler.stop()
     process.returncode = exit_status = os.waitstatus_to_exitcode(status)
