@@ -8,10 +8,12 @@ the batch path before streaming (commit 0f9cad0), measured in the same run.
 For each size and output (`--format json`, `jsonl`, `csv`, each with `-o FILE`, and the matrix,
 `--format table -o FILE`) it runs the command as a user would and prints:
 
-- peak RSS of the main process (exact: the kernel's maximum, from wait4);
+- peak RSS of the largest single process (exact: the kernel's maximum for the command and
+  the workers it waited for, from wait4), and of the main process alone (sampled);
 - peak RSS of the whole process tree (the main process and its workers, sampled every 20 ms
   from /proc and summed, so pages the forked workers share with it count twice: an upper
-  bound) against the target, 300 MB at 100,000 profiles;
+  bound) against the target, 300 MB at 100,000 profiles, and the peak of the summed PSS (each
+  shared page divided among the processes sharing it: what the tree really holds);
 - profiles per second (the file count over the wall time, start-up included).
 
 The baseline is the code at `--baseline` (default 0f9cad0, the last commit before streaming),
@@ -64,8 +66,10 @@ class Run:
     size: int
     output: str
     seconds: float
-    main_mb: float     # peak RSS of the main process
+    largest_mb: float  # peak RSS of the largest process (wait4: the command or a worker)
+    main_mb: float     # peak RSS of the main process (sampled)
     tree_mb: float     # peak of the summed RSS of the process tree (sampled)
+    pss_mb: float      # peak of the summed PSS of the process tree (sampled)
     processes: int     # most processes seen at once
     exit_status: int
 
@@ -215,7 +219,8 @@ def _measure(code: str, old: Path | None, folder: Path, size: int, output: str,
     with contextlib.suppress(OSError):
         target.unlink()
     return Run(code, size, output, seconds, usage.ru_maxrss / 1024,
-               max(sampler.peak_kb, usage.ru_maxrss) / 1024, sampler.processes, exit_status)
+               sampler.main_kb / 1024, max(sampler.peak_kb, usage.ru_maxrss) / 1024,
+               sampler.pss_kb / 1024, sampler.processes, exit_status)
 
 
 class _Sampler(threading.Thread):
@@ -223,14 +228,18 @@ class _Sampler(threading.Thread):
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
-        self.pid, self.peak_kb, self.processes = pid, 0, 0
+        self.pid, self.peak_kb, self.main_kb, self.pss_kb, self.processes = pid, 0, 0, 0, 0
         self._done = threading.Event()
 
     def run(self) -> None:
         while not self._done.wait(0.02):
             pids = _tree(self.pid)
             self.processes = max(self.processes, len(pids))
-            self.peak_kb = max(self.peak_kb, sum(_rss_kb(pid) for pid in pids))
+            sizes = [_kb(pid, "status", "VmRSS:") for pid in pids]
+            self.main_kb = max(self.main_kb, sizes[0])
+            self.peak_kb = max(self.peak_kb, sum(sizes))
+            self.pss_kb = max(self.pss_kb, sum(_kb(pid, "smaps_rollup", "Pss:")
+                                               for pid in pids))
 
     def stop(self) -> None:
         self._done.set()
@@ -248,10 +257,11 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def _rss_kb(pid: int) -> int:
+def _kb(pid: int, file: str, field: str) -> int:
+    """A size in kB from /proc/PID/FILE (`VmRSS:` of status, `Pss:` of smaps_rollup)."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
+            if line.startswith(field):
                 return int(line.split()[1])
     except (OSError, ValueError):
         pass
@@ -293,13 +303,14 @@ def _throughput(runs: list[Run], folders: dict[int, Path], old: Path | None,
 
 def _say(run: Run) -> None:
     print(f"  {run.code:8} {run.output:5} {run.size:>7} profiles: {run.seconds:7.1f} s "
-          f"{run.per_second:6.0f}/s  main {run.main_mb:6.0f} MB  tree {run.tree_mb:6.0f} MB "
+          f"{run.per_second:6.0f}/s  main {run.main_mb:5.0f} MB  largest {run.largest_mb:5.0f} "
+          f"MB  tree {run.tree_mb:5.0f} MB RSS, {run.pss_mb:5.0f} MB PSS "
           f"({run.processes} processes)", flush=True)
 
 
 def _summary(runs: Sequence[Run], ratios: dict[str, dict[str, float]]) -> None:
     sizes = sorted({run.size for run in runs})
-    print("\npeak RSS of the whole process tree, MB (main process alone in brackets)")
+    print("\npeak RSS of the whole process tree, MB (its PSS in brackets)")
     print("  code     output " + "".join(f"{size:>16}" for size in sizes))
     for code in ("new", "baseline"):
         for output in OUTPUTS:
@@ -307,7 +318,7 @@ def _summary(runs: Sequence[Run], ratios: dict[str, dict[str, float]]) -> None:
             for size in sizes:
                 run = next((r for r in runs if (r.code, r.output, r.size) == (code, output,
                                                                                size)), None)
-                cells.append(f"{run.tree_mb:7.0f} ({run.main_mb:5.0f})" if run else
+                cells.append(f"{run.tree_mb:7.0f} ({run.pss_mb:5.0f})" if run else
                              f"{'-':>14}")
             if any(cell.strip() != "-" for cell in cells):
                 print(f"  {code:8} {output:6} " + "".join(f"{cell:>16}" for cell in cells))
