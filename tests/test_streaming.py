@@ -239,3 +239,16 @@ def test_a_folder_lists_its_profiles_in_path_order_as_rglob_did(tmp_path: Path) 
     globbed, _ = patient_files([Path(f"{tmp_path}/**/*.y*ml")])
     assert globbed == [str(p) for p in sorted(Path(m) for m in glob.glob(
         f"{tmp_path}/**/*.y*ml", recursive=True))]
+
+
+def test_no_progress_bar_runs_through_json_printed_on_the_same_terminal(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from eligibility.cli import screen as command
+
+    folder = cohort(tmp_path / "in", 30)
+    monkeypatch.setattr(command, "_a_terminal", lambda: True)
+    on_terminal = screen(folder, "--format", "json", TTY_COMPATIBLE="1", TTY_INTERACTIVE="1")
+    assert on_terminal.exit_code == 0 and on_terminal.stderr == ""
+    to_file = screen(folder, "--format", "json", "-o", tmp_path / "out.json",
+                     TTY_COMPATIBLE="1", TTY_INTERACTIVE="1")
+    assert to_file.exit_code == 0 and "100%" in to_file.stderr

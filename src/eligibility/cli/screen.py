@@ -134,7 +134,10 @@ def _screen_batch(out: Console, err: Console, work: Work, files: list[str],
     with output_stream(err, destination) as stream:
         console = out if to_standard_output(destination) else _file_console(stream)
         in_process = output is Format.HTML or (output is Format.TABLE and detail)
-        with _Progress(err, len(files)) as progress:
+        # JSON or CSV printed on the terminal would be written through the bar's redrawing;
+        # the matrix steps the bar aside for each chunk instead.
+        raw_on_terminal = console is out and output is not Format.TABLE and _a_terminal()
+        with _Progress(err, 0 if raw_on_terminal else len(files)) as progress:
             sink = sink_for(output, stream, console, work.trials, as_of=work.as_of,
                             detail=detail, ascii_only=_ascii_only(destination),
                             pause=progress.paused if console is out else contextlib.nullcontext)
@@ -165,6 +168,13 @@ def _batch_outcome(files: int, screened: int) -> str:
         return (f"{failed} of {files} profiles could not be used; the others were screened.")
     return (f"every profile found was screened ({screened}); a folder or pattern above found "
             "none.")
+
+
+def _a_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _file_console(stream: IO[str]) -> Console:
