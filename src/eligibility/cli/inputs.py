@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path, PurePath
 
@@ -115,6 +116,33 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
         return entry.is_dir(follow_symlinks=False)
     except OSError:
         return False
+
+
+_STDIN_LIMIT = 10 * 1024 * 1024  # bytes; as for a profile file
+
+
+def standard_input(problems: list[Problem]) -> str | None:
+    """The profile given as `-`, read whole from standard input, or None with a problem."""
+    def problem(message: str, line: int = 0, column: int = 0) -> None:
+        problems.append(Problem(SourceSpan("<stdin>", line, column), "", message))
+
+    try:
+        data = sys.stdin.buffer.read(_STDIN_LIMIT + 1)
+    except (OSError, AttributeError, ValueError) as error:
+        problem(f"cannot read standard input ({getattr(error, 'strerror', None) or error})")
+        return None
+    if len(data) > _STDIN_LIMIT:
+        problem(f"more than {_STDIN_LIMIT // (1024 * 1024)} MB: too large for a patient "
+                "profile")
+        return None
+    try:
+        return data.decode("utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        problem(f"not UTF-8 text: {error.reason}, byte {data[error.start]:#04x} (send the "
+                "profile as UTF-8)", line, column)
+        return None
 
 
 def yaml_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sys
-from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, Annotated
 
 import typer
 from rich.console import Console
@@ -18,10 +17,10 @@ from ..loading import Problem
 from ..render import render_funnel, render_problems, render_screenings
 from ..report import funnel_report, report
 from ..results import Screening
-from ..source import SourceSpan
 from .batch import STDIN, Work, default_jobs, screen_one, screening
 from .common import AsOf, RulesPath, TrialIds, choice, consoles, say
-from .inputs import patient_files, trials_or_exit
+from .inputs import patient_files, standard_input, trials_or_exit
+from .progress import Progress
 from .sinks import Html, Sink, keep, sink_for
 from .writing import output_stream, refuse_unfit_destination, to_standard_output
 
@@ -70,7 +69,7 @@ def screen_command(
     trials = trials_or_exit(err, rules, trial, unknown_exit=2)
     files, problems = patient_files(patients)
     refuse_unfit_destination(err, destination, [*(f for f in files if f != STDIN), rules])
-    stdin = _standard_input(problems) if STDIN in files else None
+    stdin = standard_input(problems) if STDIN in files else None
     work = Work(trials, as_of, dt.date.today(), keep)
     single = len(files) <= 1 and not any(
         path.is_dir() or any(char in str(path) for char in "*?[") for path in patients)
@@ -137,7 +136,7 @@ def _screen_batch(out: Console, err: Console, work: Work, files: list[str],
         # JSON or CSV printed on the terminal would be written through the bar's redrawing;
         # the matrix steps the bar aside for each chunk instead.
         raw_on_terminal = console is out and output is not Format.TABLE and _a_terminal()
-        with _Progress(err, 0 if raw_on_terminal else len(files)) as progress:
+        with Progress(err, 0 if raw_on_terminal else len(files)) as progress:
             sink = sink_for(output, stream, console, work.trials, as_of=work.as_of,
                             detail=detail, ascii_only=_ascii_only(destination),
                             pause=progress.paused if console is out else contextlib.nullcontext)
@@ -191,73 +190,6 @@ def _ascii_only(destination: Path | None) -> bool:
     return not encoding.startswith("utf")
 
 
-_STDIN_LIMIT = 10 * 1024 * 1024  # bytes; as for a profile file
-
-
-def _standard_input(problems: list[Problem]) -> str | None:
-    """The profile given as `-`, read whole from standard input, or None with a problem."""
-    def problem(message: str, line: int = 0, column: int = 0) -> None:
-        problems.append(Problem(SourceSpan("<stdin>", line, column), "", message))
-
-    try:
-        data = sys.stdin.buffer.read(_STDIN_LIMIT + 1)
-    except (OSError, AttributeError, ValueError) as error:
-        problem(f"cannot read standard input ({getattr(error, 'strerror', None) or error})")
-        return None
-    if len(data) > _STDIN_LIMIT:
-        problem(f"more than {_STDIN_LIMIT // (1024 * 1024)} MB: too large for a patient "
-                "profile")
-        return None
-    try:
-        return data.decode("utf-8").replace("\r\n", "\n")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        problem(f"not UTF-8 text: {error.reason}, byte {data[error.start]:#04x} (send the "
-                "profile as UTF-8)", line, column)
-        return None
-
-
-class _Progress:
-    """A progress bar on a terminal for long batches; nothing when piped. `paused` steps it
-    aside while something else prints to the same terminal."""
-
-    def __init__(self, err: Console, total: int) -> None:
-        self._bar: Any = None
-        if total >= 25 and err.is_terminal:
-            from rich.progress import Progress
-
-            self._bar = Progress(console=err, transient=True)
-            self._task = self._bar.add_task("screening", total=total)
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-
-    def start(self) -> None:
-        """Show the bar: after the workers are started, as the bar runs a thread."""
-        if self._bar is not None:
-            self._bar.start()
-
-    def advance(self) -> None:
-        if self._bar is not None:
-            self._bar.advance(self._task)
-
-    @contextlib.contextmanager
-    def paused(self) -> Iterator[None]:
-        if self._bar is None or not self._bar.live.is_started:
-            yield
-            return
-        self._bar.stop()
-        try:
-            yield
-        finally:
-            self._bar.start()
-
-
 def funnel_command(
     trial: Annotated[str, typer.Argument(metavar="NCT_ID", help="Trial id.",
                                          show_default=False)],
@@ -277,7 +209,7 @@ def funnel_command(
     out, err = consoles()
     (chosen,) = trials_or_exit(err, rules, [trial])
     files, problems = patient_files(patients)
-    stdin = _standard_input(problems) if STDIN in files else None
+    stdin = standard_input(problems) if STDIN in files else None
     work = Work((chosen,), as_of, dt.date.today(), keep)
     screenings = []
     for file in files:
