@@ -1,7 +1,7 @@
 """Peak memory and throughput of `eligibility screen FOLDER` on big batches, and the gain over
 the batch path before streaming (commit 0f9cad0), measured in the same run.
 
-    python bench/memory.py                       # 1k, 10k and 100k profiles (~15 min)
+    python bench/memory.py                       # 1k, 10k and 100k profiles (~20 min)
     python bench/memory.py --sizes 1000,10000    # smaller
     python bench/memory.py --quick               # 1k only, one run each (~1 min)
 
