@@ -8,9 +8,7 @@ holding every patient at once; `patient_json_line` and `problem_json_line` are J
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -157,6 +155,9 @@ def csv_rows(document: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
 
 def csv_text(rows: Iterable[Mapping[str, Any]], *, header: bool = False) -> str:
     """Rows as CSV, each cell made safe for a spreadsheet and a terminal (`csv_cell`)."""
+    import csv
+    import io
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     if header:

@@ -7,7 +7,6 @@ import collections
 import contextlib
 import datetime as dt
 import itertools
-import multiprocessing
 import os
 import signal
 import sys
@@ -20,7 +19,7 @@ from ..rules import Trial
 from ..screening import screen_all
 from .interrupt import cleaned_up
 
-__all__ = ["STDIN", "Piece", "Screened", "Work", "default_jobs", "screen_one", "screening"]
+__all__ = ["STDIN", "Piece", "Screened", "Work", "default_jobs", "keep", "screen_one", "screening"]
 
 STDIN = "-"
 """A profile given as `-`: read from standard input."""
@@ -34,6 +33,12 @@ _CHUNK = 32
 Piece = Callable[[str, dt.date, tuple[Screening, ...]], Any]
 """What is kept of a screened patient for the output (a module-level function, so that a
 worker process can be handed it): a JSON text, CSV rows, a matrix row, or everything."""
+
+
+def keep(patient_id: str, as_of: dt.date, screenings: tuple[Screening, ...]) -> (
+        tuple[str, dt.date, tuple[Screening, ...]]):
+    """The piece that keeps everything (one patient, the HTML page, --detail)."""
+    return patient_id, as_of, screenings
 
 
 class Work(NamedTuple):
@@ -86,6 +91,8 @@ def screening(work: Work, files: Sequence[str], *, stdin: str | None = None,
     if jobs <= 1 or len(files) < PARALLEL_FROM:
         yield (screen_one(work, path, text) for path, text in tasks)
         return
+    import multiprocessing  # only a batch needs it: kept out of the start-up
+
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     pool = context.Pool(min(jobs, len(files)), initializer=_start_worker, initargs=(work,))
     try:

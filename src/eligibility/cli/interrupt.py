@@ -11,7 +11,6 @@ parent is writing.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import signal
 import threading
@@ -68,8 +67,10 @@ def _stop(number: int, frame: FrameType | None) -> None:
     os.kill(os.getpid(), number)
 
 
-def _active_children() -> list[multiprocessing.process.BaseProcess]:
+def _active_children() -> list[Any]:
     """Worker processes, even those a pool started before they could be registered."""
+    import multiprocessing  # loaded already when there are any
+
     try:
         return multiprocessing.active_children()
     except Exception:

@@ -15,13 +15,11 @@ from rich.console import Console
 from ..escapes import json_text
 from ..loading import Problem
 from ..render import render_funnel, render_problems, render_screenings
-from ..report import funnel_report, report
 from ..results import Screening
-from .batch import STDIN, Work, default_jobs, screen_one, screening
+from .batch import STDIN, Work, default_jobs, keep, screen_one, screening
 from .common import AsOf, RulesPath, TrialIds, choice, consoles, say
 from .inputs import patient_files, standard_input, trials_or_exit
 from .progress import Progress
-from .sinks import Html, Sink, keep, sink_for
 from .writing import output_stream, refuse_unfit_destination, to_standard_output
 
 
@@ -105,14 +103,20 @@ def _screen_one_patient(out: Console, err: Console, work: Work, files: list[str]
             render_screenings(console, screenings, patient_id=ident, as_of=on)
             console.print()
         elif output is Format.JSON and patient is not None:
+            from ..report import report
+
             ident, on, screenings = patient
             stream.write(json_text(report(screenings, patient_id=ident, as_of=on), indent=2,
                                    ascii_only=ascii_only) + "\n")
         elif output is Format.HTML:
+            from .sinks import Html, Sink, sink_for
+
             sink: Sink = Html(stream, work.trials, batch=False)
             sink.patient(patient)
             sink.close()
         else:
+            from .sinks import sink_for
+
             sink = sink_for(output, stream, console, work.trials, as_of=work.as_of,
                             detail=False, ascii_only=ascii_only, pause=contextlib.nullcontext)
             if patient is not None:
@@ -127,6 +131,8 @@ def _screen_batch(out: Console, err: Console, work: Work, files: list[str],
                   stdin: str | None, problems: list[Problem], *, output: Format,
                   destination: Path | None, detail: bool, jobs: int) -> int:
     """Screen every file, writing each patient out as it comes; the number screened."""
+    from .sinks import sink_for
+
     if problems:
         render_problems(err, problems)
     screened = 0
@@ -224,6 +230,8 @@ def funnel_command(
         raise typer.Exit(1)
     result = funnel(chosen, screenings)
     if output is Format.JSON:
+        from ..report import funnel_report
+
         typer.echo(json_text(funnel_report(result), indent=2, ascii_only=_ascii_only(None)))
     elif output is Format.TABLE:
         render_funnel(out, result)

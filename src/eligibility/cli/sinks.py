@@ -25,7 +25,7 @@ from ..report import (
 )
 from ..results import Screening
 from ..rules import Trial
-from .batch import Piece
+from .batch import Piece, keep
 
 __all__ = ["Sink", "sink_for"]
 
@@ -42,10 +42,6 @@ class Sink(Protocol):
     def problems(self, problems: Sequence[Problem]) -> None: ...
 
     def close(self) -> None: ...
-
-
-def keep(patient_id: str, as_of: dt.date, screenings: tuple[Screening, ...]) -> Patient:
-    return patient_id, as_of, screenings
 
 
 class JsonDocument:
