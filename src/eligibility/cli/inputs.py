@@ -79,72 +79,6 @@ def patient_files(paths: list[Path]) -> tuple[list[str], list[Problem]]:
     return (list(dict.fromkeys(files)) if len(paths) > 1 else files), problems
 
 
-def _as_path(name: str) -> str:
-    """A key that sorts names as Path sorts them, part by part (`a/b` before `a-c`)."""
-    return name.replace(os.sep, "\0")
-
-
-def _yaml_under(folder: str) -> Iterator[str]:
-    """The *.yaml and *.yml files under `folder`, recursively, in the order of
-    `sorted(Path(folder).rglob(...))`: each folder's entries sorted by name, a subfolder's
-    files where its name falls. Links to folders are not followed, as rglob does not."""
-    stack = [(folder, iter(_entries(folder)))]
-    while stack:
-        here, entries = stack[-1]
-        name, is_folder = next(entries, ("", False))
-        if not name:
-            stack.pop()
-        elif is_folder:
-            inside = os.path.join(here, name)
-            stack.append((inside, iter(_entries(inside))))
-        elif os.path.splitext(name)[1] in (".yaml", ".yml"):
-            yield os.path.join(here, name)
-
-
-def _entries(folder: str) -> list[tuple[str, bool]]:
-    """A folder's entry names, sorted, each with whether it is a folder (not a link to one);
-    names and flags only, which take a third of the memory of DirEntry objects."""
-    try:
-        with os.scandir(folder) as entries:
-            return sorted((entry.name, _is_folder(entry)) for entry in entries)
-    except OSError:  # unreadable: skipped, as rglob skips it
-        return []
-
-
-def _is_folder(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir(follow_symlinks=False)
-    except OSError:
-        return False
-
-
-_STDIN_LIMIT = 10 * 1024 * 1024  # bytes; as for a profile file
-
-
-def standard_input(problems: list[Problem]) -> str | None:
-    """The profile given as `-`, read whole from standard input, or None with a problem."""
-    def problem(message: str, line: int = 0, column: int = 0) -> None:
-        problems.append(Problem(SourceSpan("<stdin>", line, column), "", message))
-
-    try:
-        data = sys.stdin.buffer.read(_STDIN_LIMIT + 1)
-    except (OSError, AttributeError, ValueError) as error:
-        problem(f"cannot read standard input ({getattr(error, 'strerror', None) or error})")
-        return None
-    if len(data) > _STDIN_LIMIT:
-        problem(f"more than {_STDIN_LIMIT // (1024 * 1024)} MB: too large for a patient "
-                "profile")
-        return None
-    try:
-        return data.decode("utf-8").replace("\r\n", "\n")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        problem(f"not UTF-8 text: {error.reason}, byte {data[error.start]:#04x} (send the "
-                "profile as UTF-8)", line, column)
-        return None
-
-
 def yaml_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     """The files named and the YAML files directly in the folders named (as `screen --rules`
     reads them), each once."""
@@ -218,3 +152,69 @@ def check_trial_quietly(file: Path) -> tuple[Trial | None, tuple[Problem, ...]]:
         return check_trial(file)
     except InputError as error:
         return None, error.problems
+
+
+def _as_path(name: str) -> str:
+    """A key that sorts names as Path sorts them, part by part (`a/b` before `a-c`)."""
+    return name.replace(os.sep, "\0")
+
+
+def _yaml_under(folder: str) -> Iterator[str]:
+    """The *.yaml and *.yml files under `folder`, recursively, in the order of
+    `sorted(Path(folder).rglob(...))`: each folder's entries sorted by name, a subfolder's
+    files where its name falls. Links to folders are not followed, as rglob does not."""
+    stack = [(folder, iter(_entries(folder)))]
+    while stack:
+        here, entries = stack[-1]
+        name, is_folder = next(entries, ("", False))
+        if not name:
+            stack.pop()
+        elif is_folder:
+            inside = os.path.join(here, name)
+            stack.append((inside, iter(_entries(inside))))
+        elif os.path.splitext(name)[1] in (".yaml", ".yml"):
+            yield os.path.join(here, name)
+
+
+def _entries(folder: str) -> list[tuple[str, bool]]:
+    """A folder's entry names, sorted, each with whether it is a folder (not a link to one);
+    names and flags only, which take a third of the memory of DirEntry objects."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted((entry.name, _is_folder(entry)) for entry in entries)
+    except OSError:  # unreadable: skipped, as rglob skips it
+        return []
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+_STDIN_LIMIT = 10 * 1024 * 1024  # bytes; as for a profile file
+
+
+def standard_input(problems: list[Problem]) -> str | None:
+    """The profile given as `-`, read whole from standard input, or None with a problem."""
+    def problem(message: str, line: int = 0, column: int = 0) -> None:
+        problems.append(Problem(SourceSpan("<stdin>", line, column), "", message))
+
+    try:
+        data = sys.stdin.buffer.read(_STDIN_LIMIT + 1)
+    except (OSError, AttributeError, ValueError) as error:
+        problem(f"cannot read standard input ({getattr(error, 'strerror', None) or error})")
+        return None
+    if len(data) > _STDIN_LIMIT:
+        problem(f"more than {_STDIN_LIMIT // (1024 * 1024)} MB: too large for a patient "
+                "profile")
+        return None
+    try:
+        return data.decode("utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        problem(f"not UTF-8 text: {error.reason}, byte {data[error.start]:#04x} (send the "
+                "profile as UTF-8)", line, column)
+        return None
