@@ -27,21 +27,6 @@ def to_standard_output(destination: Path | None) -> bool:
     return destination is None or str(destination) in _STANDARD_OUTPUT
 
 
-def emit(err: Console, text: str, destination: Path | None) -> None:
-    """Print `text`, or write it to `destination` atomically (temporary file, then rename)."""
-    if to_standard_output(destination):
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    assert destination is not None
-    try:
-        write_atomically(destination, text)
-    except OSError as error:
-        say(err, f"error: cannot write {destination}: {error.strerror}")
-        raise typer.Exit(1) from None
-    say(err, f"wrote {destination}")
-
-
 @contextlib.contextmanager
 def output_stream(err: Console, destination: Path | None) -> Iterator[IO[str]]:
     """Standard output, or a stream whose text becomes `destination` only once the block ends
