@@ -420,6 +420,15 @@ def test_github_annotation_escapes_what_the_workflow_syntax_reserves() -> None:
         "second line")
 
 
+def test_github_annotation_never_sends_a_terminal_escape_to_the_log() -> None:
+    problem = Problem(SourceSpan("p\x1b]8;;x\x07.yaml", 1, 1), "id",
+                      "unknown value '\x1b[31mred'")
+    annotation = github_annotation(problem)
+    assert "\x1b" not in annotation and "\x07" not in annotation
+    assert annotation == ("::error file=p\\x1b]8;;x\\x07.yaml,line=1,col=1,title=id::"
+                          "unknown value '\\x1b[31mred'")
+
+
 def test_github_annotation_without_a_field_is_titled_eligibility() -> None:
     problem = Problem(SourceSpan("x.yaml", 1, 1), "", "the file is empty")
     assert github_annotation(problem) == (

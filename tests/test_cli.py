@@ -164,9 +164,9 @@ def test_unknown_format_message_has_no_pydantic_prefix() -> None:
     assert "'yaml'" in result.stderr
 
 
-def test_unknown_trial_exits_1_and_names_the_known_trials_on_one_line() -> None:
+def test_unknown_trial_is_a_usage_error_naming_the_known_trials_on_one_line() -> None:
     result = screen("--trial", "NCT00000000")
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     assert_no_traceback(result)
     assert result.stdout == ""
     assert result.stderr == (f"error: no rule file for trial NCT00000000 in {RULES} (known: "
@@ -176,7 +176,7 @@ def test_unknown_trial_exits_1_and_names_the_known_trials_on_one_line() -> None:
 
 def test_unknown_trial_suggests_the_nearest_id() -> None:
     result = screen("--trial", "NCT0691038")
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     assert "(did you mean 'NCT06910384'?)" in result.stderr
 
 
@@ -587,7 +587,7 @@ def test_messages_on_stderr_are_never_wrapped_at_the_terminal_width(
 
 def test_brackets_in_a_trial_id_are_printed_not_read_as_markup() -> None:
     result = screen("--trial", "[/x]")
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     assert_no_traceback(result)
     assert result.stderr.startswith("error: no rule file for trial [/x] in ")
 

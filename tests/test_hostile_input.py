@@ -455,10 +455,6 @@ def test_an_unreadable_file_named_directly_exits_1_saying_cannot_read(
         result.stdout + result.stderr).splitlines()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: screen's PATIENT argument (cli/screen.py) and "
-                   "--rules (RulesPath in cli/common.py) keep typer's readable check, which "
-                   "exits 2 through the option parser; they need readable=False, as check "
-                   "and new have (outside this branch's files)")
 @pytest.mark.parametrize("where", ["patient", "rules"])
 def test_screen_of_an_unreadable_file_exits_1_saying_cannot_read(tmp_path: Path,
                                                                   where: str) -> None:
@@ -485,8 +481,6 @@ def test_an_unreadable_file_is_refused_the_same_way_when_simulated(
     assert result.stdout.splitlines()[0] == "p.yaml: cannot read the file (Permission denied)"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: --output through a symlink loop raises "
-                   "RuntimeError in cli/writing.py (resolve); the output side owns that file")
 def test_output_to_a_symlink_loop_exits_1_without_a_traceback(tmp_path: Path) -> None:
     os.chdir(tmp_path)
     Path("a").symlink_to("b")

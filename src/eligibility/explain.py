@@ -242,9 +242,26 @@ def _dose(fields: Mapping[str, Any]) -> str:
     return text + (f" since {since.isoformat()}" if since else "")
 
 
+_LISTED = re.compile(r"^(.+ not scored): (.+)$")
+"""A sentence that lists items (`ALSFRS-R items not scored: a, b`); two of one group merge."""
+
+
 def join(sentences: Sequence[str]) -> str:
-    """Several part sentences as one: `A; B` (a sentence said once)."""
-    return "; ".join(dict.fromkeys(sentence for sentence in sentences if sentence))
+    """Several part sentences as one: `A; B`, each sentence said once, and the item lists of
+    one group said in one sentence (`items not scored: a, b` and `...: b, c` as `a, b, c`)."""
+    parts: dict[str, list[str] | None] = {}
+    for sentence in sentences:
+        if not sentence:
+            continue
+        listed = _LISTED.match(sentence)
+        if listed is None:
+            parts.setdefault(sentence, None)
+            continue
+        items = parts.setdefault(listed[1] + ": ", [])
+        assert items is not None
+        items += [item for item in listed[2].split(", ") if item not in items]
+    return "; ".join(key + ", ".join(items) if items is not None else key
+                     for key, items in parts.items())
 
 
 def recency(days: int | None) -> str:

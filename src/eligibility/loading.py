@@ -37,6 +37,7 @@ __all__ = [
     "Problem",
     "assessment_problems",
     "check_patient",
+    "check_patient_to_screen",
     "check_trial",
     "check_vocabulary",
     "folder_vocabulary",
@@ -559,6 +560,12 @@ def check_patient(path: Path | str, *, as_of: dt.date | None = None,
         text, _ = _read(path)
     except InputError as error:
         return None, error.problems
+    return _checked_profile(text, path, as_of, today, vocabulary)
+
+
+def _checked_profile(text: str, path: Path, as_of: dt.date | None, today: dt.date | None,
+                     vocabulary: Vocabulary) -> tuple[PatientProfile | None,
+                                                      tuple[Problem, ...]]:
     values = _quick(text)
     if isinstance(values, dict):
         try:
@@ -573,6 +580,37 @@ def check_patient(path: Path | str, *, as_of: dt.date | None = None,
         return _check_patient_carefully(text, path, as_of, today, vocabulary)
     except InputError as error:
         return None, error.problems
+
+
+def check_patient_to_screen(path: Path | str, trials: Iterable[Trial], *,
+                            text: str | None = None, as_of: dt.date | None = None,
+                            today: dt.date | None = None, vocabulary: Vocabulary | None = None,
+                            elsewhere: Iterable[str] = ()) -> tuple[PatientProfile | None,
+                                                                    tuple[Problem, ...]]:
+    """What `screen` needs of one profile, reading the file once: the profile, or every
+    problem that stops it from being screened (a rule file given as a profile, the problems
+    `check_patient` reports, a clinician answer that no trial in `trials` would use).
+
+    `text` is the content when it was read already (standard input); `path` then only names
+    it in messages. `vocabulary` defaults to the trials' (`trials_vocabulary`); `elsewhere`
+    is as for `assessment_problems`.
+    """
+    trials = tuple(trials)
+    if text is None:
+        try:
+            text, _ = _read(Path(path))
+        except InputError as error:
+            return None, error.problems
+    if any(line.startswith(("trial:", "criteria:")) for line in text.splitlines()):
+        return None, (Problem(SourceSpan(str(path), 0, 0), "", "this is a rule file (trial "
+                              "criteria), not a patient profile: give it with --rules"),)
+    if vocabulary is None:
+        vocabulary = trials_vocabulary(trials)
+    profile, problems = _checked_profile(text, Path(path), as_of, today, vocabulary)
+    if profile is None:
+        return None, problems
+    found = assessment_problems(path, profile, trials, elsewhere, text=text)
+    return (None, tuple(found)) if found else (profile, ())
 
 
 def _check_patient_carefully(text: str, path: Path, as_of: dt.date | None,
@@ -606,10 +644,12 @@ def load_patient(path: Path | str, *, as_of: dt.date | None = None,
 
 
 def assessment_problems(path: Path | str, profile: PatientProfile,
-                        trials: Iterable[Trial], elsewhere: Iterable[str] = ()) -> list[Problem]:
+                        trials: Iterable[Trial], elsewhere: Iterable[str] = (), *,
+                        text: str | None = None) -> list[Problem]:
     """A clinician's answer that names no judgment of a loaded trial would be silently unused:
     each is a problem (a trial id one or two digits from a loaded one counts as a typo of it,
-    unless it is one of the trials `elsewhere`, such as the folder's other rule files)."""
+    unless it is one of the trials `elsewhere`, such as the folder's other rule files). `text`
+    is the file's content when it was read already."""
     trials = tuple(trials)
     others = frozenset(elsewhere)
     keys = {trial.id: judgment_keys(trial) for trial in trials}
@@ -635,7 +675,7 @@ def assessment_problems(path: Path | str, profile: PatientProfile,
                            f"no rule file for trial {assessment.trial!r}{hint}"))
     if not issues:
         return []
-    document, _ = _parse(_read(Path(path))[0], str(path))
+    document, _ = _parse(_read(Path(path))[0] if text is None else text, str(path))
     problems = []
     for loc, message in issues:
         node, _, found = document.find(loc)

@@ -1,4 +1,8 @@
-"""Rich tables for screenings: a summary, a table per trial, a verdict and what to collect."""
+"""Rich tables for screenings: a summary, a table per trial, a verdict and what to collect.
+
+Whatever a file says reaches the terminal as a `Text` made by `shown`: rich never reads it as
+markup, and a control character in it is printed as an escape (`escapes.visible`).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from rich.text import Text
 
 from .cohort import Funnel, deciding, rank
 from .coverage import Coverage
+from .escapes import visible
 from .loading import Problem
 from .page import criterion_rule, decided_by
 from .results import CriterionResult, Screening, Status, Verdict
@@ -20,13 +25,18 @@ from .rules import Trial
 from .vocabulary import Vocabulary
 
 __all__ = [
+    "glyph",
+    "plural",
     "render_coverage",
     "render_funnel",
-    "render_matrix",
     "render_problems",
     "render_screenings",
     "render_trial_page",
     "render_vocabulary",
+    "shown",
+    "status_text",
+    "verdict_text",
+    "visible",
 ]
 
 _STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.UNKNOWN: "yellow"}
@@ -36,44 +46,59 @@ _VERDICT_STYLE = {
     Verdict.NEEDS_REVIEW: "bold yellow",
 }
 _SYMBOLS = {Status.PASS: "✓", Status.FAIL: "✗", Status.UNKNOWN: "?"}
-_ASCII = {Status.PASS: "+", Status.FAIL: "x", Status.UNKNOWN: "?"}
-_VERDICT_WORDS = {
+VERDICT_WORDS = {
     Verdict.ELIGIBLE: "ELIGIBLE",
     Verdict.INELIGIBLE: "INELIGIBLE",
     Verdict.NEEDS_REVIEW: "NEEDS REVIEW",
 }
 WIDE = 120
-_EMOJI_CODE = re.compile(r":\S*:")  # what rich's emoji replacement could match
+
+# Symbols for an output encoding that is not Unicode (ASCII, Latin-1...): same meaning.
+_ASCII = {"✓": "+", "✗": "x", "·": "-", "→": "->", "•": "*", "█": "#", "…": "...", "─": "-"}
 
 
-def _symbol(console: Console, status: Status) -> str:
-    table = _SYMBOLS if console.encoding.lower().startswith("utf") else _ASCII
-    return table[status]
+def shown(value: object, style: str = "", *, lines: bool = False) -> Text:
+    """A value from a file as a table cell or line: printed as it is, never as markup."""
+    return Text(visible(str(value), lines=lines), style=style)
 
 
-def _plain(value: str) -> Text | str:
-    """`value` as a table cell prints it. rich parses a str for markup and `:emoji:` codes
-    (importing its emoji table, a start-up cost) where a `Text` is taken as it is; the two
-    print the same when the string holds no `[` and nothing shaped like a code, so pass
-    those as `Text`."""
-    return value if "[" in value or _EMOJI_CODE.search(value) else Text(value)
+def unicode_output(console: Console) -> bool:
+    return console.encoding.lower().replace("-", "").startswith("utf")
+
+
+def glyph(console: Console, symbol: str) -> str:
+    """`symbol` (✓, ·, →, ...), or its ASCII stand-in when the output cannot encode it."""
+    return symbol if unicode_output(console) else _ASCII.get(symbol, symbol)
 
 
 def status_text(console: Console, status: Status) -> Text:
     """`✓ pass` in green: symbol and word, so colour is never the only signal."""
-    return Text(f"{_symbol(console, status)} {status}", style=_STATUS_STYLE[status])
+    return Text(f"{glyph(console, _SYMBOLS[status])} {status}", style=_STATUS_STYLE[status])
 
 
 def verdict_text(verdict: Verdict) -> Text:
-    return Text(_VERDICT_WORDS[verdict], style=_VERDICT_STYLE[verdict])
+    return Text(VERDICT_WORDS[verdict], style=_VERDICT_STYLE[verdict])
+
+
+def shows_whole(console: Console, table: Table, words: Sequence[str]) -> bool:
+    """Whether `table`, laid out in the console's width, shows each of `words` whole: rich
+    silently crops a cell it cannot fit (even a column with a minimum width, when the table
+    is a little too wide), so the layout is checked rather than predicted."""
+    lines = console.render_lines(table, console.options, pad=False)
+    shown = {word for line in lines for word in _WORD.findall("".join(s.text for s in line))}
+    return all(word in shown for word in words)
+
+
+_WORD = re.compile(r"[^\s,]+")
 
 
 def render_screenings(console: Console, screenings: Sequence[Screening], *, patient_id: str,
                       as_of: dt.date) -> None:
     """Print a patient's screening: summary (several trials), then each trial in full."""
     count = f"{len(screenings)} trial{'s' if len(screenings) != 1 else ''}"
-    console.print(Text.assemble(("Patient ", "bold"), (patient_id, "bold cyan"),
-                                f" · screened as of {as_of.isoformat()} · {count}"))
+    dot = glyph(console, "·")
+    console.print(Text.assemble(("Patient ", "bold"), shown(patient_id, "bold cyan"),
+                                f" {dot} screened as of {as_of.isoformat()} {dot} {count}"))
     screenings = rank(screenings)
     if len(screenings) > 1:
         console.print(_summary(console, screenings))
@@ -82,42 +107,59 @@ def render_screenings(console: Console, screenings: Sequence[Screening], *, pati
         console.print(_trial(console, screening))
 
 
-def _summary(console: Console, screenings: Sequence[Screening]) -> Table:
+def _summary(console: Console, screenings: Sequence[Screening]) -> RenderableType:
     """Trials ranked, each with its verdict, counts and the criteria that decide it; the
-    registry status too when there is room (each trial's block warns about it anyway)."""
+    registry status too when there is room (each trial's block warns about it anyway). Where
+    even that table is too wide, a trial per paragraph: nothing is cut."""
     wide = console.width >= WIDE
-    table = Table(box=box.SIMPLE_HEAD, title=Text("Summary (best first)", style="table.title"),
-                  title_justify="left", pad_edge=False)
+    title = Text("Summary (best first)", style="table.title")
+    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False)
     table.add_column(Text("Trial"), no_wrap=True)
     table.add_column(Text("Name"), no_wrap=True)
     table.add_column(Text("Verdict"), no_wrap=True)
     for status in Status:
-        table.add_column(Text(_symbol(console, status)), justify="right", no_wrap=True)
+        table.add_column(Text(glyph(console, _SYMBOLS[status])), justify="right", no_wrap=True)
     if wide:
         table.add_column(Text("Registry"), no_wrap=True)
     table.add_column(Text("Deciding criteria"), ratio=1, min_width=12, overflow="fold")
     for screening in screenings:
         info = screening.trial.trial
-        registry = [Text(info.overall_status, style="green" if info.recruiting else "yellow")]
+        registry = [shown(info.overall_status, "green" if info.recruiting else "yellow")]
         table.add_row(
-            _plain(info.id), _plain(info.short_name or ""), verdict_text(screening.verdict),
+            shown(info.id), shown(info.short_name or ""), verdict_text(screening.verdict),
             *(Text(str(len(screening.with_status(status)))) for status in Status),
-            *(registry if wide else []), _plain(", ".join(deciding(screening))),
+            *(registry if wide else []), shown(", ".join(deciding(screening))),
         )
-    return table
+    if shows_whole(console, table, [ident for s in screenings for ident in deciding(s)]):
+        return table
+    return Group(title, Text(""), *(_summary_paragraph(screening) for screening in screenings))
+
+
+def _summary_paragraph(screening: Screening) -> Text:
+    """One trial of the summary as words that wrap: `NCT… (STR04) INELIGIBLE: 12 pass, ...`."""
+    info = screening.trial.trial
+    counts = ", ".join(f"{len(screening.with_status(status))} {status}" for status in Status)
+    name = f" ({info.short_name})" if info.short_name else ""
+    decided = ", ".join(deciding(screening))
+    text = Text.assemble(shown(f"{info.id}{name}", "bold"), " ",
+                         verdict_text(screening.verdict), f": {counts}",
+                         *((f"; deciding: {decided}",) if decided else ()))
+    text.overflow = "fold"
+    return text
 
 
 def _trial(console: Console, screening: Screening) -> RenderableType:
     info = screening.trial.trial
     name = f" ({info.short_name})" if info.short_name else ""
-    parts: list[RenderableType] = [Text.assemble((f"{info.id}{name}", "bold"), f" {info.title}")]
+    parts: list[RenderableType] = [Text.assemble(shown(f"{info.id}{name}", "bold"), " ",
+                                                 shown(info.title))]
     if not info.recruiting:
-        parts.append(Text(f"! Not recruiting: the registry lists this trial as "
-                          f"{info.overall_status} (last update "
-                          f"{info.last_update or 'unknown'}). Confirm with the site before "
-                          f"referring.", style="yellow"))
+        parts.append(Text.assemble(
+            "! Not recruiting: the registry lists this trial as ", shown(info.overall_status),
+            " (last update ", shown(info.last_update or "unknown"),
+            "). Confirm with the site before referring.", style="yellow"))
     parts.append(_criteria_table(console, screening.results))
-    parts.append(_verdict(screening))
+    parts.append(_verdict(console, screening))
     return Group(*parts)
 
 
@@ -134,17 +176,17 @@ def _criteria_table(console: Console, results: Sequence[CriterionResult]) -> Tab
         table.add_column(Text("Criterion (protocol text) and why"), ratio=1, overflow="fold")
     for result in results:
         kind = "incl" if result.criterion.kind == "inclusion" else "excl"
-        text = Text(result.criterion.text)
-        why = Text(result.outcome.explanation, style=_STATUS_STYLE[result.status].replace(
-            "bold ", ""))
+        text = shown(result.criterion.text, lines=True)
+        why = shown(result.outcome.explanation, _STATUS_STYLE[result.status].replace(
+            "bold ", ""), lines=True)
         cells: list[RenderableType] = [text, why] if wide else [
-            Text.assemble(text, "\n", ("→ ", "dim"), why)]
-        table.add_row(_plain(result.criterion.id), Text(kind),
+            Text.assemble(text, "\n", (f"{glyph(console, '→')} ", "dim"), why)]
+        table.add_row(shown(result.criterion.id), Text(kind),
                       status_text(console, result.status), *cells)
     return table
 
 
-def _verdict(screening: Screening) -> RenderableType:
+def _verdict(console: Console, screening: Screening) -> RenderableType:
     verdict = screening.verdict
     counts = ", ".join(f"{len(screening.with_status(status))} {status}" for status in Status)
     lines: list[RenderableType] = [
@@ -152,14 +194,14 @@ def _verdict(screening: Screening) -> RenderableType:
     ]
     if verdict is Verdict.INELIGIBLE:
         failing = ", ".join(result.criterion.id for result in screening.with_status(Status.FAIL))
-        lines.append(Text(f"Fails {failing}.", style="red"))
+        lines.append(shown(f"Fails {failing}.", "red"))
     if verdict is Verdict.NEEDS_REVIEW and screening.collect_next:
         lines.append(Text("Collect or assess next:", style="bold"))
         bullets = Table.grid(padding=(0, 1), pad_edge=True)
         bullets.add_column(no_wrap=True)
         bullets.add_column(ratio=1, overflow="fold")
         for item in screening.collect_next:
-            bullets.add_row(Text(" •"), _plain(item.text))
+            bullets.add_row(Text(f" {glyph(console, '•')}"), shown(item.text))
         lines.append(bullets)
     return Group(*lines)
 
@@ -169,9 +211,9 @@ def render_problems(console: Console, problems: Sequence[Problem]) -> None:
     error, with `warning: ` before the field for a warning."""
     for problem in problems:
         warning = ("warning: ", "yellow") if problem.severity == "warning" else ""
-        console.print(Text.assemble((str(problem.span), "bold"), ": ", warning,
-                                    f"{problem.field}: " if problem.field else "",
-                                    (problem.message, "red" if not warning else "")),
+        console.print(Text.assemble(shown(problem.span, "bold"), ": ", warning,
+                                    shown(f"{problem.field}: ") if problem.field else "",
+                                    shown(problem.message, "red" if not warning else "")),
                       soft_wrap=True, highlight=False)
 
 
@@ -179,92 +221,64 @@ def render_trial_page(console: Console, trial: Trial) -> None:
     """A trial as a clinician reads it: verbatim text beside the rule in plain words."""
     info = trial.trial
     name = f" ({info.short_name})" if info.short_name else ""
-    console.print(Text.assemble((f"{info.id}{name}", "bold"), f" {info.title}"))
+    console.print(Text.assemble(shown(f"{info.id}{name}", "bold"), " ", shown(info.title)))
     facts = [info.sponsor, info.phase, f"registry: {info.overall_status}",
              f"updated {info.last_update}" if info.last_update else None, info.source]
-    console.print(Text(" · ".join(fact for fact in facts if fact), style="dim"))
+    console.print(shown(f" {glyph(console, '·')} ".join(fact for fact in facts if fact), "dim"))
     if not info.recruiting:
-        console.print(Text(f"! Not recruiting ({info.overall_status}).", style="yellow"))
+        console.print(shown(f"! Not recruiting ({info.overall_status}).", "yellow"))
     table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False)
-    table.add_column("ID", no_wrap=True, style="bold")
-    table.add_column("Kind", no_wrap=True)
-    table.add_column("Protocol text, and the rule in plain words", ratio=1, overflow="fold")
+    table.add_column(Text("ID"), no_wrap=True, style="bold")
+    table.add_column(Text("Kind"), no_wrap=True)
+    table.add_column(Text("Protocol text, and the rule in plain words"), ratio=1,
+                     overflow="fold")
+    arrow = glyph(console, "→")
     for criterion in trial.criteria:
         kind = "incl" if criterion.kind == "inclusion" else "excl"
-        parts: list[RenderableType] = [Text(criterion.text)]
-        parts += [_rule_line(("→ " if index == 0 else "  ") + line)
+        parts: list[RenderableType] = [shown(criterion.text, lines=True)]
+        parts += [_rule_line(("→ " if index == 0 else "  ") + line, arrow)
                   for index, line in enumerate(criterion_rule(criterion))]
         decided = decided_by(criterion)
         if decided != "computable":
             parts.append(Text(f"[{decided}]", style="magenta"))
         if criterion.reading:
-            parts.append(Text(f"Reading: {criterion.reading}", style="dim"))
-        table.add_row(criterion.id, kind, Group(*parts))
+            parts.append(shown(f"Reading: {criterion.reading}", "dim", lines=True))
+        table.add_row(shown(criterion.id), Text(kind), Group(*parts))
     console.print(table)
 
 
-def _rule_line(line: str) -> RenderableType:
+def _rule_line(line: str, arrow: str) -> RenderableType:
     """One line of a rule, its marker and indent apart, so that text that wraps stays under
     its own bullet and the nesting of any/all can still be read."""
     text = line.lstrip(" →-")
-    marker = line[:len(line) - len(text)]
+    marker = line[:len(line) - len(text)].replace("→", arrow)
     grid = Table.grid()
     grid.add_column(no_wrap=True, width=len(marker), style="cyan")
     grid.add_column(ratio=1, overflow="fold", style="cyan")
-    grid.add_row(marker, text)
+    grid.add_row(Text(marker), shown(text))
     return grid
 
 
 def render_coverage(console: Console, rows: Sequence[Coverage]) -> None:
     """Per trial: how many criteria are computable, judgment, or still to curate."""
-    table = Table(box=box.SIMPLE_HEAD, title="Coverage", title_justify="left")
-    table.add_column("Trial", no_wrap=True)
+    table = Table(box=box.SIMPLE_HEAD, title=Text("Coverage", style="table.title"),
+                  title_justify="left")
+    table.add_column(Text("Trial"), no_wrap=True)
     for heading in ("Criteria", "Computable", "Judgment", "To curate"):
-        table.add_column(heading, justify="right", no_wrap=True)
-    table.add_column("Not computable")
+        table.add_column(Text(heading), justify="right", no_wrap=True)
+    table.add_column(Text("Not computable"))
     for row in rows:
         share = f"{row.computable} ({100 * row.computable // row.total}%)" if row.total else "0"
         ids = (*row.judgment_ids, *row.curation_ids)
         listed = ", ".join(ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
-        table.add_row(row.trial, str(row.total), share, str(row.judgment), str(row.curation),
-                      listed)
+        table.add_row(shown(row.trial), Text(str(row.total)), Text(share),
+                      Text(str(row.judgment)), Text(str(row.curation)), shown(listed))
     console.print(table)
 
 
 def plural(count: int, noun: str) -> str:
     """'1 patient', '2 patients'."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def render_matrix(console: Console,
-                  patients: Sequence[tuple[str, dt.date, Sequence[Screening]]]) -> None:
-    """Patients x trials: each cell the verdict and its fail and unknown counts."""
-    trials = [screening.trial for screening in patients[0][2]] if patients else []
-    days = {as_of for _, as_of, _ in patients}
-    one_day = len(days) == 1
-    title = plural(len(patients), "patient") + (
-        f" · as of {next(iter(days)).isoformat()}" if one_day else "")
-    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left")
-    table.add_column("Patient", no_wrap=True)
-    if not one_day:
-        table.add_column("As of", no_wrap=True)
-    for trial in trials:
-        short = f"\n{trial.trial.short_name}" if trial.trial.short_name else ""
-        table.add_column(f"{trial.id}{short}", no_wrap=True)
-    for ident, as_of, screenings in patients:
-        cells = [Text.assemble(verdict_text(s.verdict), "\n",
-                               (f"{len(s.with_status(Status.FAIL))} fail, "
-                                f"{len(s.with_status(Status.UNKNOWN))} unknown", "dim"))
-                 for s in screenings]
-        table.add_row(ident, *([] if one_day else [as_of.isoformat()]), *cells)
-    totals = []
-    for index in range(len(trials)):
-        verdicts = [screenings[index].verdict for _, _, screenings in patients]
-        totals.append(" · ".join(f"{verdicts.count(v)} {_VERDICT_WORDS[v].lower()}"
-                                 for v in Verdict))
-    console.print(table)
-    for trial, total in zip(trials, totals, strict=True):
-        console.print(f"{trial.id}: {total}", highlight=False)
 
 
 def render_vocabulary(console: Console, vocabulary: Vocabulary, search: str | None) -> None:
@@ -283,41 +297,46 @@ def render_vocabulary(console: Console, vocabulary: Vocabulary, search: str | No
     table.add_column(Text("Allowed"), overflow="fold", ratio=1)
     for fact, (name, kind, unit, allowed, *_) in zip(facts, fact_rows(vocabulary, facts),
                                                    strict=True):
-        table.add_row(Text(name), Text(kind + (" (derived)" if fact.derived else "")),
-                      Text(unit), Text(allowed.replace("`", "")))
+        table.add_row(shown(name), shown(kind + (" (derived)" if fact.derived else "")),
+                      shown(unit), shown(allowed.replace("`", "")))
     console.print(table)
     lists = [collection for collection in vocabulary.collections.values()
              if word in collection.name or any(word in category
                                                for category in collection.categories)]
     for collection in lists:
-        console.print(Text.assemble((f"{collection.name}", "bold"),
-                                    f": {', '.join(collection.categories)}"), soft_wrap=False)
+        console.print(Text.assemble(shown(collection.name, "bold"),
+                                    shown(f": {', '.join(collection.categories)}")),
+                      soft_wrap=False)
 
 
 def render_funnel(console: Console, funnel: Funnel) -> None:
     """A trial's criteria in protocol order with how many patients remain after each."""
     info = funnel.trial.trial
-    console.print(Text.assemble(("Funnel ", "bold"), (info.id, "bold"),
-                                f" ({info.short_name or info.title}) · "
-                                f"{plural(funnel.patients, 'patient')}"))
+    console.print(Text.assemble(("Funnel ", "bold"), shown(info.id, "bold"), " (",
+                                shown(info.short_name or info.title),
+                                f") {glyph(console, '·')} {plural(funnel.patients, 'patient')}"))
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("ID", no_wrap=True, style="bold")
-    table.add_column("Kind", no_wrap=True)
+    table.add_column(Text("ID"), no_wrap=True, style="bold")
+    table.add_column(Text("Kind"), no_wrap=True)
     for heading in ("Pass", "Fail", "Unknown", "Remain"):
-        table.add_column(heading, justify="right", no_wrap=True)
-    table.add_column("", ratio=1, no_wrap=True, overflow="crop")
+        table.add_column(Text(heading), justify="right", no_wrap=True)
+    table.add_column(Text(""), ratio=1, no_wrap=True, overflow="crop")
     width = max(10, min(30, console.width - 48))
-    table.add_row("start", "", "", "", "", str(funnel.patients), "█" * width)
+    bar = glyph(console, "█")
+    table.add_row(Text("start"), Text(""), Text(""), Text(""), Text(""),
+                  Text(str(funnel.patients)), Text(bar * width))
     for step in funnel.steps:
         filled = 0 if not funnel.patients else round(width * step.remaining / funnel.patients)
-        table.add_row(step.criterion.id, step.criterion.kind[:4], str(step.passed),
+        table.add_row(shown(step.criterion.id), Text(step.criterion.kind[:4]),
+                      Text(str(step.passed)),
                       Text(str(step.failed), style="red" if step.failed else ""),
-                      str(step.unknown), str(step.remaining), "█" * filled)
+                      Text(str(step.unknown)), Text(str(step.remaining)), Text(bar * filled))
     console.print(table)
-    verdicts = " · ".join(f"{count} {_VERDICT_WORDS[verdict].lower()}"
-                          for verdict, count in funnel.verdicts.items())
-    console.print(f"Verdicts: {verdicts}", highlight=False)
+    dot = glyph(console, "·")
+    verdicts = f" {dot} ".join(f"{count} {VERDICT_WORDS[verdict].lower()}"
+                               for verdict, count in funnel.verdicts.items())
+    console.print(Text(f"Verdicts: {verdicts}"))
     top = funnel.top_excluders()
     if top:
-        console.print("Excludes the most: " + ", ".join(
-            f"{step.criterion.id} ({step.failed})" for step in top), highlight=False)
+        console.print(shown("Excludes the most: " + ", ".join(
+            f"{step.criterion.id} ({step.failed})" for step in top)))

@@ -1,18 +1,40 @@
-"""Screenings as versioned JSON and as CSV rows, for machines and for audit."""
+"""Screenings as versioned JSON and as CSV rows, for machines and for audit.
+
+A batch is written a patient at a time: `batch_json_start`, one `patient_json` per patient and
+`batch_json_end` make exactly the text `json_text(batch_report(...), indent=2)` would, without
+holding every patient at once; `patient_json_line` and `problem_json_line` are JSON Lines;
+`csv_text` turns rows into safe CSV.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from . import __version__
 from .cohort import Funnel
+from .escapes import csv_cells, json_text
 from .loading import Problem
 from .results import CriterionResult, Evidence, Need, Screening, Status
 
-__all__ = ["CSV_FIELDS", "SCHEMA_VERSION", "batch_report", "csv_rows", "funnel_report", "report"]
+__all__ = [
+    "CSV_FIELDS",
+    "SCHEMA_VERSION",
+    "batch_json_end",
+    "batch_json_start",
+    "batch_report",
+    "csv_header",
+    "csv_rows",
+    "csv_text",
+    "funnel_report",
+    "patient_csv",
+    "patient_json",
+    "patient_json_line",
+    "problem_json_line",
+    "report",
+]
 
 SCHEMA_VERSION = "1"
 
@@ -48,6 +70,39 @@ def batch_report(patients: Sequence[tuple[str, dt.date, Sequence[Screening]]],
     }
 
 
+def batch_json_start() -> str:
+    """The batch document up to its first patient: `{`, versions, `"patients": [`."""
+    empty = json_text(batch_report([], []), indent=2)
+    return empty[:empty.index('"patients": [') + len('"patients": [')]
+
+
+def patient_json(patient_id: str, as_of: dt.date, screenings: Sequence[Screening], *,
+                 ascii_only: bool = False) -> str:
+    """One patient of the batch document, indented as in it, without the comma."""
+    text = json_text(_patient(screenings, patient_id=patient_id, as_of=as_of), indent=2,
+                     ascii_only=ascii_only)
+    return "\n    " + text.replace("\n", "\n    ")
+
+
+def batch_json_end(problems: Sequence[Problem], *, patients: int) -> str:
+    """The batch document after its last patient: `]`, the failed files, `}`."""
+    failed = json_text({"failed_files": [_problem(problem) for problem in problems]}, indent=2)
+    return ("\n  ]" if patients else "]") + "," + failed[1:] + "\n"
+
+
+def patient_json_line(patient_id: str, as_of: dt.date, screenings: Sequence[Screening], *,
+                      ascii_only: bool = False) -> str:
+    """One patient as a line of JSON Lines: the document `report` makes for one patient."""
+    return json_text(report(screenings, patient_id=patient_id, as_of=as_of),
+                     ascii_only=ascii_only) + "\n"
+
+
+def problem_json_line(problem: Problem, *, ascii_only: bool = False) -> str:
+    """A file that could not be used, as a line of JSON Lines: `{..., "failed_file": {...}}`."""
+    return json_text({"schema_version": SCHEMA_VERSION, "engine": _engine(),
+                      "failed_file": _problem(problem)}, ascii_only=ascii_only) + "\n"
+
+
 def _problem(problem: Problem) -> dict[str, Any]:
     return {"file": problem.span.file, "line": problem.span.line,
             "column": problem.span.column, "field": problem.field,
@@ -73,6 +128,8 @@ def funnel_report(funnel: Funnel) -> dict[str, Any]:
     }
 
 
+_compact = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per cell
+
 CSV_FIELDS = ("patient_id", "as_of", "trial_id", "verdict", "criterion_id", "kind", "status",
               "applies", "explanation", "missing", "facts_read", "text", "rule_sha256")
 
@@ -88,12 +145,34 @@ def csv_rows(document: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
                     "patient_id": patient["patient_id"], "as_of": patient["as_of"],
                     "trial_id": trial["id"], "verdict": trial["verdict"],
                     "criterion_id": criterion["id"], "kind": criterion["kind"],
-                    "status": criterion["status"], "applies": json.dumps(criterion["applies"]),
+                    "status": criterion["status"], "applies": _compact(criterion["applies"]),
                     "explanation": criterion["explanation"],
                     "missing": "; ".join(criterion["missing"]),
-                    "facts_read": json.dumps(criterion["facts_read"], ensure_ascii=False),
+                    "facts_read": _compact(criterion["facts_read"]),
                     "text": criterion["text"], "rule_sha256": trial["rule_file"]["sha256"],
                 }
+
+
+def csv_text(rows: Iterable[Mapping[str, Any]], *, header: bool = False) -> str:
+    """Rows as CSV, each cell made safe for a spreadsheet and a terminal (`csv_cell`)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if header:
+        writer.writerow(CSV_FIELDS)
+    writer.writerows(csv_cells([str(row[field]) for field in CSV_FIELDS]) for row in rows)
+    return buffer.getvalue()
+
+
+def csv_header() -> str:
+    return csv_text((), header=True)
+
+
+def patient_csv(patient_id: str, as_of: dt.date, screenings: Sequence[Screening]) -> str:
+    """One patient's rows: one per trial and criterion."""
+    return csv_text(csv_rows(_patient(screenings, patient_id=patient_id, as_of=as_of)))
 
 
 def _trial(screening: Screening) -> dict[str, Any]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 
@@ -76,14 +80,37 @@ def main_options(
     """Pre-screen patients for clinical trials, criterion by criterion."""
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def quiet_on_broken_pipe(command: Callable[P, R]) -> Callable[P, R]:
+    """A command that stops quietly with status 0 when its reader goes away (`| head`), as
+    Unix tools do, instead of a traceback or click's status 1."""
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except BrokenPipeError:
+            # Nothing more can be said to the reader; point stdout at /dev/null so that the
+            # flush at exit does not raise again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, sys.stdout.fileno())
+            except (OSError, ValueError):  # a stdout without a file descriptor (tests)
+                pass
+            finally:
+                os.close(devnull)
+            raise typer.Exit(0) from None
+    return run
+
+
 # Registered here, in the order `eligibility --help` lists them.
-app.command("screen")(screen_command)
-app.command("funnel")(funnel_command)
-app.command("new")(new_command)
-app.command("check")(check_command)
-app.command("schema")(schema_command)
-app.command("show")(show_command)
-app.command("vocabulary")(vocabulary_command)
+for name, command in (("screen", screen_command), ("funnel", funnel_command),
+                      ("new", new_command), ("check", check_command),
+                      ("schema", schema_command), ("show", show_command),
+                      ("vocabulary", vocabulary_command)):
+    app.command(name)(quiet_on_broken_pipe(command))
 
 
 def main() -> None:

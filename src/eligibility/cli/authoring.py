@@ -12,11 +12,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from ..escapes import visible
 from ..loading import InputError, load_trial, read_text
 from ..render import render_problems, render_trial_page
 from .common import choice, consoles, say
 from .inputs import refuse_a_patient_profile, rule_file_named
-from .writing import write_atomically
+from .writing import unfit, write_atomically
 
 
 class PageFormat(StrEnum):
@@ -51,7 +52,7 @@ def show_command(
     if output is PageFormat.MARKDOWN:
         from ..page import trial_markdown
 
-        typer.echo(trial_markdown(loaded), nl=False)
+        typer.echo(visible(trial_markdown(loaded), lines=True), nl=False)
     else:
         render_trial_page(out, loaded)
 
@@ -122,6 +123,11 @@ def _refuse_overwriting_rule_files(err: Console, paths: Sequence[Path], *, force
             f"{'this trial' if len(twins) == 1 else 'these trials'}; nothing was written (a "
             "second rule file for a trial would be refused)")
         raise typer.Exit(1)
+    for path in paths:
+        reason = unfit(path)
+        if reason:
+            say(err, f"error: {path} {reason}; nothing was written")
+            raise typer.Exit(1)
     existing = [path for path in paths if path.exists() or path.is_symlink()]
     if existing and not force:
         say(err, f"error: {_listed(existing)} already {_verb(existing, 'exist')}; nothing was "

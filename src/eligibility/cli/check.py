@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from ..coverage import Coverage, coverage
+from ..escapes import visible
 from ..loading import (
     InputError,
     Problem,
@@ -147,8 +148,9 @@ def check_report(files: list[Path], kinds: dict[str, str], problems: list[Proble
 def github_annotation(problem: Problem) -> str:
     """`::error file=...,line=..,col=..,title=field::message` for GitHub Actions."""
     def escape(text: str) -> str:
-        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        # Control characters from a file are shown as escapes, never sent raw to the log.
+        return visible(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
     title = escape(problem.field or "eligibility").replace(",", "%2C").replace(":", "%3A")
     where = f",line={problem.span.line},col={problem.span.column}" if problem.span.line else ""
-    return (f"::{problem.severity} file={problem.span.file}{where},title={title}::"
-            f"{escape(problem.message)}")
+    return (f"::{problem.severity} file={escape(problem.span.file).replace(',', '%2C')}{where},"
+            f"title={title}::{escape(problem.message)}")

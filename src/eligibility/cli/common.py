@@ -9,10 +9,12 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated, TypeVar, cast
+from typing import IO, Annotated, Literal, TypeVar, cast
 
 import typer
 from rich.console import Console
+
+from ..escapes import visible
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -49,18 +51,39 @@ class _Trimmed(io.TextIOBase):
         return str(getattr(self._stream, "encoding", None) or "utf-8")
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """Let the command stop quietly with status 0 (rich would exit with 1)."""
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def consoles() -> tuple[Console, Console]:
-    """The stdout and stderr consoles; NO_COLOR turns off every style, not only colour."""
-    plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+    """The stdout and stderr consoles; NO_COLOR turns off every style, not only colour. An
+    output that cannot encode a character gets an escape for it instead of a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        _tolerant(stream)
+    colours: Literal["auto"] | None = None if os.environ.get("NO_COLOR") else "auto"
     out, err = cast(IO[str], _Trimmed(sys.stdout)), cast(IO[str], _Trimmed(sys.stderr))
-    return (Console(file=out, highlight=False, **plain),  # type: ignore[arg-type]
-            Console(file=err, stderr=True, highlight=False, **plain))  # type: ignore[arg-type]
+    return (_Console(file=out, highlight=False, emoji=False, color_system=colours),
+            _Console(file=err, stderr=True, highlight=False, emoji=False,
+                     color_system=colours))
+
+
+def _tolerant(stream: IO[str]) -> None:
+    """Let a stream whose encoding is not Unicode (LANG=C on an old system, a Latin-1
+    terminal, PYTHONIOENCODING=ascii) write `\\u2265` for a character it cannot encode."""
+    encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")
+    if not encoding.startswith("utf") and isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(errors="backslashreplace")
 
 
 def say(console: Console, text: str, *, style: str | None = None) -> None:
     """Print one message as written: never wrapped at the terminal width (an editor jumps to
-    the `file:line:col` in it), never read as rich markup (a path may hold brackets)."""
-    console.print(text, style=style, soft_wrap=True, highlight=False, markup=False)
+    the `file:line:col` in it), never read as rich markup (a path may hold brackets), and
+    with any control character in it shown as an escape (a file name may hold ESC)."""
+    console.print(visible(text), style=style, soft_wrap=True, highlight=False, markup=False,
+                  emoji=False)
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -92,4 +115,5 @@ AsOf = Annotated[dt.date | None, typer.Option(
 TrialIds = Annotated[list[str] | None, typer.Option(
     "--trial", metavar="NCT_ID", help="Only this trial (repeat for several).",
     show_default=False)]
-RulesPath = Annotated[Path, typer.Option("--rules", help="Rule file, or folder of rule files.")]
+RulesPath = Annotated[Path, typer.Option("--rules", help="Rule file, or folder of rule files.",
+                                         readable=False)]

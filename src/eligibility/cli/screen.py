@@ -3,113 +3,165 @@
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
-import io
-import json
-from collections.abc import Callable, Iterator
+import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated
 
 import typer
 from rich.console import Console
 
-from ..loading import (
-    Problem,
-    assessment_problems,
-    check_patient,
-    is_rule_file,
-    screening_date,
-    trials_vocabulary,
-)
-from ..render import render_funnel, render_matrix, render_problems, render_screenings
-from ..report import CSV_FIELDS, batch_report, csv_rows, funnel_report, report
+from ..escapes import json_text
+from ..loading import Problem, trials_vocabulary
+from ..render import render_funnel, render_problems, render_screenings
 from ..results import Screening
-from ..rules import Trial
-from ..screening import screen, screen_all
-from ..source import SourceSpan
+from .batch import STDIN, Work, default_jobs, keep, screen_one, screening
 from .common import AsOf, RulesPath, TrialIds, choice, consoles, say
-from .inputs import patient_files, rule_ids, trials_or_exit
-from .writing import emit, refuse_overwriting_inputs
+from .inputs import patient_files, rule_ids, standard_input, trials_or_exit
+from .progress import Progress
+from .writing import output_stream, refuse_unfit_destination, to_standard_output
 
 
 class Format(StrEnum):
     TABLE = "table"
     JSON = "json"
+    JSONL = "jsonl"
     CSV = "csv"
     HTML = "html"
 
 
 Patient = tuple[str, dt.date, tuple[Screening, ...]]
+_MACHINE = (Format.JSON, Format.JSONL)  # formats that report a failed file in their output
 
 
 def screen_command(
     patients: Annotated[list[Path], typer.Argument(
-        metavar="PATIENT", help="Patient profiles (YAML): files, folders or quoted globs.",
-        show_default=False)],
+        metavar="PATIENT", help="Patient profiles (YAML): files, folders or quoted globs; - "
+        "reads one from standard input.", show_default=False, readable=False)],
     rules: RulesPath = Path("rules"),
     trial: TrialIds = None,
     as_of: AsOf = None,
     output: Annotated[Format, typer.Option(
-        "--format", parser=choice(Format), metavar="table|json|csv|html",
-        help="table, json, csv (a row per patient, trial and criterion) or html "
-        "(a printable page).")] = Format.TABLE,
+        "--format", parser=choice(Format), metavar="table|json|jsonl|csv|html",
+        help="table, json, jsonl (a line per patient), csv (a row per patient, trial and "
+        "criterion) or html (a printable page).")] = Format.TABLE,
     detail: Annotated[bool, typer.Option(
         "--detail", help="With several patients, print every criterion table too.")] = False,
     destination: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write to this file (atomically) instead of the terminal.",
-        show_default=False)] = None,
+        "--output", "-o", help="Write to this file (atomically) instead of the terminal; - "
+        "for standard output.", show_default=False)] = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, metavar="N", help="Processes screening a batch; default: one "
+        "per core.", show_default=False)] = None,
 ) -> None:
     """Screen patients against every trial and explain each criterion.
 
     One patient: a ranked summary, then each trial's criteria. Several: a patients x trials
-    matrix (--detail for everything). A profile that cannot be loaded is reported and the
-    others are still screened. Exit status: 0 when every screening ran (whatever the
-    verdicts), 1 when an input file could not be used, 2 for a usage error.
+    matrix (--detail for everything), written as the patients are screened. A profile that
+    cannot be loaded is reported and the others are still screened. Exit status: 0 when
+    every screening ran (whatever the verdicts), 1 when an input file could not be used, 2
+    for a usage error.
     """
     out, err = consoles()
-    today = dt.date.today()
-    day = as_of
-    trials = trials_or_exit(err, rules, trial)
-    vocabulary = trials_vocabulary(trials)
+    trials = trials_or_exit(err, rules, trial, unknown_exit=2)
     files, problems = patient_files(patients)
-    refuse_overwriting_inputs(err, destination, [*files, rules])
-    screened: list[Patient] = []
-    with _progress(err, len(files)) as advance:
-        for file in files:
-            if is_rule_file(file):
-                problems.append(Problem(SourceSpan(str(file), 0, 0), "", "this is a rule file "
-                                        "(trial criteria), not a patient profile: give it "
-                                        "with --rules"))
-                advance()
-                continue
-            profile, found = check_patient(file, as_of=day, today=today,
-                                           vocabulary=vocabulary)
-            if profile is not None:
-                found = tuple(assessment_problems(file, profile, trials, rule_ids(rules)))
-            problems += found
-            if profile is not None and not found:
-                on = screening_date(profile, day, today)
-                screened.append((profile.id, on, screen_all(profile, trials, as_of=on)))
-            advance()
-    if problems:
-        render_problems(err, problems)
+    refuse_unfit_destination(err, destination, [*(f for f in files if f != STDIN), rules])
+    stdin = standard_input(problems) if STDIN in files else None
+    work = Work(trials, as_of, dt.date.today(), keep, trials_vocabulary(trials), rule_ids(rules))
     single = len(files) <= 1 and not any(
         path.is_dir() or any(char in str(path) for char in "*?[") for path in patients)
-    if single and not screened and output is not Format.JSON:
-        raise typer.Exit(1)  # the one profile could not be used; its problems are printed
-    text = _formatted(output, screened, problems, trials, single=single)
-    if text is not None:
-        emit(err, text, destination)
-    elif destination is not None:
-        emit(err, _captured(lambda console: _tables(console, screened, single, detail)),
-             destination)
-    else:
-        _tables(out, screened, single, detail)
+    if single:
+        _screen_one_patient(out, err, work, files, stdin, problems, output, destination)
+        return
+    screened = _screen_batch(out, err, work, files, stdin, problems, output=output,
+                             destination=destination, detail=detail,
+                             jobs=jobs or default_jobs())
     if problems:
-        say(err, _batch_outcome(len(files), len(screened)), style="red")
+        say(err, _batch_outcome(len(files), screened), style="red")
         raise typer.Exit(1)
+
+
+def _screen_one_patient(out: Console, err: Console, work: Work, files: list[str],
+                        stdin: str | None, problems: list[Problem], output: Format,
+                        destination: Path | None) -> None:
+    """One profile: its summary and tables, or its document; exit 1 if it was unusable."""
+    result = screen_one(work, files[0], stdin) if files else None
+    if result is not None:
+        problems += result.problems
+    if problems:
+        render_problems(err, problems)
+    patient: Patient | None = result.piece if result is not None else None
+    if patient is None and output not in _MACHINE:
+        raise typer.Exit(1)  # the one profile could not be used; its problems are printed
+    ascii_only = _ascii_only(destination)
+    with output_stream(err, destination) as stream:
+        console = out if to_standard_output(destination) else _file_console(stream)
+        if output is Format.TABLE:
+            assert patient is not None
+            ident, on, screenings = patient
+            render_screenings(console, screenings, patient_id=ident, as_of=on)
+            console.print()
+        elif output is Format.JSON and patient is not None:
+            from ..report import report
+
+            ident, on, screenings = patient
+            stream.write(json_text(report(screenings, patient_id=ident, as_of=on), indent=2,
+                                   ascii_only=ascii_only) + "\n")
+        elif output is Format.HTML:
+            from .sinks import Html, Sink, sink_for
+
+            sink: Sink = Html(stream, work.trials, batch=False)
+            sink.patient(patient)
+            sink.close()
+        else:
+            from .sinks import sink_for
+
+            sink = sink_for(output, stream, console, work.trials, as_of=work.as_of,
+                            detail=False, ascii_only=ascii_only, pause=contextlib.nullcontext)
+            if patient is not None:
+                sink.patient(sink.piece(*patient))
+            sink.problems(problems)
+            sink.close()
+    if problems:
+        raise typer.Exit(1)
+
+
+def _screen_batch(out: Console, err: Console, work: Work, files: list[str],
+                  stdin: str | None, problems: list[Problem], *, output: Format,
+                  destination: Path | None, detail: bool, jobs: int) -> int:
+    """Screen every file, writing each patient out as it comes; the number screened."""
+    from .sinks import sink_for
+
+    if problems:
+        render_problems(err, problems)
+    screened = 0
+    with output_stream(err, destination) as stream:
+        console = out if to_standard_output(destination) else _file_console(stream)
+        in_process = output is Format.HTML or (output is Format.TABLE and detail)
+        # JSON or CSV printed on the terminal would be written through the bar's redrawing;
+        # the matrix steps the bar aside for each chunk instead.
+        raw_on_terminal = console is out and output is not Format.TABLE and _a_terminal()
+        with Progress(err, 0 if raw_on_terminal else len(files)) as progress:
+            sink = sink_for(output, stream, console, work.trials, as_of=work.as_of,
+                            detail=detail, ascii_only=_ascii_only(destination),
+                            pause=progress.paused if console is out else contextlib.nullcontext)
+            sink.problems(problems)
+            work = work._replace(piece=sink.piece)
+            with screening(work, files, stdin=stdin,
+                           jobs=1 if in_process else jobs) as results:
+                progress.start()
+                for result in results:
+                    if result.problems:
+                        render_problems(err, result.problems)
+                        problems += result.problems
+                        sink.problems(result.problems)
+                    if result.piece is not None:
+                        sink.patient(result.piece)
+                        screened += 1
+                    progress.advance()
+            sink.close()
+    return screened
 
 
 def _batch_outcome(files: int, screened: int) -> str:
@@ -123,66 +175,33 @@ def _batch_outcome(files: int, screened: int) -> str:
             "none.")
 
 
-def _tables(console: Console, screened: list[Patient], single: bool, detail: bool) -> None:
-    if single or (detail and screened):
-        for ident, on, screenings in screened:
-            render_screenings(console, screenings, patient_id=ident, as_of=on)
-            console.print()
-    if not single and screened:
-        render_matrix(console, screened)
+def _a_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
-def _formatted(output: Format, screened: list[Patient], problems: list[Problem],
-               trials: tuple[Trial, ...], *, single: bool) -> str | None:
-    """The document for a machine format, or None for tables."""
-    if output is Format.TABLE:
-        return None
-    if output is Format.HTML:
-        from ..cohort import funnel
-        from ..html_report import html_page
-
-        funnels = [funnel(t, [s[2][index] for s in screened]) for index, t in enumerate(trials)]
-        return html_page(screened, funnels=funnels, problems=problems, batch=not single,
-                         generated=dt.datetime.now().astimezone())
-    if single and screened and output is Format.JSON:
-        ident, on, screenings = screened[0]
-        document = report(screenings, patient_id=ident, as_of=on)
-    else:
-        document = batch_report(screened, problems)
-    if output is Format.JSON:
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(csv_rows(document))
-    return buffer.getvalue()
+def _file_console(stream: IO[str]) -> Console:
+    """Tables for a file: 100 columns, no colour, laid out as for a pipe."""
+    return Console(file=stream, width=100, no_color=True, highlight=False, emoji=False)
 
 
-def _captured(draw: Callable[[Console], None]) -> str:
-    console = Console(file=io.StringIO(), width=100, no_color=True, highlight=False)
-    draw(console)
-    return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
-
-
-@contextlib.contextmanager
-def _progress(err: Console, total: int) -> Iterator[Callable[[], None]]:
-    """A progress bar on a terminal for long batches; nothing when piped."""
-    if total < 25 or not err.is_terminal:
-        yield lambda: None
-        return
-    from rich.progress import Progress
-
-    with Progress(console=err, transient=True) as progress:
-        task = progress.add_task("screening", total=total)
-        yield lambda: progress.advance(task)
+def _ascii_only(destination: Path | None) -> bool:
+    """Whether JSON must escape every non-ASCII character: standard output that cannot
+    encode them (a file is always UTF-8)."""
+    if not to_standard_output(destination):
+        return False
+    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("-", "")
+    return not encoding.startswith("utf")
 
 
 def funnel_command(
     trial: Annotated[str, typer.Argument(metavar="NCT_ID", help="Trial id.",
                                          show_default=False)],
     patients: Annotated[list[Path], typer.Argument(
-        metavar="PATIENT", help="Patient profiles: files, folders or quoted globs.",
-        show_default=False)],
+        metavar="PATIENT", help="Patient profiles: files, folders or quoted globs; - reads "
+        "one from standard input.", show_default=False, readable=False)],
     rules: RulesPath = Path("rules"),
     as_of: AsOf = None,
     output: Annotated[Format, typer.Option(
@@ -194,20 +213,16 @@ def funnel_command(
     from ..cohort import funnel
 
     out, err = consoles()
-    today = dt.date.today()
-    day = as_of
     (chosen,) = trials_or_exit(err, rules, [trial])
     files, problems = patient_files(patients)
+    stdin = standard_input(problems) if STDIN in files else None
+    work = Work((chosen,), as_of, dt.date.today(), keep, chosen.vocabulary, rule_ids(rules))
     screenings = []
     for file in files:
-        profile, found = check_patient(file, as_of=day, today=today,
-                                       vocabulary=chosen.vocabulary)
-        if profile is not None:
-            found = tuple(assessment_problems(file, profile, [chosen], rule_ids(rules)))
-        problems += found
-        if profile is not None and not found:
-            screenings.append(screen(profile, chosen,
-                                     as_of=screening_date(profile, day, today)))
+        screened = screen_one(work, file, stdin if file == STDIN else None)
+        problems += screened.problems
+        if screened.piece is not None:
+            screenings.append(screened.piece[2][0])
     if problems:
         render_problems(err, problems)
     if not screenings and output is not Format.JSON:
@@ -215,7 +230,9 @@ def funnel_command(
         raise typer.Exit(1)
     result = funnel(chosen, screenings)
     if output is Format.JSON:
-        typer.echo(json.dumps(funnel_report(result), indent=2, ensure_ascii=False))
+        from ..report import funnel_report
+
+        typer.echo(json_text(funnel_report(result), indent=2, ascii_only=_ascii_only(None)))
     elif output is Format.TABLE:
         render_funnel(out, result)
     else:

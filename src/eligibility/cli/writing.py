@@ -1,43 +1,94 @@
-"""Put output on the terminal or in a file written whole, never over the command's own inputs."""
+"""Put output on the terminal or in a file written whole, never over the command's own inputs
+nor over anything that is not a regular file."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import IO
 
 import typer
 from rich.console import Console
 
 from .common import say
+from .interrupt import cleaned_up
+
+_STANDARD_OUTPUT = frozenset({"-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"})
 
 
-def emit(err: Console, text: str, destination: Path | None) -> None:
-    """Print `text`, or write it to `destination` atomically (temporary file, then rename)."""
-    if destination is None:
-        sys.stdout.write(text)
+def to_standard_output(destination: Path | None) -> bool:
+    """Whether `-o` names standard output: not given, `-` or `/dev/stdout`."""
+    return destination is None or str(destination) in _STANDARD_OUTPUT
+
+
+@contextlib.contextmanager
+def output_stream(err: Console, destination: Path | None) -> Iterator[IO[str]]:
+    """Standard output, or a stream whose text becomes `destination` only once the block ends
+    normally; exit 1 saying why when the file cannot be written."""
+    if to_standard_output(destination):
+        yield sys.stdout
+        sys.stdout.flush()
         return
+    assert destination is not None
     try:
-        write_atomically(destination, text)
+        with atomic_stream(destination) as stream:
+            yield stream
     except OSError as error:
         say(err, f"error: cannot write {destination}: {error.strerror}")
         raise typer.Exit(1) from None
     say(err, f"wrote {destination}")
 
 
-def refuse_overwriting_inputs(err: Console, destination: Path | None,
-                              inputs: list[Path]) -> None:
-    if destination is None:
+def refuse_unfit_destination(err: Console, destination: Path | None,
+                             inputs: Iterable[str | Path]) -> None:
+    """Exit 1 before anything is read or written when `-o` names one of the inputs, a device,
+    a FIFO, a socket, a read-only file or a loop of symbolic links."""
+    if to_standard_output(destination):
         return
-    target = destination.resolve()
+    assert destination is not None
+    reason = unfit(destination)
+    if reason:
+        advice = ("make it writable, or choose another file" if "read-only" in reason else
+                  "choose another file" if "loop" in reason else
+                  "leave out --output, or give - for standard output")
+        say(err, f"error: --output {destination} {reason}; nothing was written ({advice})")
+        raise typer.Exit(1)
+    target = os.path.realpath(destination)
     for path in inputs:
-        resolved = path.resolve()
-        if target == resolved or (resolved.is_dir() and resolved in target.parents):
+        resolved = os.path.realpath(path)
+        inside = os.path.join(resolved, "")  # with one final separator
+        if target == resolved or (target.startswith(inside) and os.path.isdir(resolved)):
             say(err, f"error: --output {destination} would overwrite an input ({path}); "
                 "choose another file")
             raise typer.Exit(1)
+
+
+def unfit(destination: Path) -> str | None:
+    """Why `destination` must not be replaced by a file we write, or None."""
+    try:
+        mode = destination.stat().st_mode
+    except FileNotFoundError:
+        return None  # a new file (or a link to one): fine
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "is a loop of symbolic links"
+        return None  # writing it will say what is wrong
+    except RuntimeError:  # a loop, as some Pythons say it
+        return "is a loop of symbolic links"
+    kinds = {stat.S_ISCHR: "a device", stat.S_ISBLK: "a device", stat.S_ISFIFO:
+             "a named pipe (FIFO)", stat.S_ISSOCK: "a socket"}
+    for test, kind in kinds.items():
+        if test(mode):
+            return f"is {kind}, not a file"
+    if stat.S_ISREG(mode) and (mode & 0o222 == 0 or not os.access(destination, os.W_OK)):
+        return "is read-only"
+    return None
 
 
 def write_atomically(destination: Path, text: str, *, replace: bool = True) -> None:
@@ -46,19 +97,29 @@ def write_atomically(destination: Path, text: str, *, replace: bool = True) -> N
     With `replace=False` an existing file is never replaced, even one that appears while the
     text is written: FileExistsError is raised instead.
     """
+    with atomic_stream(destination, replace=replace) as stream:
+        stream.write(text)
+
+
+@contextlib.contextmanager
+def atomic_stream(destination: Path, *, replace: bool = True) -> Iterator[IO[str]]:
+    """A stream into a temporary file beside `destination` that takes its name when the block
+    ends normally. On an error, Ctrl-C, or a termination or hang-up signal the temporary file
+    is removed and `destination` is left as it was (see `interrupt`)."""
     folder = destination.parent if str(destination.parent) else Path(".")
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{destination.name}.",
                                          suffix=".tmp")
     try:
-        os.chmod(temporary, _mode_for(destination))  # mkstemp makes it private
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if replace:
-            os.replace(temporary, destination)
-        else:
-            _name_if_free(temporary, destination)
+        with cleaned_up(temporary=temporary):
+            os.chmod(temporary, _mode_for(destination))  # mkstemp makes it private
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                yield stream
+                stream.flush()
+                os.fsync(stream.fileno())
+            if replace:
+                os.replace(temporary, destination)
+            else:
+                _name_if_free(temporary, destination)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)

@@ -440,11 +440,20 @@ class HasPlan:
         collection = self.collection
         details = [f"{text} lacks {' and '.join(lacking)}"
                    for t, _, lacking, text in present if t is Truth.UNKNOWN]
-        details += [f"{entry.name or entry.category!r} is not classified finely enough to tell "
-                    "(give it the category asked for, or category: other)"
-                    if entry.category or collection.categories_of(entry.name, ())
-                    else f"{entry.name!r} has no category, so it may be one (add its category, "
-                    "or category: other)" for entry in found.unclassified]
+        coarse = [entry for entry in found.unclassified
+                  if entry.category or collection.categories_of(entry.name, ())]
+        bare = [entry for entry in found.unclassified if entry not in coarse]
+        if coarse:
+            names = _names([entry.name or entry.category or "" for entry in coarse])
+            details.append(f"{names} {'is' if len(coarse) == 1 else 'are'} not classified "
+                           "finely enough to tell (give the category asked for, or "
+                           "category: other)")
+        if bare:
+            names = _names([entry.name or "" for entry in bare])
+            details.append(f"{names} has no category, so it may be one (add its category, or "
+                           "category: other)" if len(bare) == 1 else
+                           f"{names} have no category, so any of them may be one (add their "
+                           "categories, or category: other)")
         sentence = self.unrecorded + (f" ({'; '.join(details)})" if details else "")
         return Outcome(Truth.UNKNOWN, sentence, evidence, self.collect, code="has.unrecorded")
 
@@ -488,3 +497,9 @@ def compile_has(has: Has, env: Env) -> HasPlan:
 def describe_has(has: Has, vocabulary: Vocabulary) -> list[str]:
     collection = vocabulary.collections[has.in_]
     return [f"{collection.label} include a {describe_query(has, vocabulary)}"]
+
+
+def _names(names: Sequence[str]) -> str:
+    """`'a'`, `'a' and 'b'`, `'a', 'b' and 'c'`."""
+    quoted = [repr(name) for name in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
