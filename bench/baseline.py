@@ -161,6 +161,7 @@ class _Search:
                  attribute: tuple[str, Callable[[Any], int]] | None = None) -> None:
         collection = COLLECTIONS[where]
         self.where, self.text, self.status, self.attribute = where, text, status, attribute
+        self.collection = collection
         self.complete_text = f"the {collection.label} list is marked complete"
         self.anything = not names and not categories
         self.asks_categories = bool(categories)
@@ -222,11 +223,30 @@ class _Search:
                 if not fits:
                     continue
                 truth = self.attribute[1](entry) if self.attribute else T
+                if truth == T and self._contradicted(entry, history.items):
+                    truth = U  # a negative of the same thing, not recorded before it
                 (found if truth == T else undecided if truth == U else rejected).append(entry)
             elif fits and self.asks_categories and self._unclassified(entry, name):
                 unclassified.append(entry)
         covered = not found and self._covered(history.items)
         return found, undecided, rejected, unclassified, covered
+
+    def _contradicted(self, entry: Any, entries: Sequence[Any]) -> bool:
+        """Whether a negative in the list names this entry (or a category it is in) and the
+        entry was not recorded after it: the record contradicts itself."""
+        when = entry.start or entry.date
+        name = normalise_name(entry.name) if entry.name else None
+        categories = {ancestor for category in (
+            [entry.category] if entry.category else self.known_categories.get(name, ()))
+            for ancestor in self.collection.ancestors(category)}
+        for negative in entries:
+            if negative.status != "absent" or (
+                    negative.date is not None and when is not None and when > negative.date):
+                continue
+            if (negative.name and name == normalise_name(negative.name)) or (
+                    self._absent_category(negative) in categories):
+                return True
+        return False
 
     def _unclassified(self, entry: Any, name: str | None) -> bool:
         """Whether an entry that does not match may still be one: it has no category at all,

@@ -253,7 +253,7 @@ def join(sentences: Sequence[str]) -> str:
     for sentence in sentences:
         if not sentence:
             continue
-        listed = _LISTED.match(sentence)
+        listed = _LISTED.match(sentence) if " not scored: " in sentence else None
         if listed is None:
             parts.setdefault(sentence, None)
             continue

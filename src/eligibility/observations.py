@@ -66,6 +66,7 @@ def outside_window(date: dt.date | None, days: int | None, as_of: dt.date) -> bo
 
 
 _UNREAD: Any = object()
+_new = tuple.__new__  # an Observation from all its fields at once: faster than its __new__
 
 
 class Facts(Mapping[str, Observation]):
@@ -162,6 +163,8 @@ def latest_readers(vocabulary: Vocabulary) -> Mapping[str, LatestReader]:
     for name, fact in vocabulary.facts.items():
         if fact.builtin is not None:
             found[name] = _only_of(_BUILTINS[fact.builtin])
+        elif fact.derive is not None and (block := _home_block(fact, vocabulary)) is not None:
+            found[name] = _per_record_latest(fact, block, vocabulary)
         elif fact.block is None or fact.derived or fact.dated_by is not None:
             found[name] = _last_of(name)
         elif vocabulary.blocks[fact.block].panel:
@@ -183,15 +186,16 @@ def _only_of(reader: Reader) -> LatestReader:
 def _lab_latest(fact: Fact) -> LatestReader:
     name, (panel, test) = fact.name, fact.path
     last = _last_of(name)
+    source = (panel, test, "value")
 
     def latest(facts: Facts) -> Observation | None:
         results: tuple[Any, ...] = getattr(getattr(facts.profile, panel, None), test, ())
         if len(results) != 1:
             return last(facts) if results else None
         lab = results[0]
-        return Observation(name, lab.value, lab.date, (panel, test, "value"),
-                           (lab.reference_range.low, lab.reference_range.high),
-                           visit=lab.visit)
+        limits = lab.reference_range
+        return _new(Observation, (name, lab.value, lab.date, source, (limits.low, limits.high),
+                                  (), lab.visit, None))
 
     return latest
 
@@ -208,6 +212,7 @@ def _field_latest(fact: Fact) -> LatestReader:
     name, block, path, dated = fact.name, fact.path[0], fact.path[1:], fact.dated
     last = _last_of(name)
     field = path[0] if len(path) == 1 else None
+    source = (block, *path)
 
     def latest(facts: Facts) -> Observation | None:
         records: tuple[Any, ...] = getattr(facts.profile, block, ())
@@ -217,8 +222,8 @@ def _field_latest(fact: Fact) -> LatestReader:
         value = getattr(record, field) if field is not None else _get(record, path)
         if value is None:
             return None
-        return Observation(name, value, record.date if dated else None, (block, *path),
-                           visit=record.visit)
+        return _new(Observation, (name, value, record.date if dated else None, source, None,
+                                  (), record.visit, None))
 
     return latest
 
@@ -243,6 +248,7 @@ def _field(fact: Fact, vocabulary: Vocabulary) -> Reader:
     name, block, path = fact.name, fact.path[0], fact.path[1:]
     dated_by = vocabulary.facts[fact.dated_by].path[1:] if fact.dated_by else None
     dated = fact.dated
+    source = (block, *path)
 
     def read(facts: Facts) -> History:
         records = getattr(facts.profile, block, ())
@@ -252,7 +258,8 @@ def _field(fact: Fact, vocabulary: Vocabulary) -> Reader:
             if value is None:
                 continue
             date = _get(record, dated_by) if dated_by else record.date if dated else None
-            found.append(Observation(name, value, date, (block, *path), visit=record.visit))
+            found.append(_new(Observation, (name, value, date, source, None, (), record.visit,
+                                            None)))
         return tuple(found)
 
     return read
@@ -294,28 +301,53 @@ def _home_block(fact: Fact, vocabulary: Vocabulary) -> str | None:
 
 
 def _per_record(fact: Fact, block: str, vocabulary: Vocabulary) -> Reader:
-    name, path = fact.name, fact.path[1:]
-    stated = fact.stated and fact.block == block
-    dated_by = vocabulary.facts[fact.dated_by].path[1:] if fact.dated_by else None
-    uses_as_of = AS_OF in fact.derive.text
+    observe = _record_observer(fact, block, vocabulary)
 
     def read(facts: Facts) -> History:
         found = []
         for record in _by_date(getattr(facts.profile, block, ())):
-            date = _get(record, dated_by) if dated_by else record.date
-            if uses_as_of:
-                date = facts.as_of
-            value = _get(record, path) if stated else None
-            if value is not None:
-                found.append(Observation(name, value, date, (block, *path), visit=record.visit))
-                continue
-            result = _derive_in(record, fact, vocabulary, facts.as_of)
-            if result.value is not None:
-                found.append(Observation(name, result.value, date, (block,),
-                                         visit=record.visit, derived=result))
+            observation = observe(record, facts.as_of)
+            if observation is not None:
+                found.append(observation)
         return tuple(found)
 
     return read
+
+
+def _per_record_latest(fact: Fact, block: str, vocabulary: Vocabulary) -> LatestReader:
+    """The latest of a fact derived in each record: straight from a block's one record."""
+    observe, last = _record_observer(fact, block, vocabulary), _last_of(fact.name)
+
+    def latest(facts: Facts) -> Observation | None:
+        records: tuple[Any, ...] = getattr(facts.profile, block, ())
+        if len(records) != 1:
+            return last(facts) if records else None
+        return observe(records[0], facts.as_of)
+
+    return latest
+
+
+def _record_observer(fact: Fact, block: str, vocabulary: Vocabulary) -> Callable[
+        [Any, dt.date], Observation | None]:
+    """A derived fact's observation in one record of `block`: stated there, else derived."""
+    name, path = fact.name, fact.path[1:]
+    stated = fact.stated and fact.block == block
+    dated_by = vocabulary.facts[fact.dated_by].path[1:] if fact.dated_by else None
+    uses_as_of = AS_OF in fact.derive.text if fact.derive is not None else False
+    source = (block, *path)
+
+    def observe(record: Any, as_of: dt.date) -> Observation | None:
+        date = as_of if uses_as_of else _get(record, dated_by) if dated_by else record.date
+        value = _get(record, path) if stated else None
+        if value is not None:
+            return _new(Observation, (name, value, date, source, None, (), record.visit, None))
+        result = _derive_in(record, fact, vocabulary, as_of)
+        if result.value is None:
+            return None
+        return _new(Observation, (name, result.value, date, (block,), None, (), record.visit,
+                                  result))
+
+    return observe
 
 
 class _InRecord(NamedTuple):

@@ -197,7 +197,9 @@ class Trial(BaseModel):
     def vocabulary(self) -> Vocabulary:
         """The vocabulary the criteria were read with: the package's, a folder's vocabulary
         files, and the facts this file declares."""
-        return self._vocabulary
+        # Read from pydantic's dict of private attributes: `self._vocabulary` takes its slow
+        # __getattr__, and screening reads this for every patient.
+        return self.__pydantic_private__["_vocabulary"]  # type: ignore[index, no-any-return]
 
     @property
     def id(self) -> str:

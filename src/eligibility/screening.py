@@ -39,7 +39,7 @@ def evaluate(condition: Condition, context: Context) -> Outcome:
 class CriterionPlan:
     """A criterion compiled once: its condition and whom it applies to, as plans."""
 
-    __slots__ = ("condition", "criterion", "guard", "inclusion", "statuses")
+    __slots__ = ("by_truth", "condition", "criterion", "guard", "inclusion", "statuses")
 
     def __init__(self, criterion: Criterion, env: Env) -> None:
         self.criterion = criterion
@@ -49,6 +49,8 @@ class CriterionPlan:
         self.inclusion = criterion.kind == "inclusion"
         self.statuses = ((Status.FAIL, Status.UNKNOWN, Status.PASS) if self.inclusion
                          else (Status.PASS, Status.UNKNOWN, Status.FAIL))
+        # By Truth itself: an enum member's `.value` is a slow descriptor in Python 3.11.
+        self.by_truth = dict(zip(Truth, self.statuses, strict=True))
 
     def result(self, context: Context) -> CriterionResult:
         """The criterion's status and outcome: an inclusion passes when true, an exclusion
@@ -56,7 +58,7 @@ class CriterionPlan:
         outcome = self.condition.outcome(context)
         if self.guard is not None:
             outcome = _applied(self.inclusion, self.guard.outcome(context), outcome)
-        return CriterionResult(self.criterion, self.statuses[outcome.truth.value], outcome)
+        return CriterionResult(self.criterion, self.by_truth[outcome.truth], outcome)
 
     def status(self, context: Context) -> Status:
         """The same status as `result`, without the explanation."""
@@ -86,9 +88,10 @@ def _applied(inclusion: bool, guard: Outcome, outcome: Outcome) -> Outcome:
 
 def trial_plan(trial: Trial) -> Sequence[CriterionPlan]:
     """The trial's criteria compiled, once per trial object."""
-    plan = trial._plan
+    private = trial.__pydantic_private__  # not trial._plan: pydantic's __getattr__ is slow
+    plan = private["_plan"]  # type: ignore[index]
     if plan is None:
-        plan = trial._plan = tuple(
+        plan = private["_plan"] = tuple(  # type: ignore[index]
             CriterionPlan(criterion, Env(trial.vocabulary, trial.id, criterion.id))
             for criterion in trial.criteria)
     return plan  # type: ignore[no-any-return]

@@ -77,12 +77,13 @@ class CheckPlan:
     """A check worked out once: what it reads and tests, its wording, and its whole outcome
     when the profile does not state the fact."""
 
-    __slots__ = ("check", "collect", "days", "fact", "missing", "test", "value", "visit",
-                 "wording")
+    __slots__ = ("check", "collect", "days", "fact", "missing", "name", "test", "value",
+                 "visit", "wording")
 
     def __init__(self, check: Check, vocabulary: Vocabulary) -> None:
         fact, op = vocabulary.facts[check.fact], OPERATORS[check.op]
         self.check, self.fact, self.test, self.value = check, fact, op.test, check.value
+        self.name = check.fact
         self.days, self.visit = check.measured_within_days, check.at
         text = explain.to_collect(fact, self.days)
         if self.visit is not None:
@@ -103,10 +104,15 @@ class CheckPlan:
                         self.visit.within_days)
 
     def truth(self, context: Context) -> int:
-        observation = self.read(context)
-        if observation is None or outside_window(observation.date, self.days, context.as_of):
+        # `read`, inlined for the latest: this runs for every check of every patient.
+        observation = (context.facts.get(self.name) if self.visit is None
+                       else self.read(context))
+        if observation is None:
             return UNKNOWN
-        test, value, as_of = self.test, self.value, context.as_of
+        days, as_of = self.days, context.as_of
+        if days is not None and outside_window(observation.date, days, as_of):
+            return UNKNOWN
+        test, value = self.test, self.value
         if observation.alternatives:
             answers = {test(observation._replace(value=alternative), value, as_of)
                        for alternative in observation.alternatives}

@@ -94,7 +94,7 @@ def combine_any(parts: Sequence[Outcome]) -> Outcome:
 def _combine(truth: Truth, parts: Sequence[Outcome], kind: str) -> Outcome:
     deciding = [part for part in parts if part.truth is truth] or list(parts)
     unknown = truth is Truth.UNKNOWN
-    code = f"{kind}.{truth}"
+    code = _CODES[kind, truth]
     if len(deciding) == 1:  # the common case, without the joining and de-duplicating
         only = deciding[0]
         return Outcome(truth, only.explanation, unique_evidence(parts),
@@ -109,6 +109,9 @@ def _combine(truth: Truth, parts: Sequence[Outcome], kind: str) -> Outcome:
         asks=unknown and all(part.asks for part in deciding),
         code=code,
     )
+
+
+_CODES = {(kind, truth): f"{kind}.{truth}" for kind in ("all", "any") for truth in Truth}
 
 
 def unique_evidence(parts: Sequence[Outcome]) -> tuple[Evidence, ...]:
@@ -126,18 +129,19 @@ def _unique(needs: Iterable[Need]) -> tuple[Need, ...]:
 # Plans
 
 class AllPlan:
-    __slots__ = ("parts",)
+    __slots__ = ("parts", "truths")
 
     def __init__(self, parts: Sequence[Plan]) -> None:
         self.parts = tuple(parts)
+        self.truths = tuple(part.truth for part in self.parts)
 
     def outcome(self, context: Context) -> Outcome:
         return combine_all([part.outcome(context) for part in self.parts])
 
     def truth(self, context: Context) -> int:
         result = TRUE
-        for part in self.parts:
-            truth = part.truth(context)
+        for part_truth in self.truths:
+            truth = part_truth(context)
             if truth == FALSE:
                 return FALSE
             if truth < result:
@@ -146,18 +150,19 @@ class AllPlan:
 
 
 class AnyPlan:
-    __slots__ = ("parts",)
+    __slots__ = ("parts", "truths")
 
     def __init__(self, parts: Sequence[Plan]) -> None:
         self.parts = tuple(parts)
+        self.truths = tuple(part.truth for part in self.parts)
 
     def outcome(self, context: Context) -> Outcome:
         return combine_any([part.outcome(context) for part in self.parts])
 
     def truth(self, context: Context) -> int:
         result = FALSE
-        for part in self.parts:
-            truth = part.truth(context)
+        for part_truth in self.truths:
+            truth = part_truth(context)
             if truth == TRUE:
                 return TRUE
             if truth > result:

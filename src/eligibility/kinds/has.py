@@ -389,7 +389,7 @@ class HasPlan:
         return context.facts.visit(self.visit.visit)
 
     def truth(self, context: Context) -> int:
-        reference = self._reference(context)
+        reference = context.as_of if self.visit is None else self._reference(context)
         if reference is None:
             return UNKNOWN
         return self.query.truth(context.profile, reference, context.as_of)

@@ -121,11 +121,11 @@ class Fact:
     def numeric(self) -> bool:
         return self.kind in ("number", "integer", "lab")
 
-    @property
+    @functools.cached_property
     def path(self) -> tuple[str, ...]:
         return tuple(self.name.split("."))
 
-    @property
+    @functools.cached_property
     def block(self) -> str | None:
         return self.name.split(".")[0] if "." in self.name else None
 
