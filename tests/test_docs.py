@@ -167,3 +167,21 @@ def _batch_keys() -> set[str]:
 def test_every_key_of_the_several_patient_document_is_in_the_json_reference(key: str) -> None:
     assert key in _code_spans("json-output.md"), (
         f"docs/json-output.md does not describe the key `{key}`")
+
+
+def test_the_readme_example_is_what_screen_prints_at_80_columns() -> None:
+    from typer.testing import CliRunner
+
+    from eligibility.cli import app
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```\nPatient P001-example")[1].split("```")[0]
+    shown = ["Patient P001-example" + block.splitlines()[0],
+             *[line for line in block.splitlines()[1:] if line and line.strip() != "..."]]
+    result = CliRunner().invoke(app, ["screen", str(ROOT / "patients" / "example.yaml"),
+                                      "--rules", str(ROOT / "rules")],
+                                env={"COLUMNS": "80", "NO_COLOR": "1"})
+    printed = result.stdout.splitlines()
+    for line in shown:
+        wanted = line.removesuffix(" ...").removesuffix("; ...").rstrip()
+        assert any(wanted in out for out in printed), f"not printed: {line!r}"
