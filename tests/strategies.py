@@ -23,7 +23,7 @@ from eligibility.observations import years_between
 from eligibility.operators import OPERATORS, Operator, shift_date
 from eligibility.patient import PatientProfile
 from eligibility.rules import Trial
-from eligibility.vocabulary import COLLECTIONS, FACTS, GROUPS, LAB_TESTS, Fact
+from eligibility.vocabulary import COLLECTIONS, FACTS, GROUPS, LAB_TESTS, Fact, normalise_name
 
 __all__ = [
     "CRITERION_IDS",
@@ -217,7 +217,8 @@ ATTRIBUTES: Mapping[str, Mapping[str, st.SearchStrategy[Any]]] = {
     "medications": {},
     "allergies": {"severity": st.sampled_from(["mild", "moderate", "severe"])},
     "prior_therapies": {},
-    "procedures": {"hours_per_day": st.integers(0, 24)},
+    "procedures": {"hours_per_day": st.integers(0, 24),
+                   "waking_hours_per_day": st.integers(0, 16)},
     "studies": {},
 }
 """The attributes an entry of each collection may state."""
@@ -230,22 +231,51 @@ _MAYBE_ATTRIBUTES = {collection: {attribute: _maybe(values) for attribute, value
                      for collection, attributes in ATTRIBUTES.items()}
 
 
+DOSES = st.sampled_from([50, 100, 200])
+FREQUENCIES = st.sampled_from(["once daily", "twice daily", "bid"])
+_MAYBE_DOSES = _maybe(DOSES)
+_MAYBE_FREQUENCIES = _maybe(FREQUENCIES)
+
+
 @st.composite
-def _entries(draw: st.DrawFn, collection: str, statuses: st.SearchStrategy[str]) -> (
+def _entries(draw: st.DrawFn, collection: str, statuses: st.SearchStrategy[str | None]) -> (
         dict[str, Any]):
     name = draw(_MAYBE_NAMES[collection])
     category = draw(CATEGORIES[collection] if name is None else _MAYBE_CATEGORIES[collection])
-    entry = {"name": name, "category": category, "status": draw(statuses),
+    status = draw(statuses)
+    entry = {"name": name, "category": category, "status": status,
              "date": draw(maybe_recent)}
     for attribute, values in _MAYBE_ATTRIBUTES[collection].items():
         entry[attribute] = draw(values)
+    if status != "absent":
+        entry.update(draw(_spans(status)))
+    if collection == "medications" and status != "absent":
+        entry.update(draw(_doses()))
     return _without_none(entry)
 
 
+@st.composite
+def _spans(draw: st.DrawFn, status: str | None) -> dict[str, Any]:
+    """When an entry began and, unless it is current, maybe when it stopped."""
+    start, stop = draw(_TWO_DATES)
+    return {"start": start if draw(st.booleans()) else None,
+            "stop": stop if status != "current" and draw(st.booleans()) else None}
+
+
+@st.composite
+def _doses(draw: st.DrawFn) -> dict[str, Any]:
+    """A medication's dose (with its unit), frequency and the day the dose began, each maybe."""
+    dose = draw(_MAYBE_DOSES)
+    return {"dose": dose, "unit": "mg" if dose is not None else None,
+            "frequency": draw(_MAYBE_FREQUENCIES), "dose_since": draw(maybe_recent)}
+
+
 @functools.cache
-def entries(collection: str, statuses: tuple[str, ...] = ("current", "past", "absent")) -> (
+def entries(collection: str, statuses: tuple[str | None, ...] = ("current", "past", "absent",
+                                                                  None)) -> (
         st.SearchStrategy[dict[str, Any]]):
-    """One list entry: a name, a category or both; a status; maybe a date and attributes."""
+    """One list entry: a name, a category or both; a status (or none: present at some time);
+    maybe a date, start and stop, attributes, and for a medication its dose."""
     return _entries(collection, st.sampled_from(statuses))
 
 
@@ -283,11 +313,21 @@ def assessments(trial: st.SearchStrategy[str] | None = None,
     })
 
 
+VISITS = ("screening", "baseline", "randomization")
+visit_maps = st.dictionaries(st.sampled_from(VISITS), recent, max_size=3)
+
+
+def _dated_histories(record: st.SearchStrategy[dict[str, Any]]) -> (
+        st.SearchStrategy[list[dict[str, Any]]]):
+    """Two or three records of one instrument, each on its own day."""
+    return st.lists(record, min_size=2, max_size=3, unique_by=lambda one: one["date"])
+
+
 _MAYBE_FIELDS: Mapping[str, st.SearchStrategy[Any]] = {
     "sex": _maybe(sexes),
     "als": _maybe(als_blocks()),
-    "alsfrs_r": _maybe(alsfrs_r_blocks()),
-    "fvc": _maybe(fvc_blocks),
+    "alsfrs_r": _maybe(alsfrs_r_blocks() | _dated_histories(alsfrs_r_blocks())),
+    "fvc": _maybe(fvc_blocks | _dated_histories(fvc_blocks)),
     "labs": lab_blocks,
     **HISTORIES,
     **{block: _maybe(strategy) for block, strategy in BLOCKS.items()},
@@ -309,6 +349,13 @@ def _profile_fields(draw: st.DrawFn) -> dict[str, Any]:
         fields["age"] = draw(_maybe(ages))
     for name, strategy in _MAYBE_FIELDS.items():
         fields[name] = draw(strategy)
+    fields["visits"] = draw(visit_maps)
+    for block in ("alsfrs_r", "fvc"):  # some records say which visit they were done at
+        if isinstance(fields[block], list) and fields["visits"]:
+            names = st.sampled_from(sorted(fields["visits"]))
+            for record in fields[block]:
+                if (visit := draw(_maybe(names))) is not None:
+                    record["visit"] = visit
     return _without_none(fields)
 
 
@@ -412,12 +459,19 @@ def _fillers(fields: dict[str, Any]) -> list[tuple[str, Filler]]:
     if "alsfrs_r" not in fields:
         fillers.append(("alsfrs_r", _set(("alsfrs_r",), alsfrs_r_blocks())))
     else:
-        scored = fields["alsfrs_r"]["items"]
-        fillers += [(f"alsfrs_r.items.{member}", _set(("alsfrs_r", "items", member), scores))
-                    for slot in ALSFRS_R.slots if not set(slot) & set(scored)
-                    for member in slot]
+        records = fields["alsfrs_r"] if isinstance(fields["alsfrs_r"], list) else [
+            fields["alsfrs_r"]]
+        where: tuple[str | int, ...]
+        for index, record in enumerate(records):
+            where = ("alsfrs_r", index) if isinstance(fields["alsfrs_r"], list) else (
+                "alsfrs_r",)
+            fillers += [(f"alsfrs_r.items.{member}", _set((*where, "items", member), scores))
+                        for slot in ALSFRS_R.slots if not set(slot) & set(record["items"])
+                        for member in slot]
     if "fvc" not in fields:
         fillers.append(("fvc", _set(("fvc",), fvc_blocks)))
+    fillers += [(f"visits.{visit}", _set(("visits", visit), recent))
+                for visit in VISITS if visit not in fields["visits"]]
     fillers += [(f"labs.{test}", _set(("labs", test), LAB_RESULTS[test]))
                 for test in LAB_TESTS if test not in fields["labs"]]
     for block, block_fields in BLOCK_FIELDS.items():
@@ -464,15 +518,20 @@ def _list_fillers(fields: Mapping[str, Any], collection: str) -> list[tuple[str,
             "category" in entry) else [])
 
     taken = {category for item in items for category in categories(item)} & vocabulary.singular
+    # In a list of singular names (a patient takes one regimen of a drug), a name present is
+    # the patient's one entry of it: a second one would contradict it, not fill it in.
+    named = {normalise_name(item["name"]) for item in items
+             if vocabulary.singular_names and item.get("name")}
     fillers = [(f"{collection} + absent entry", _append(collection,
                                                         entries(collection, ("absent",))))]
     complete = isinstance(fields[collection], Mapping) and fields[collection]["complete"]
-    if not complete and all(item["status"] != "absent" for item in items):
+    if not complete and all(item.get("status") != "absent" for item in items):
         # With a singular category recorded, an entry without any category is left out: the
         # engine lets it reopen the settled question (a bug, pinned in test_screening by
         # test_an_unclassified_entry_does_not_reopen_a_singular_category_already_recorded).
-        present = entries(collection, ("current", "past")).filter(
-            lambda entry: not categories(entry) & taken and (categories(entry) or not taken))
+        present = entries(collection, ("current", "past", None)).filter(
+            lambda entry: not categories(entry) & taken and (categories(entry) or not taken)
+            and normalise_name(entry.get("name") or "") not in named)
         fillers.append((f"{collection} + present entry", _append(collection, present)))
     path: tuple[str | int, ...] = (
         (collection,) if isinstance(fields[collection], list) else (collection, "items"))
@@ -481,7 +540,55 @@ def _list_fillers(fields: Mapping[str, Any], collection: str) -> list[tuple[str,
             if attribute not in item:
                 fillers.append((f"{collection}[{index}].{attribute}",
                                 _set((*path, index, attribute), values)))
+        if item.get("status") == "absent":
+            continue
+        fillers += [(f"{collection}[{index}].{name}", _update((*path, index), values))
+                    for name, values in _entry_fillers(collection, item).items()]
     return fillers
+
+
+def _entry_fillers(collection: str, item: Mapping[str, Any]) -> dict[str, st.SearchStrategy[
+        Any]]:
+    """What a present entry leaves unstated, each with values consistent with the rest: its
+    status (past when it has stopped), start and stop around the dates it has, and for a
+    medication its dose (with the unit), frequency and the day the dose began."""
+    values: dict[str, st.SearchStrategy[dict[str, Any]]] = {}
+
+    def one(name: str, strategy: st.SearchStrategy[Any]) -> None:
+        values[name] = strategy.map(lambda value: {name: value})
+
+    start, stop = item.get("start"), item.get("stop")
+    if "status" not in item:
+        one("status", st.just("past") if stop else st.sampled_from(["current", "past"]))
+    if start is None:
+        one("start", dates(max_value=stop or AS_OF))
+    if stop is None and item.get("status") == "past":
+        one("stop", dates(min_value=start or EARLIEST))
+    if collection == "medications":
+        if "dose" not in item:
+            values["dose"] = DOSES.map(lambda dose: {"dose": dose, "unit": "mg"})
+        if "frequency" not in item:
+            one("frequency", FREQUENCIES)
+        if "dose_since" not in item:
+            one("dose_since", recent)
+    return values
+
+
+def _update(path: tuple[str | int, ...], values: st.SearchStrategy[dict[str, Any]]) -> Filler:
+    """A filler that adds drawn fields to the mapping at `path`."""
+
+    def fill(fields: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+        def put(drawn: dict[str, Any]) -> dict[str, Any]:
+            after = copy.deepcopy(fields)
+            target: Any = after
+            for step in path:
+                target = target[step]
+            target.update(drawn)
+            return after
+
+        return values.map(put)
+
+    return fill
 
 
 @st.composite
@@ -668,7 +775,82 @@ def judgment_mappings() -> st.SearchStrategy[dict[str, Any]]:
     return _JUDGMENTS
 
 
-_LEAVES = st.one_of(check_mappings(), has_mappings(), _every_mappings(), _JUDGMENTS)
+# The forms over histories, visits and entries' own dates and doses
+
+_HISTORY_FACTS = st.sampled_from(["alsfrs_r.total", "fvc.percent_predicted"])
+_VISIT_NAMES = st.sampled_from(VISITS)
+_NEAR = st.sampled_from([0, 14, 30])
+
+
+@st.composite
+def _at_visit_checks(draw: st.DrawFn) -> dict[str, Any]:
+    """`check` of the observation at a visit (or the one dated nearest it)."""
+    fact = draw(_HISTORY_FACTS)
+    return {"check": {"fact": fact, "op": draw(st.sampled_from(["at_least", "below"])),
+                      "value": draw(st.integers(20, 48) if fact.startswith("alsfrs")
+                                    else st.integers(50, 100)),
+                      "at": {"visit": draw(_VISIT_NAMES), "within_days": draw(_NEAR)}}}
+
+
+@st.composite
+def _change_mappings(draw: st.DrawFn) -> dict[str, Any]:
+    """`change` of a measure between two visits, or over a span before the latest."""
+    fact = draw(_HISTORY_FACTS)
+    body: dict[str, Any] = {"fact": fact}
+    if draw(st.booleans()):
+        earlier, later = draw(st.lists(_VISIT_NAMES, min_size=2, max_size=2, unique=True))
+        body["from"], body["to"] = {"visit": earlier}, {"visit": later}
+    else:
+        body["from"] = {"before": draw(st.sampled_from(["4 weeks", "12 weeks", "6 months"])),
+                        "within_days": draw(_NEAR)}
+        if (days := draw(_RECENT_DAYS)) is not None:
+            body["measured_within_days"] = days
+    if draw(st.booleans()):
+        body["op"], body["value"] = "between", sorted(draw(st.lists(
+            st.integers(-10, 2), min_size=2, max_size=2)))
+    else:
+        body["op"] = draw(st.sampled_from(["at_least", "at_most", "above", "below"]))
+        body["value"] = draw(st.integers(-10, 2))
+    if draw(st.booleans()):
+        body["per"] = "month"
+    return {"change": body}
+
+
+_SPANS = st.sampled_from(["4 weeks", "12 weeks", "6 months", "1 year"])
+
+
+@st.composite
+def _filtered_has_mappings(draw: st.DrawFn) -> dict[str, Any]:
+    """`has` limited by the entries' own dates, doses or attributes, maybe counted back from
+    a visit."""
+    collection = draw(st.sampled_from(["medications", "procedures", "conditions"]))
+    body: dict[str, Any] = {"in": collection,
+                            "name": draw(st.lists(NAMES[collection], max_size=2)),
+                            "category": draw(st.lists(CATEGORIES[collection], max_size=1)),
+                            "status": draw(_HAS_STATUSES)}
+    choice = draw(st.sampled_from(["within", "started_within", "stable_for", "daily_dose",
+                                   "where"]))
+    if collection != "medications" and choice in ("stable_for", "daily_dose"):
+        choice = "within"
+    if collection != "procedures" and choice == "where":
+        choice = "started_within"
+    if choice in ("within", "started_within", "stable_for"):
+        body[choice] = draw(_SPANS)
+    elif choice == "daily_dose":
+        op = draw(st.sampled_from(["equals", "at_least", "at_most"]))
+        body["daily_dose"] = {"op": op, "value": draw(st.sampled_from([50, 100, 200])),
+                              "unit": draw(st.sampled_from(["mg", "g"]))}
+    else:
+        body["where"] = {draw(st.sampled_from(["hours_per_day", "waking_hours_per_day"])): {
+            draw(st.sampled_from(["above", "at_least", "below"])): draw(st.integers(0, 16))}}
+    if draw(st.booleans()):
+        body["at"] = {"visit": draw(_VISIT_NAMES)}
+    return {"has": body}
+
+
+_HISTORY_LEAVES = st.one_of(_at_visit_checks(), _change_mappings(), _filtered_has_mappings())
+_LEAVES = st.one_of(check_mappings(), has_mappings(), _every_mappings(), _JUDGMENTS,
+                    _HISTORY_LEAVES)
 
 
 def leaf_mappings() -> st.SearchStrategy[dict[str, Any]]:
@@ -684,6 +866,7 @@ def condition_mappings(max_leaves: int = 6) -> st.SearchStrategy[dict[str, Any]]
         lambda children: st.one_of(
             st.lists(children, min_size=1, max_size=3).map(lambda parts: {"all": parts}),
             st.lists(children, min_size=1, max_size=3).map(lambda parts: {"any": parts}),
+            st.lists(children, min_size=2, max_size=3).map(lambda parts: {"first": parts}),
             children.map(lambda part: {"not": part}),
         ),
         max_leaves=max_leaves,
@@ -699,6 +882,10 @@ def conditions(max_leaves: int = 6) -> st.SearchStrategy[Any]:
 def _leaves_about(field: str, patient: PatientProfile) -> st.SearchStrategy[dict[str, Any]]:
     """Leaf conditions that read what filling in `field` (a Filled.field) states."""
     head = field.split(" ")[0].split("[")[0]
+    if head.startswith("visits"):
+        return _HISTORY_LEAVES
+    if head in ("medications", "procedures"):
+        return _has_mappings_near(head, patient) | _filtered_has_mappings()
     if head in COLLECTIONS:
         return _has_mappings_near(head, patient)
     if head == "assessments":
@@ -706,8 +893,11 @@ def _leaves_about(field: str, patient: PatientProfile) -> st.SearchStrategy[dict
     if head in ("age", "birth_date"):
         return check_mappings(("age", "birth_date"))
     if head.startswith("alsfrs_r"):
-        return _every_mappings() | check_mappings(tuple(
-            name for name in FACTS if name.startswith("alsfrs_r.")))
+        return _every_mappings() | _at_visit_checks() | _change_mappings() | check_mappings(
+            tuple(name for name in FACTS if name.startswith("alsfrs_r.")))
+    if head.startswith("fvc"):
+        return _at_visit_checks() | _change_mappings() | check_mappings(
+            tuple(name for name in FACTS if name.startswith("fvc.")))
     prefix = head if head.startswith("labs.") else head.split(".")[0]
     return check_mappings(tuple(name for name in FACTS if name == prefix or name.startswith(
         prefix + ".")))
@@ -722,6 +912,7 @@ def conditions_about(case: Filled) -> st.SearchStrategy[Any]:
         about.map(lambda part: {"not": part}),
         st.lists(about | _LEAVES, min_size=1, max_size=3).map(lambda parts: {"all": parts}),
         st.lists(about | _LEAVES, min_size=1, max_size=3).map(lambda parts: {"any": parts}),
+        st.lists(about | _LEAVES, min_size=2, max_size=3).map(lambda parts: {"first": parts}),
     )
     return mappings.map(CONDITION.validate_python)
 

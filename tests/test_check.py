@@ -438,7 +438,8 @@ def test_github_annotation_without_a_field_is_titled_eligibility() -> None:
 # --coverage
 
 
-COVERAGE_ROW = re.compile(r"^\s*(NCT\d{8})\s+(\d+)\s+(\d+) \((\d+)%\)\s+(\d+)\s+(\d+)\s*(.*?)\s*$")
+COVERAGE_ROW = re.compile(r"^\s*(NCT\d{8})\s+(\d+)\s+(\d+) \((\d+)%\)\s+(\d+) \((\d+)\)\s+"
+                          r"(\d+)\s+(\d+)%\s*(.*?)\s*$")
 
 
 def test_coverage_table_matches_the_library_on_the_shipped_trials(in_root: None) -> None:
@@ -449,10 +450,13 @@ def test_coverage_table_matches_the_library_on_the_shipped_trials(in_root: None)
     expected = {}
     for path in SHIPPED_RULES:
         counts = coverage(load_trial(path))
+        assert counts.decided_by_data is not None
         expected[counts.trial] = (
             str(counts.total), str(counts.computable),
             str(100 * counts.computable // counts.total), str(counts.judgment),
-            str(counts.curation), ", ".join((*counts.judgment_ids, *counts.curation_ids)))
+            str(counts.partly_judgment), str(counts.curation),
+            f"{100 * counts.decided_by_data:.0f}",
+            ", ".join((*counts.judgment_ids, *counts.curation_ids)))
     assert rows == expected, result.output
 
 
@@ -462,7 +466,9 @@ def test_coverage_in_json_matches_the_library_on_the_shipped_trials(in_root: Non
     for path in SHIPPED_RULES:
         counts = coverage(load_trial(path))
         expected.append(vars(counts) | {"curation_ids": list(counts.curation_ids),
-                                        "judgment_ids": list(counts.judgment_ids)})
+                                        "judgment_ids": list(counts.judgment_ids),
+                                        "partly_judgment_ids": list(counts.partly_judgment_ids),
+                                        "decided_by_data": counts.decided_by_data})
     assert document["coverage"] == expected
 
 
@@ -470,9 +476,11 @@ def test_coverage_counts_judgments_and_criteria_to_curate(in_cases: None) -> Non
     document = json.loads(run("check", "needs-curation", "clean", "--format", "json").stdout)
     assert document["coverage"] == [
         {"trial": at("needs-curation").stem, "total": 1, "computable": 0, "judgment": 0,
-         "curation": 1, "curation_ids": ["C1"], "judgment_ids": []},
+         "curation": 1, "curation_ids": ["C1"], "judgment_ids": [], "partly_judgment": 0,
+         "partly_judgment_ids": [], "decided_by_data": 0.0},
         {"trial": at("clean").stem, "total": 2, "computable": 1, "judgment": 1, "curation": 0,
-         "curation_ids": [], "judgment_ids": ["E1"]},
+         "curation_ids": [], "judgment_ids": ["E1"], "partly_judgment": 0,
+         "partly_judgment_ids": [], "decided_by_data": 1.0},
     ]
 
 
@@ -585,3 +593,27 @@ def test_a_judgment_in_applies_to_makes_the_criterion_a_judgment(tmp_path: Path)
         "    check: {fact: reproductive.pregnant, op: is_true}\n", encoding="utf-8")
     row = coverage(load_trial(path))
     assert (row.judgment, row.judgment_ids) == (1, ("E1",))
+    # Data decides it when the patient is not pregnant: a partly judgment criterion.
+    assert (row.partly_judgment, row.partly_judgment_ids) == (1, ("E1",))
+    assert row.decided_by_data == 1.0
+
+
+@pytest.mark.parametrize(("condition", "partly"), [
+    ("judgment: {question: Fit for the trial?}", False),
+    ("not: {judgment: {question: Fit for the trial?}}", False),
+    ("any: [{judgment: {question: A?, id: a}}, {judgment: {question: B?, id: b}}]", False),
+    ("any: [{check: {fact: age, op: at_least, value: 18}}, {judgment: {question: A?}}]", True),
+    ("all: [{judgment: {question: A?}}, {check: {fact: age, op: at_least, value: 18}}]", True),
+    ("first: [{judgment: {question: A?}}, {check: {fact: age, op: at_least, value: 18}}]", True),
+])
+def test_a_judgment_criterion_is_partly_decided_by_data_when_a_part_can_decide_it(
+        tmp_path: Path, condition: str, partly: bool) -> None:
+    path = tmp_path / "NCT00000298.yaml"
+    path.write_text(
+        "trial: {id: NCT00000298, title: A test trial, overall_status: RECRUITING}\n"
+        "criteria:\n"
+        "  - {id: I1, kind: inclusion, text: Adults the investigator finds fit., "
+        f"{condition}}}\n", encoding="utf-8")
+    row = coverage(load_trial(path))
+    assert row.judgment == 1 and row.partly_judgment == int(partly)
+    assert row.decided_by_data == (1.0 if partly else None)

@@ -31,6 +31,24 @@ def test_a_check_reads_the_latest_record_of_a_history_whatever_the_order_written
     assert "84 % predicted on 2026-10-20" in result.explanation
 
 
+def test_a_newer_incomplete_assessment_leaves_the_latest_complete_total_in_force():
+    # The newer ALSFRS-R has speech not scored: no total on 2026-10-01, so the total of
+    # 2026-08-01 is the latest, and the sentence dates it. Scoring speech later gives a newer
+    # total, which supersedes it (docs/rules.md, "What filling in a fact can change").
+    partial = {item: (0 if index < 6 else 4) for index, item in enumerate(ITEMS_3)
+               if item != "speech"}
+    rule = {"check": {"fact": "alsfrs_r.total", "op": "at_least", "value": 30}}
+    before = profile(alsfrs_r=[{"date": D(2026, 8, 1), "items": ITEMS_3},
+                               {"date": D(2026, 10, 1), "items": partial}])
+    result = outcome(rule, before)
+    assert result.truth is T
+    assert "36 points on 2026-08-01" in result.explanation
+    after = profile(alsfrs_r=[{"date": D(2026, 8, 1), "items": ITEMS_3},
+                              {"date": D(2026, 10, 1), "items": {**partial, "speech": 0}}])
+    assert outcome(rule, after).truth is F
+    assert "24 points on 2026-10-01" in outcome(rule, after).explanation
+
+
 def test_at_a_visit_reads_the_record_marked_for_that_visit():
     patient = profile(visits={"screening": D(2026, 8, 3)},
                       fvc=[{"percent_predicted": 72, "date": D(2026, 8, 4), "visit": "screening"},

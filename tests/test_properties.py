@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hypothesis import example, given, note, settings
+import pytest
+from hypothesis import example, find, given, note, settings
 from hypothesis import strategies as st
 
 from conftest import (
@@ -16,12 +17,14 @@ from conftest import (
     screen_one,
     single_criterion_trial,
 )
+from eligibility.kinds import KINDS
 from eligibility.logic import Truth, all_of, any_of, negate, truth_of
 from eligibility.results import Status, Verdict
 from eligibility.rules import AllOf, AnyOf, Not
 from eligibility.screening import Context, evaluate
 from strategies import (
     Filled,
+    condition_mappings,
     conditions,
     conditions_about,
     profile_and_a_fact_it_lacks,
@@ -74,13 +77,30 @@ def codes(outcome_) -> set[str]:
     return {outcome_.code, *(code for part in outcome_.parts for code in codes(part))}
 
 
+def evidence(outcome_) -> list:
+    """Every observation an outcome and its parts read."""
+    return [*outcome_.evidence, *(found for part in outcome_.parts for found in evidence(part))]
+
+
+def superseded(before, after) -> bool:
+    """Whether `after` read an observation of a fact newer than every one `before` read of it:
+    a newer measurement, which supersedes the older one."""
+    read = {}
+    for found in evidence(before):
+        if found.date is not None:
+            read[found.fact] = max(read.get(found.fact, found.date), found.date)
+    return any(found.fact in read and found.date is not None and found.date > read[found.fact]
+               for found in evidence(after))
+
+
 def excused(before, after) -> bool:
-    """The two ways a decided outcome may change when a fact is filled in, both documented:
-    the new fact contradicts a recorded one (the answer becomes unknown, saying so), or the
-    old answer came from a less authoritative source of a `first`, which the new fact, from
-    a more authoritative one, overrides."""
+    """The three ways a decided outcome may change when a fact is filled in, all documented
+    (docs/rules.md, "What filling in a fact can change"): the new fact contradicts a recorded
+    one (the answer becomes unknown, saying so); the old answer came from a less authoritative
+    source of a `first`, which the new fact, from a more authoritative one, overrides; or the
+    new fact is a newer observation of what was read, which supersedes it."""
     return (after.truth is Truth.UNKNOWN and "has.conflict" in codes(after)) or (
-        "first.fallback" in codes(before))
+        "first.fallback" in codes(before)) or superseded(before, after)
 
 
 @laws
@@ -223,3 +243,16 @@ def test_the_verdict_only_path_agrees_with_the_explained_screening(patient, tria
     statuses, verdict = verdicts(patient, trial, as_of=explained.as_of)
     assert statuses == tuple(result.status for result in explained.results)
     assert verdict is explained.verdict
+
+
+@pytest.mark.parametrize("key", [*KINDS, "at", "within", "started_within", "stable_for",
+                                 "daily_dose", "where"])
+def test_the_generated_conditions_reach_every_kind_and_every_form_of_the_registry(key):
+    # The laws above hold only for what the strategies draw: each kind of the registry, and
+    # each way of reading a history or an entry's own dates and doses, must be drawn.
+    def holds(mapping) -> bool:
+        return f"'{key}'" in repr(mapping)
+
+    found = find(condition_mappings(), holds, settings=settings(max_examples=5000,
+                                                                 database=None))
+    assert holds(found)

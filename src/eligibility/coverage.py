@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .kinds import Node, judgments
+from .kinds import Node, decidable, judgments
 from .rules import Criterion, Trial
 
-__all__ = ["Coverage", "coverage", "criterion_needs_judgment", "judgment_keys", "needs_judgment"]
+__all__ = ["Coverage", "coverage", "criterion_needs_judgment", "judgment_keys", "needs_judgment",
+           "partly_judgment"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,16 @@ class Coverage:
     curation: int
     curation_ids: tuple[str, ...]
     judgment_ids: tuple[str, ...]
+    partly_judgment: int = 0
+    partly_judgment_ids: tuple[str, ...] = ()
+
+    @property
+    def decided_by_data(self) -> float | None:
+        """The share of the criteria that are not a clinician's judgment alone which the
+        profile's data can decide: the computable ones and those with a clinician's question
+        that data settles in some cases (None when every criterion is a judgment alone)."""
+        without = self.total - (self.judgment - self.partly_judgment)
+        return (self.computable + self.partly_judgment) / without if without else None
 
 
 def criterion_needs_judgment(criterion: Criterion) -> bool:
@@ -51,11 +62,23 @@ def _kind(criterion: Criterion) -> str:
     return "judgment" if criterion_needs_judgment(criterion) else "computable"
 
 
+def partly_judgment(criterion: Criterion) -> bool:
+    """Whether a criterion with a clinician's question can also be decided by data: by its
+    rule, or by whom it applies to (a guard that is false decides it)."""
+    return criterion_needs_judgment(criterion) and (
+        decidable(criterion.condition)
+        or (criterion.applies_to is not None and decidable(criterion.applies_to)))
+
+
 def coverage(trial: Trial) -> Coverage:
     """Sort each criterion: to curate (imported, not yet encoded), judgment (has a clinician
-    judgment in it) or computable (decided by the profile's data alone)."""
+    judgment in it; partly, when data decides it in some cases) or computable (decided by the
+    profile's data alone)."""
     kinds = [(criterion.id, _kind(criterion)) for criterion in trial.criteria]
     ids = {kind: tuple(ident for ident, k in kinds if k == kind)
            for kind in ("computable", "judgment", "curation")}
+    partly = tuple(criterion.id for criterion in trial.criteria
+                   if criterion.id in ids["judgment"] and partly_judgment(criterion))
     return Coverage(trial.id, len(kinds), len(ids["computable"]), len(ids["judgment"]),
-                    len(ids["curation"]), ids["curation"], ids["judgment"])
+                    len(ids["curation"]), ids["curation"], ids["judgment"], len(partly),
+                    partly)

@@ -260,20 +260,28 @@ def _rule_line(line: str, arrow: str) -> RenderableType:
 
 
 def render_coverage(console: Console, rows: Sequence[Coverage]) -> None:
-    """Per trial: how many criteria are computable, judgment, or still to curate."""
+    """Per trial: how many criteria are computable, a clinician's judgment (partly: data
+    decides them in some cases), or still to curate; and the share of the criteria that are
+    not a judgment alone which data decides."""
     table = Table(box=box.SIMPLE_HEAD, title=Text("Coverage", style="table.title"),
                   title_justify="left")
     table.add_column(Text("Trial"), no_wrap=True)
-    for heading in ("Criteria", "Computable", "Judgment", "To curate"):
+    for heading in ("Criteria", "Computable", "Judgment\n(partly)", "To\ncurate", "By\ndata"):
         table.add_column(Text(heading), justify="right", no_wrap=True)
     table.add_column(Text("Not computable"))
     for row in rows:
         share = f"{row.computable} ({100 * row.computable // row.total}%)" if row.total else "0"
+        by_data = row.decided_by_data
         ids = (*row.judgment_ids, *row.curation_ids)
         listed = ", ".join(ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
         table.add_row(shown(row.trial), Text(str(row.total)), Text(share),
-                      Text(str(row.judgment)), Text(str(row.curation)), shown(listed))
+                      Text(f"{row.judgment} ({row.partly_judgment})"), Text(str(row.curation)),
+                      Text("-" if by_data is None else f"{100 * by_data:.0f}%"),
+                      shown(listed))
     console.print(table)
+    console.print(Text("By data: the share of the criteria that are not a clinician's judgment "
+                       "alone that the profile's data can decide (computable, and judgment "
+                       "criteria that data settles in some cases).", style="dim"))
 
 
 def plural(count: int, noun: str) -> str:

@@ -141,7 +141,9 @@ def check_report(files: list[Path], kinds: dict[str, str], problems: list[Proble
                                                    "missing"), "problems": found}
                   for path, found in by_file.items()],
         "coverage": [vars(row) | {"curation_ids": list(row.curation_ids),
-                                  "judgment_ids": list(row.judgment_ids)} for row in rows],
+                                  "judgment_ids": list(row.judgment_ids),
+                                  "partly_judgment_ids": list(row.partly_judgment_ids),
+                                  "decided_by_data": row.decided_by_data} for row in rows],
     }
 
 

@@ -171,6 +171,17 @@ def walk(node: Node, at: Path = ()) -> Iterator[tuple[Path, Node]]:
         yield from walk(part, (*here, *step))
 
 
+def decidable(node: Node) -> bool:
+    """Whether the profile's data can decide `node` for some patient with no clinician's
+    answer: a clinician's question cannot; a rule on data can; `not` as its part; `all`, `any`
+    and `first` when any part can (a false part decides an `all`, a true one an `any`, the
+    first decided one a `first`)."""
+    if kind_of(node).clinician:
+        return False
+    parts = children(node)
+    return not parts or any(decidable(part) for _, part in parts)
+
+
 def judgments(node: Node | None, at: Path = ()) -> Iterator[tuple[Path, judgment.Judgment]]:
     """Each clinician's question in a condition, in the order written, with its path."""
     if node is None:
