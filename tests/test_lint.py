@@ -50,6 +50,14 @@ FINDINGS: Mapping[str, Expected] = {
         11, 60, "criteria[0].check.value", "error",
         "never true: no allowed value of 'alsfrs_r.items.speech' (0 to 4) is above 4 (the "
         "criterion can never be met: check the operator and the value)"),
+    "always-true-every-at-least-0": Expected(
+        11, 54, "criteria[0].every.value", "warning",
+        "always true once ALSFRS-R items are scored: every score (0 to 4) is at least 0 (it "
+        "asks only that each item be scored: check the operator and the value)"),
+    "never-true-every-below-0": Expected(
+        11, 51, "criteria[0].every.value", "error",
+        "never true: no score of ALSFRS-R items (0 to 4) is below 0 (the criterion can never "
+        "be met: check the operator and the value)"),
     "always-true-alsfrs-item-at-least-0": Expected(
         11, 63, "criteria[0].check.value", "warning",
         "always true once 'alsfrs_r.items.speech' is known: every allowed value (0 to 4) "

@@ -80,7 +80,7 @@ _KINDS = (
     Kind("judgment", judgment.Judgment, judgment.compile_judgment, judgment.describe_judgment,
          judgment.lint_judgment, body="text_or_model", clinician=True),
     Kind("has", has.Has, has.compile_has, has.describe_has),
-    Kind("every", every.Every, every.compile_every, every.describe_every),
+    Kind("every", every.Every, every.compile_every, every.describe_every, every.lint_every),
     Kind("change", change.Change, change.compile_change, change.describe_change,
          change.lint_change),
 )

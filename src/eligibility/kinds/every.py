@@ -4,26 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Literal, NamedTuple
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from .. import explain
+from .. import explain, intervals
 from ..context import Context
 from ..logic import Truth, all_of, truth_of
 from ..observations import Observation, outside_window
 from ..operators import OPERATORS
 from ..results import Evidence, Need, Outcome
 from ..vocabulary import Group, Vocabulary, closest
+from .check import Check, words
 from .node import (
     FALSE,
     TRUE,
     UNKNOWN,
     Days,
     Env,
+    Finding,
     Names,
     Node,
+    Path,
     VisitSelector,
     check_op,
     check_value,
@@ -285,3 +288,22 @@ def describe_every(every: Every, vocabulary: Vocabulary) -> list[str]:
             f" (± {every.at.within_days} days)" if every.at.within_days else "")
     return [f"{which}: each {explain.rule_phrase(fact, OPERATORS[every.op], every.value)}"
             f"{where}"]
+
+
+def lint_every(every: Every, at: Path, vocabulary: Vocabulary) -> Iterator[Finding]:
+    """An `every` that no scoring can meet, or that every scoring meets (as for a check)."""
+    group = vocabulary.groups[every.in_]
+    fact = vocabulary.facts[f"{group.name}.{group.members()[0]}"]
+    allowed = intervals.allowed(every.op, every.value, fact)
+    if allowed is None:
+        return
+    domain = intervals.domain(fact)
+    said = words(Check.model_construct(fact=fact.name, op=every.op, value=every.value), fact)
+    if intervals.nothing(intervals.intersect(allowed, domain), fact):
+        yield Finding((*at, "value"), f"never true: no score of {group.label} "
+                      f"({fact.describe_range()}) {said} (the criterion can never be met: "
+                      "check the operator and the value)", "error")
+    elif intervals.covers(allowed, domain, whole=intervals.is_whole(fact)):
+        yield Finding((*at, "value"), f"always true once {group.label} are scored: every "
+                      f"score ({fact.describe_range()}) {said} (it asks only that each "
+                      "item be scored: check the operator and the value)", "warning")
