@@ -201,7 +201,8 @@ class Query:
         absent: list[Entry] = []
         names, categories, anything = self.names, self.categories, self.anything
         plain = self.status == "ever" and not self.filters
-        for entry, key in _keyed(self.collection, items):
+        keyed, negatives = _keyed_list(self.collection, items)
+        for entry, key in keyed:
             if anything or key in names or entry.category in categories or (
                     entry.codes and self.matches(entry, key)):
                 if entry.status == "absent":
@@ -210,6 +211,8 @@ class Query:
                 truth = Truth.TRUE if plain else self.entry_truth(
                     entry, reference, as_of, why=False)[0]
                 if truth is Truth.TRUE:
+                    if not negatives:
+                        return 2  # no negative in the list can contradict it
                     matched.append(entry)
                 undecided = undecided or truth is Truth.UNKNOWN
             elif entry.status != "absent" and self.asks_categories and not unclassified:
@@ -284,18 +287,25 @@ def _status_fit(status: str, entry: Entry, as_of: dt.date) -> Truth:
 
 # The last list read for each collection, with each entry's key: a profile's criteria read the
 # same lists one after the other, so this is worked out once per list, not once per rule.
-_KEYED: dict[int, tuple[Sequence[Entry], tuple[tuple[Entry, str | None], ...]]] = {}
+_KEYED: dict[int, tuple[Sequence[Entry], tuple[tuple[Entry, str | None], ...], bool]] = {}
 
 
 def _keyed(collection: Collection, entries: Sequence[Entry]) -> tuple[
         tuple[Entry, str | None], ...]:
     """Each entry with what it is by name (`entry_key`)."""
+    return _keyed_list(collection, entries)[0]
+
+
+def _keyed_list(collection: Collection, entries: Sequence[Entry]) -> tuple[
+        tuple[tuple[Entry, str | None], ...], bool]:
+    """Each entry with what it is by name, and whether the list records a negative."""
     last = _KEYED.get(id(collection))
     if last is not None and last[0] is entries:
-        return last[1]
+        return last[1], last[2]
     keyed = tuple([(entry, entry_key(collection, entry)) for entry in entries])
-    _KEYED[id(collection)] = (entries, keyed)
-    return keyed
+    negatives = any(entry.status == "absent" for entry in entries)
+    _KEYED[id(collection)] = (entries, keyed, negatives)
+    return keyed, negatives
 
 
 class _Recorded(NamedTuple):
