@@ -108,6 +108,7 @@ class Query:
                  categories: Iterable[str] = (), status: str = "ever",
                  filters: Sequence[Filter] = (), description: str = "") -> None:
         self.collection, self.status, self.description = collection, status, description
+        self.list_name = collection.name
         self.filters = tuple(filters)
         asked_names = frozenset(_key(collection, name) for name in names)
         asked = frozenset(categories)
@@ -192,7 +193,7 @@ class Query:
 
     def truth(self, profile: PatientProfile, reference: dt.date, as_of: dt.date) -> int:
         """The truth as an integer (`Truth.value`), for the verdict-only view."""
-        history = getattr(profile, self.collection.name)
+        history = getattr(profile, self.list_name)
         items = history.items
         if not items:
             return 0 if history.complete else 1

@@ -11,7 +11,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from .. import explain, intervals
 from ..context import Context
 from ..logic import Truth, truth_of
-from ..observations import Observation, at_visit, outside_window
+from ..observations import _UNREAD, Observation, at_visit, outside_window
 from ..operators import OPERATORS
 from ..results import Evidence, Need, Outcome
 from ..source import shown
@@ -105,8 +105,13 @@ class CheckPlan:
 
     def truth(self, context: Context) -> int:
         # `read`, inlined for the latest: this runs for every check of every patient.
-        observation = (context.facts.get(self.name) if self.visit is None
-                       else self.read(context))
+        if self.visit is None:
+            facts = context.facts
+            observation = facts._latest.get(self.name, _UNREAD)
+            if observation is _UNREAD:
+                observation = facts.get(self.name)
+        else:
+            observation = self.read(context)
         if observation is None:
             return UNKNOWN
         days, as_of = self.days, context.as_of
