@@ -113,6 +113,18 @@ for name, command in (("screen", screen_command), ("funnel", funnel_command),
     app.command(name)(quiet_on_broken_pipe(command))
 
 
+def _register_imports() -> None:
+    from .importing import import_app
+
+    for command in import_app.registered_commands:
+        if command.callback is not None:
+            command.callback = quiet_on_broken_pipe(command.callback)
+    app.add_typer(import_app, name="import")
+
+
+_register_imports()
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
