@@ -105,3 +105,89 @@ def _write_checked(out: Console, err: Console, text: str, destination: Path | No
         say(err, f"error: cannot write {destination}: {error.strerror}")
         raise typer.Exit(1) from None
 
+
+
+@import_app.command("csv")
+def csv_command(
+    sheet: Annotated[Path | None, typer.Argument(
+        metavar="FILE.csv", help="A spreadsheet saved as CSV: one row per patient, one column "
+        "per fact.", show_default=False, readable=False)] = None,
+    folder: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Folder to write one profile per row into (ID.yaml).",
+        show_default=False)] = None,
+    force: Force = False,
+    show_template: Annotated[bool, typer.Option(
+        "--template", help="Print the header line of every column the importer reads, and "
+        "exit.")] = False,
+) -> None:
+    """Write a profile for each row of a spreadsheet (CSV), each fact with its line.
+
+    Columns are named like the profile's fields (`fvc.percent_predicted`, with `fvc.date`);
+    an empty cell states nothing. Every problem is printed with its line and column, and
+    nothing is written until the whole sheet is right. An existing profile is never
+    overwritten unless --force is given. Exit status: 0 written, 1 the sheet could not be
+    used or a profile exists, 2 a usage error.
+    """
+    from ..importing.csvfile import template
+
+    out, err = consoles()
+    if show_template:
+        out.file.write(",".join(template()) + "\n")
+        return
+    if sheet is None or folder is None:
+        say(err, "error: give the CSV file and --output FOLDER (or --template)")
+        raise typer.Exit(2)
+    written = _import_sheet(err, sheet, folder, force=force)
+    say(err, f"wrote {len(written)} {'profile' if len(written) == 1 else 'profiles'} into "
+        f"{folder} from {sheet}")
+
+
+def _import_sheet(err: Console, sheet: Path, folder: Path, *, force: bool) -> list[Path]:
+    """Read, check and write every row's profile, or nothing (exit 1 saying why)."""
+    from ..importing import profile_text
+    from ..importing.csvfile import locate, read_sheet
+    from ..loading import InputError, Problem, read_text
+    from ..source import SourceSpan
+
+    try:
+        rows, problems = read_sheet(sheet, read_text(sheet, what="CSV file"))
+    except InputError as error:
+        render_problems(err, error.problems)
+        raise typer.Exit(1) from None
+    texts: list[tuple[Path, str]] = []
+    for row in rows:
+        ident = str(row.imported.scalars["id"][0])
+        header = (f"Imported from {sheet.name} line {row.line} by `eligibility import csv` on "
+                  f"{dt.date.today()}.",)
+        text = profile_text(row.imported, header)
+        _, found = check_patient_to_screen(str(sheet), (), text=text, today=dt.date.today())
+        for problem in found:
+            column, number = locate(row, problem.field)
+            problems.append(Problem(SourceSpan(str(sheet), row.line, number), column,
+                                    problem.message))
+        texts.append((folder / f"{ident}.yaml", text))
+    if problems:
+        render_problems(err, sorted(problems))
+        say(err, f"error: {sheet}: nothing was written; correct the sheet and run again")
+        raise typer.Exit(1)
+    if folder.exists() and not folder.is_dir():
+        say(err, f"error: --output {folder} is a file, not a folder; nothing was written")
+        raise typer.Exit(1)
+    existing = [path for path, _ in texts if path.exists() or path.is_symlink()]
+    if existing and not force:
+        names = ", ".join(str(path) for path in existing[:3]) + (
+            f" and {len(existing) - 3} more" if len(existing) > 3 else "")
+        say(err, f"error: {names} already {'exists' if len(existing) == 1 else 'exist'}; "
+            "nothing was written (use --force to overwrite)")
+        raise typer.Exit(1)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for path, text in texts:
+            write_atomically(path, text, replace=force)
+    except FileExistsError as error:
+        say(err, f"error: {error.filename} appeared while writing; it was left as it is")
+        raise typer.Exit(1) from None
+    except OSError as error:
+        say(err, f"error: cannot write into {folder}: {error.strerror}")
+        raise typer.Exit(1) from None
+    return [path for path, _ in texts]

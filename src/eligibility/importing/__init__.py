@@ -152,14 +152,15 @@ def _flow(value: Any) -> str:
     it, a mapping in braces."""
     import yaml
 
-    if isinstance(value, float) and value.is_integer() and math.isfinite(value):
-        value = int(value) if abs(value) < 1e15 else value
     text = yaml.safe_dump(_plain(value), default_flow_style=True, allow_unicode=True,
                           sort_keys=False, width=math.inf)
     return text.removesuffix("\n").removesuffix("\n...")
 
 
 def _plain(value: Any) -> Any:
+    """Values as YAML writes them plainly: 84.0 as 84."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
     if isinstance(value, Mapping):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
