@@ -442,3 +442,34 @@ def test_screen_reads_a_bundle_from_standard_input():
                                 input=IPS.read_text(encoding="utf-8"))
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["patient_id"] == "7685713c-e29e-4a75-8a90-45be7ba3be94"
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [(-3, "Hemoglobin: -3 g/dL is outside the range of labs.hemoglobin (0 to 100000)"),
+     (float("nan"), "Hemoglobin: no value in g/dL (nan g/dL)")],
+    ids=["negative", "not-a-number"])
+def test_a_value_the_profile_could_not_hold_is_left_out_not_a_broken_profile(value, reason):
+    resource = {"resourceType": "Observation", "id": "hb", "status": "final",
+                "code": concept(LOINC, "718-7", "Hemoglobin"),
+                "effectiveDateTime": "2026-10-20", "valueQuantity": {"value": value,
+                                                                     "code": "g/dL"}}
+    imported = import_bundle(bundle_of(resource))
+    assert [item.reason for item in imported.left_out] == [reason]
+
+
+def test_an_onset_given_as_an_age_is_listed_not_dropped():
+    bundle = bundle_of({"resourceType": "Condition", "id": "c",
+                        "code": concept(SNOMED, "38341003", "Hypertension"),
+                        "onsetAge": {"value": 50, "unit": "a"}})
+    imported = import_bundle(bundle)
+    assert imported.facts()["conditions"] == [{"name": "hypertension",
+                                               "codes": {"snomed": "38341003"}}]
+    assert imported.left_out[0].source == "Condition/c.onsetAge"
+
+
+def test_a_no_known_allergies_entered_in_error_states_nothing():
+    bundle = bundle_of({"resourceType": "AllergyIntolerance", "id": "a",
+                        "verificationStatus": concept("x", "entered-in-error"),
+                        "code": concept(IPS_ABSENT, "no-known-allergies")})
+    assert "allergies" not in facts_of(bundle)

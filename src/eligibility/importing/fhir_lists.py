@@ -76,6 +76,10 @@ def map_condition(bundle: Bundle, resource: dict[str, Any], source: str,
                                       **_dated(recorded)}, source)
         return
     status = _CONDITION_STATUS.get(_code(resource.get("clinicalStatus")) or "")
+    for name in resource:
+        if name.startswith(("onset", "abatement")) and not name.endswith(("DateTime",
+                                                                         "Period")):
+            imported.leave_out(f"{source}.{name}", f"{resource[name]!r} is not a date; left out")
     start = _day(resource, source, imported, "onsetDateTime", "onsetPeriod")
     stop = _day(resource, source, imported, "abatementDateTime", "abatementPeriod")
     if status is None and stop is not None:
@@ -141,6 +145,10 @@ def map_allergy(bundle: Bundle, resource: dict[str, Any], source: str,
     concept = resource.get("code")
     codes = {(system, code) for system, code, _ in codes_of(concept)}
     recorded = day_of(resource.get("recordedDate"))
+    verification = _code(resource.get("verificationStatus"))
+    if verification == "entered-in-error":
+        imported.leave_out(source, "entered in error")
+        return
     if codes & _NO_KNOWN_ALLERGIES:
         imported.complete["allergies"] = (recorded, f"{source}: no known allergies")
         return
@@ -150,7 +158,6 @@ def map_allergy(bundle: Bundle, resource: dict[str, Any], source: str,
         return
     if _states_absence(concept, source, imported, "allergies"):
         return
-    verification = _code(resource.get("verificationStatus"))
     if not _verified(verification, source, imported, "allergies"):
         return
     entry = _entry(bundle, "allergies", concept, source, imported)

@@ -8,6 +8,7 @@ converts exactly (10*3/uL is 10^9/L).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -144,6 +145,8 @@ def quantity(value: Any, unit: str) -> float | None:
         return None
     if isinstance(value.get("value"), bool) or value.get("comparator"):
         return None  # "<5" is not the number 5
+    if not math.isfinite(value["value"]):
+        return None
     given = value.get("code") or value.get("unit")
     target, factor = UNITS.get(str(given), (str(given), 1))
     if target != unit:
@@ -180,6 +183,11 @@ def map_observation(bundle: Bundle, resource: dict[str, Any], source: str,
     if value is None:
         shown = _shown(resource.get("valueQuantity") or resource.get("dataAbsentReason"))
         imported.leave_out(source, f"{what}: no value in {unit} ({shown})")
+        return
+    low, high = fact.minimum, fact.maximum
+    if (low is not None and value < low) or (high is not None and value > high):
+        imported.leave_out(source, f"{what}: {value:g} {unit} is outside the range of "
+                           f"{fact.name} ({fact.describe_range()})")
         return
     if fact.kind != "lab":
         block, name = fact.name.split(".", 1)
