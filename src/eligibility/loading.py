@@ -632,6 +632,15 @@ def _check_patient_carefully(text: str, path: Path, as_of: dt.date | None,
     return profile, ()
 
 
+def check_profile_tree(document: Located, file: str, vocabulary: Vocabulary, *,
+                       prefix: str) -> tuple[PatientProfile | None, list[Problem]]:
+    """A profile written inside another file (a rule file's fixture), checked with the
+    positions of that file; each problem's field starts with `prefix`."""
+    profile, problems = _validate(PatientProfile, document, file, vocabulary)
+    return profile, [Problem(problem.span, f"{prefix}.{problem.field}" if problem.field
+                             else prefix, problem.message) for problem in problems]
+
+
 def load_patient(path: Path | str, *, as_of: dt.date | None = None,
                  today: dt.date | None = None,
                  vocabulary: Vocabulary = DEFAULT) -> PatientProfile:

@@ -27,6 +27,7 @@ from .check import (
     github_annotation,
 )
 from .common import AsOf, TrialIds
+from .fixtures import fixtures_command
 from .inputs import check_trial_quietly
 from .screen import Format, Patient, funnel_command, screen_command
 from .writing import write_atomically
@@ -109,7 +110,7 @@ def quiet_on_broken_pipe(command: Callable[P, R]) -> Callable[P, R]:
 for name, command in (("screen", screen_command), ("funnel", funnel_command),
                       ("new", new_command), ("check", check_command),
                       ("schema", schema_command), ("show", show_command),
-                      ("vocabulary", vocabulary_command)):
+                      ("vocabulary", vocabulary_command), ("test", fixtures_command)):
     app.command(name)(quiet_on_broken_pipe(command))
 
 
