@@ -473,3 +473,17 @@ def test_a_no_known_allergies_entered_in_error_states_nothing():
                         "verificationStatus": concept("x", "entered-in-error"),
                         "code": concept(IPS_ABSENT, "no-known-allergies")})
     assert "allergies" not in facts_of(bundle)
+
+
+@pytest.mark.parametrize("from_stdin", [False, True], ids=["file", "stdin"])
+def test_a_bundle_that_screens_badly_names_the_resource_not_a_hidden_line(from_stdin):
+    args = ["screen", "--rules", str(RULES), "-" if from_stdin else str(SYNTHEA), "--as-of",
+            "2005-01-01"]
+    result = CliRunner().invoke(app, args, input=SYNTHEA.read_text(encoding="utf-8")
+                                if from_stdin else None)
+    assert result.exit_code == 1
+    name = "<stdin>" if from_stdin else str(SYNTHEA)
+    assert result.output.splitlines()[0] == (
+        f"{name}: Observation/3b4d58be-fee2-40e9-b0c8-454c33e204b7 (height[2].date): "
+        "2005-10-16 is after the --as-of date 2005-01-01 (screen on a later date, or check "
+        "the date)")

@@ -67,7 +67,8 @@ def screen_one(work: Work, path: str, text: str | None = None) -> Screened:
     if path == STDIN and text is None:
         return Screened(path, ())  # standard input could not be read: already said why
     name = "<stdin>" if path == STDIN else path
-    if is_bundle(name, text):  # a FHIR bundle: screened as the profile `import fhir` writes
+    bundle = is_bundle(name, text)
+    if bundle:  # a FHIR bundle: screened as the profile `import fhir` writes
         from ..importing.fhir import bundle_as_profile
 
         text, problems = bundle_as_profile(name, text, vocabulary=work.vocabulary or
@@ -79,6 +80,10 @@ def screen_one(work: Work, path: str, text: str | None = None) -> Screened:
                                                 vocabulary=work.vocabulary,
                                                 elsewhere=work.elsewhere)
     if profile is None:
+        if bundle and text is not None:
+            from ..importing.fhir import problems_in_bundle
+
+            problems = problems_in_bundle(problems, text)
         return Screened(path, problems)
     on = screening_date(profile, work.as_of, work.today)
     return Screened(path, (), work.piece(profile.id, on,

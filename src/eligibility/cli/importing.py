@@ -63,7 +63,7 @@ def fhir_command(
               "came from; check the facts against the chart.", "What was not imported is "
               "listed at the end: it stays unknown to screening.")
     text = profile_text(imported, header)
-    _write_checked(out, err, text, destination, force=force, name=str(destination or bundle))
+    _write_checked(out, err, text, destination, force=force, name=str(bundle))
     written = "imported" if to_standard_output(destination) else f"wrote {destination}"
     left = len(imported.left_out)
     say(err, f"{written} from {bundle}; {left} {'item' if left == 1 else 'items'} not imported, "
@@ -88,7 +88,9 @@ def _write_checked(out: Console, err: Console, text: str, destination: Path | No
     """Check the profile as `screen` would read it, then write it (atomically)."""
     profile, problems = check_patient_to_screen(name, (), text=text)
     if profile is None:  # an importer's slip: say so rather than write a broken profile
-        render_problems(err, problems)
+        from ..importing.fhir import problems_in_bundle
+
+        render_problems(err, problems_in_bundle(problems, text))
         say(err, "error: the imported profile does not load (a bug in the importer: please "
             "report it with the input); nothing was written")
         raise typer.Exit(1)

@@ -175,3 +175,18 @@ def bundle_as_profile(path: Path | str, text: str | None = None, *,
         return None, error.problems
     imported = import_bundle(bundle, vocabulary=vocabulary, patient_id=patient_id)
     return profile_text(imported, header), ()
+
+
+def problems_in_bundle(problems: tuple[Problem, ...], text: str) -> tuple[Problem, ...]:
+    """Problems of the profile a bundle became, told by the resource each fact came from
+    (the comment on its line) instead of a line of a text the user never saw."""
+    lines = text.splitlines()
+    found = []
+    for problem in problems:
+        line = lines[problem.span.line - 1] if 0 < problem.span.line <= len(lines) else ""
+        source = line.rpartition("  # ")[2] if "  # " in line else ""
+        field = f"{source} ({problem.field})" if source and problem.field else (
+            source or problem.field)
+        found.append(Problem(SourceSpan(problem.span.file, 0, 0), field, problem.message,
+                             problem.severity))
+    return tuple(found)
