@@ -3,15 +3,21 @@ column, and nothing written (nor overwritten) unless the whole sheet is right.""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from eligibility.cli import app
-from eligibility.importing.csvfile import columns_of, read_sheet, template
+from eligibility.importing import profile_text
+from eligibility.importing.csvfile import columns_of, locate, read_sheet, template
+from eligibility.loading import check_patient_to_screen
 
 RULES = Path(__file__).parent.parent / "rules"
 
@@ -84,6 +90,8 @@ def test_the_imported_profiles_screen(tmp_path):
      ("fvc.percent_predicted", '"84,5"', "p.csv:2:2: fvc.percent_predicted: expected a number, "
       "got '84,5' (write decimals with a point: 84.5)"),
      ("age", "70.5", "p.csv:2:2: age: expected a whole number, got '70.5'"),
+     ("weight.kg,weight.date", "nan,2026-10-20",
+      "p.csv:2:2: weight.kg: expected a number, got 'nan'"),
      ("consent.willing", "maybe", "p.csv:2:2: consent.willing: expected true or false (or "
       "yes or no), got 'maybe'"),
      ("conditions.cancer", "resolved", "p.csv:2:2: conditions.cancer: expected current, past, "
@@ -96,7 +104,7 @@ def test_the_imported_profiles_screen(tmp_path):
      ("weight.kg,weight.date", "70,2999-01-01", "p.csv:2:3: weight.date: 2999-01-01 is after "
       f"today, the screening date {dt.date.today()} (dates must be on or before the screening "
       "date; check for a typo)")],
-    ids=["date", "category", "decimal-comma", "whole-number", "boolean", "status",
+    ids=["date", "category", "decimal-comma", "whole-number", "not-a-number", "boolean", "status",
          "date-without-status", "missing-date", "range", "future-date"])
 def test_a_bad_cell_is_reported_with_its_line_and_column(tmp_path, header, cells, message):
     result = run(tmp_path, f"id,{header}\nS-1,{cells}\n")
@@ -189,3 +197,24 @@ def test_docs_describe_every_kind_of_column():
     for form in ("`labs.TEST.unit`", "`labs.TEST.low`", "`BLOCK.date`", "`LIST.CATEGORY`",
                  "`LIST.complete`", "`LIST.reviewed`", "`LIST.NAME.date`"):
         assert form in text
+
+
+CELLS = st.text(max_size=8) | st.sampled_from(
+    ["2026-10-20", "yes", "absent", "current", "12", "-3", "1e400", "female", "g/dL", "0.5"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(headers=st.lists(st.sampled_from(template()[1:]), min_size=1, max_size=6, unique=True),
+       rows=st.lists(st.lists(CELLS, max_size=7), max_size=3))
+def test_any_cells_give_profiles_that_load_or_problems_with_a_place(headers, rows):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["id", *headers])
+    writer.writerows([f"P{index}", *cells] for index, cells in enumerate(rows))
+    sheet, problems = read_sheet("p.csv", out.getvalue())
+    assert all(problem.span.line >= 1 and problem.span.column >= 1 for problem in problems)
+    for row in sheet:
+        _, found = check_patient_to_screen("p.csv", (), text=profile_text(row.imported, ()))
+        for problem in found:
+            _, column = locate(row, problem.field)
+            assert 1 <= column <= len(headers) + 1

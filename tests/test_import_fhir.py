@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -487,3 +487,43 @@ def test_a_bundle_that_screens_badly_names_the_resource_not_a_hidden_line(from_s
         f"{name}: Observation/3b4d58be-fee2-40e9-b0c8-454c33e204b7 (height[2].date): "
         "2005-10-16 is after the --as-of date 2005-01-01 (screen on a later date, or check "
         "the date)")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5)
+    | st.sampled_from(["2026-10-20", "active", "final", "mg", "d", LOINC, "718-7", SNOMED]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["code", "coding", "system", "value", "unit", "start", "end", "timing",
+                         "repeat", "frequency", "period", "periodUnit", "doseAndRate",
+                         "doseQuantity", "reference", "text", "display", "low", "high"]),
+        inner, max_size=4),
+    max_leaves=12)
+FIELDS = ["status", "code", "clinicalStatus", "verificationStatus", "category", "onsetDateTime",
+          "onsetPeriod", "abatementDateTime", "recordedDate", "medicationCodeableConcept",
+          "medicationReference", "dosage", "dosageInstruction", "effectivePeriod",
+          "effectiveDateTime", "authoredOn", "intent", "reaction", "valueQuantity",
+          "referenceRange", "performedDateTime", "performedPeriod", "subject", "contained",
+          "dataAbsentReason"]
+ANY_RESOURCE = st.fixed_dictionaries(
+    {"resourceType": st.sampled_from(["Condition", "MedicationStatement", "MedicationRequest",
+                                      "AllergyIntolerance", "Procedure", "Observation",
+                                      "Medication"]),
+     "id": st.text(max_size=3)},
+    optional={name: JSON_VALUES for name in FIELDS})
+ANY_PATIENT = st.fixed_dictionaries(
+    {"resourceType": st.just("Patient")},
+    optional={name: JSON_VALUES for name in ("id", "birthDate", "gender", "deceasedDateTime")})
+
+
+@settings(max_examples=300, deadline=None)
+@given(patient=ANY_PATIENT, resources=st.lists(ANY_RESOURCE, max_size=3))
+@example(patient={"resourceType": "Patient"},
+         resources=[{"resourceType": "MedicationStatement", "id": "", "status": []}])
+@example(patient={"resourceType": "Patient"},
+         resources=[{"resourceType": "Condition", "id": "", "code": {"coding": None}}])
+def test_any_resource_shape_gives_a_profile_that_loads_or_a_listing(patient, resources):
+    bundle = {"resourceType": "Bundle",
+              "entry": [{"resource": resource} for resource in [patient, *resources]]}
+    text = profile_text(import_bundle(bundle), ())
+    profile, problems = check_patient_to_screen("bundle.json", (), text=text)
+    assert profile is not None, (text, problems)

@@ -49,6 +49,16 @@ class Imported:
     def entry(self, collection: str, values: dict[str, Any], source: str) -> None:
         self.lists.setdefault(collection, []).append((values, source))
 
+    def merge(self, other: Imported) -> None:
+        """Add what another import found (one resource's facts) to this one."""
+        self.scalars.update(other.scalars)
+        for mine, theirs in ((self.records, other.records), (self.labs, other.labs),
+                             (self.lists, other.lists), (self.unsure, other.unsure)):
+            for key, items in theirs.items():
+                mine.setdefault(key, []).extend(items)  # type: ignore[arg-type]
+        self.complete.update(other.complete)
+        self.left_out.extend(other.left_out)
+
     def settle_complete_lists(self) -> None:
         """A list stated complete stays open when one of its entries could not be imported:
         "nothing else" would then deny what the source does record."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -315,7 +316,10 @@ def _text(cell: str) -> str:
 
 def _number(cell: str) -> float:
     try:
-        return float(cell)
+        number = float(cell)
+        if not math.isfinite(number):  # "nan", "inf", "1e400"
+            raise ValueError(cell)
+        return number
     except ValueError:
         hint = " (write decimals with a point: 84.5)" if re.fullmatch(r"-?\d+,\d+", cell) else ""
         raise ValueError(f"expected a number, got {cell!r}{hint}") from None

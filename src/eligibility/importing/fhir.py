@@ -36,6 +36,9 @@ _MAPPERS: Mapping[str, Callable[[Bundle, dict[str, Any], str, Imported], None]] 
 }
 # Resources that only support others (a Medication named by a MedicationStatement) or that
 # carry nothing a profile holds; listed once by type in what was not imported.
+_LISTS = {"Condition": "conditions", "MedicationStatement": "medications",
+          "MedicationRequest": "medications", "AllergyIntolerance": "allergies",
+          "Procedure": "procedures"}
 _CONTEXT = {"Composition", "Medication", "Practitioner", "PractitionerRole", "Organization",
             "Encounter", "Location", "Provenance", "DiagnosticReport", "Claim",
             "ExplanationOfBenefit", "Coverage", "Device", "Specimen"}
@@ -114,7 +117,7 @@ def import_bundle(bundle: Mapping[str, Any], *, vocabulary: Vocabulary = DEFAULT
         if not context.about_patient(resource, patient):
             imported.leave_out(source, "about another patient than the bundle's Patient")
         elif kind in _MAPPERS:
-            _MAPPERS[kind](context, resource, source, imported)
+            _map_one(context, resource, source, imported)
         elif kind in _ABOUT:
             imported.leave_out(source, _ABOUT[kind])
         else:
@@ -125,6 +128,20 @@ def import_bundle(bundle: Mapping[str, Any], *, vocabulary: Vocabulary = DEFAULT
         imported.leave_out(f"{count} {kind}", reason)
     imported.settle_complete_lists()
     return imported
+
+
+def _map_one(context: Bundle, resource: dict[str, Any], source: str, imported: Imported) -> None:
+    """Map one resource, all of it or nothing: a resource whose fields do not have the shapes
+    FHIR R4 defines (a list where a code belongs) is listed, never half imported."""
+    scratch = Imported()
+    try:
+        _MAPPERS[resource["resourceType"]](context, resource, source, scratch)
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError):
+        imported.leave_out(source, "its fields do not have the shapes FHIR R4 defines (check "
+                           "the resource); not imported")
+        imported.unsure.setdefault(_LISTS.get(resource["resourceType"], ""), []).append(source)
+        return
+    imported.merge(scratch)
 
 
 def _map_patient(patient: dict[str, Any] | None, imported: Imported,
