@@ -527,3 +527,20 @@ def test_any_resource_shape_gives_a_profile_that_loads_or_a_listing(patient, res
     text = profile_text(import_bundle(bundle), ())
     profile, problems = check_patient_to_screen("bundle.json", (), text=text)
     assert profile is not None, (text, problems)
+
+
+def test_a_bundle_without_a_patient_is_named_after_its_file(tmp_path):
+    path = tmp_path / "record-17.json"
+    path.write_text(json.dumps(bundle_of({"resourceType": "Condition", "id": "c",
+                                          "code": {"text": "Hypertension"}}, patient=False)),
+                    encoding="utf-8")
+    result = CliRunner().invoke(app, ["import", "fhir", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "\nid: record-17\n" in result.output
+    assert "# - Bundle: no Patient resource: no birth date or sex\n" in result.output
+
+
+def test_an_empty_id_is_a_usage_error():
+    result = CliRunner().invoke(app, ["import", "fhir", str(IPS), "--id", " "])
+    assert result.exit_code == 2
+    assert result.output == "error: --id needs a text (the patient's screening number)\n"

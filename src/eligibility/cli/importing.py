@@ -50,9 +50,13 @@ def fhir_command(
     from ..loading import InputError
 
     out, err = consoles()
+    if patient_id is not None and not patient_id.strip():
+        say(err, "error: --id needs a text (the patient's screening number)")
+        raise typer.Exit(2)
     _refuse_to_overwrite(err, destination, bundle, force=force)
     try:
-        imported = import_bundle(read_bundle(bundle), patient_id=patient_id)
+        imported = import_bundle(read_bundle(bundle), patient_id=patient_id,
+                                 fallback_id=bundle.stem)
     except InputError as error:
         render_problems(err, error.problems)
         raise typer.Exit(1) from None

@@ -101,13 +101,14 @@ def read_bundle(path: Path | str, text: str | None = None) -> dict[str, Any]:
 
 
 def import_bundle(bundle: Mapping[str, Any], *, vocabulary: Vocabulary = DEFAULT,
-                  patient_id: str | None = None) -> Imported:
-    """The profile a bundle states: every resource mapped, or listed as left out."""
+                  patient_id: str | None = None, fallback_id: str = "imported") -> Imported:
+    """The profile a bundle states: every resource mapped, or listed as left out. Its id is
+    `patient_id`, else the Patient's id, else `fallback_id` (the file's name)."""
     context = Bundle(bundle, vocabulary)
     imported = Imported()
     resources = [entry["resource"] for entry in bundle.get("entry", [])]
     patient = next((r for r in resources if r["resourceType"] == "Patient"), None)
-    _map_patient(patient, imported, patient_id)
+    _map_patient(patient, imported, patient_id, fallback_id)
     ignored: dict[str, int] = {}
     for resource in resources:
         kind = resource["resourceType"]
@@ -145,14 +146,16 @@ def _map_one(context: Bundle, resource: dict[str, Any], source: str, imported: I
 
 
 def _map_patient(patient: dict[str, Any] | None, imported: Imported,
-                 patient_id: str | None) -> None:
+                 patient_id: str | None, fallback_id: str) -> None:
     if patient is None:
         imported.leave_out("Bundle", "no Patient resource: no birth date or sex")
-        imported.scalars["id"] = (patient_id or "imported", "")
+        imported.scalars["id"] = (patient_id or fallback_id, "")
         return
     source = f"Patient/{patient.get('id', '?')}"
-    imported.scalars["id"] = (patient_id or str(patient.get("id") or "imported"),
-                              "" if patient_id else source)
+    own = patient.get("id")
+    imported.scalars["id"] = (patient_id or (own if isinstance(own, str) and own.strip()
+                                             else fallback_id),
+                              "" if patient_id or not isinstance(own, str) else source)
     birth = patient.get("birthDate")
     if isinstance(birth, str) and (day := day_of(birth)) is not None:
         imported.scalars["birth_date"] = (day, source)
@@ -190,7 +193,9 @@ def bundle_as_profile(path: Path | str, text: str | None = None, *,
         bundle = read_bundle(path, text)
     except InputError as error:
         return None, error.problems
-    imported = import_bundle(bundle, vocabulary=vocabulary, patient_id=patient_id)
+    stem = Path(str(path)).stem
+    imported = import_bundle(bundle, vocabulary=vocabulary, patient_id=patient_id,
+                             fallback_id=stem if stem and stem != "<stdin>" else "imported")
     return profile_text(imported, header), ()
 
 
