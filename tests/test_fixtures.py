@@ -103,3 +103,13 @@ def test_no_fixtures_is_not_a_failure(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output == (f"no fixtures in {tmp_path}/rules (a rule file's `fixtures:` "
                              "lists example patients)\n")
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "rules").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_shipped_trial_pins_every_criterion_of_an_eligible_patient(path):
+    from eligibility import load_trial
+
+    trial = load_trial(path)
+    eligible = [fixture for fixture in trial.fixtures if fixture.verdict == "eligible"]
+    assert eligible, f"{path.name} ships no eligible example patient"
+    assert set(eligible[0].expect) == {criterion.id for criterion in trial.criteria}

@@ -8,9 +8,7 @@ cell states nothing: the fact stays unknown. Docs: docs/spreadsheet.md.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,14 +17,13 @@ from typing import Any
 
 from ..loading import Problem
 from ..source import SourceSpan
-from ..vocabulary import DEFAULT, Fact, Vocabulary, closest, normalise_name
+from ..vocabulary import DEFAULT, Vocabulary, closest, normalise_name
 from . import Imported
+from . import cells as cell
 
 __all__ = ["Row", "columns_of", "locate", "read_sheet", "template"]
 
 TOP = ("id", "screening_date", "birth_date", "age", "sex", "note")
-STATUSES = ("current", "past", "absent", "present")
-_TRUE, _FALSE = ("true", "yes", "y", "1"), ("false", "no", "n", "0")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -157,11 +154,11 @@ def _row(name: str, line: int, cells: list[str], columns: list[Column | None],
         problems.append(Problem(SourceSpan(name, line, len(columns) + 1), "",
                                 f"{len(cells)} cells, but the first line names {len(columns)} "
                                 "columns (a comma inside a cell needs quotes)"))
-    for number, (column, cell) in enumerate(zip(columns, cells, strict=False), start=1):
-        if column is None or not cell.strip():
+    for number, (column, written) in enumerate(zip(columns, cells, strict=False), start=1):
+        if column is None or not written.strip():
             continue
         try:
-            value = column.parse(cell.strip())
+            value = column.parse(written.strip())
         except ValueError as error:
             problems.append(Problem(SourceSpan(name, line, number), column.header, str(error)))
             continue
@@ -258,24 +255,25 @@ def locate(row: Row, field: str) -> tuple[str, int]:
 
 def _column(header: str, vocabulary: Vocabulary) -> Column | None:
     if header in TOP:
-        parse = {"screening_date": _date, "birth_date": _date, "age": _integer,
-                 "sex": _one_of(("female", "male"))}.get(header, _text)
+        parse = {"screening_date": cell.date, "birth_date": cell.date,
+                 "age": cell.integer, "sex": cell.one_of(("female", "male"))}.get(
+            header, cell.text)
         return Column(header, "top", (header,), parse)
     head, _, last = header.rpartition(".")
     if header in vocabulary.facts and vocabulary.facts[header].kind == "lab":
-        return Column(header, "lab", (header.split(".", 1)[1],), _number)
+        return Column(header, "lab", (header.split(".", 1)[1],), cell.number)
     if head in vocabulary.facts and vocabulary.facts[head].kind == "lab":
         test = head.split(".", 1)[1]
-        kinds = {"unit": ("lab_unit", _text), "date": ("lab_date", _date),
-                 "low": ("lab_low", _number), "high": ("lab_high", _number)}
+        kinds = {"unit": ("lab_unit", cell.text), "date": ("lab_date", cell.date),
+                 "low": ("lab_low", cell.number), "high": ("lab_high", cell.number)}
         if last in kinds:
             return Column(header, kinds[last][0], (test,), kinds[last][1])
         return None
     fact = vocabulary.facts.get(header)
     if fact is not None and fact.block and (not fact.derived or fact.stated):
-        return Column(header, "record", tuple(header.split(".")), _parser(fact))
+        return Column(header, "record", tuple(header.split(".")), cell.parser(fact))
     if last == "date" and head in vocabulary.blocks and not vocabulary.blocks[head].panel:
-        return Column(header, "record", (head, "date"), _date)
+        return Column(header, "record", (head, "date"), cell.date)
     return _list_column(header, vocabulary)
 
 
@@ -284,85 +282,13 @@ def _list_column(header: str, vocabulary: Vocabulary) -> Column | None:
     if collection not in vocabulary.collections or not rest:
         return None
     if rest == "complete":
-        return Column(header, "complete", (collection,), _boolean)
+        return Column(header, "complete", (collection,), cell.boolean)
     if rest == "reviewed":
-        return Column(header, "reviewed", (collection,), _date)
+        return Column(header, "reviewed", (collection,), cell.date)
     key, dated = (rest.removesuffix(".date"), True) if rest.endswith(".date") else (rest, False)
     known = vocabulary.collections[collection]
     if key not in known.categories and normalise_name(key) not in known.concepts:
         return None
     if dated:
-        return Column(header, "entry_date", (collection, key), _date)
-    return Column(header, "entry", (collection, key), _status)
-
-
-def _parser(fact: Fact) -> Callable[[str], Any]:
-    if fact.kind == "integer":
-        return _integer
-    if fact.kind in ("number", "lab"):
-        return _number
-    if fact.kind == "boolean":
-        return _boolean
-    if fact.kind == "date":
-        return _date
-    if fact.categories:
-        return _one_of(fact.categories)
-    return _text
-
-
-def _text(cell: str) -> str:
-    return cell
-
-
-def _number(cell: str) -> float:
-    try:
-        number = float(cell)
-        if not math.isfinite(number):  # "nan", "inf", "1e400"
-            raise ValueError(cell)
-        return number
-    except ValueError:
-        hint = " (write decimals with a point: 84.5)" if re.fullmatch(r"-?\d+,\d+", cell) else ""
-        raise ValueError(f"expected a number, got {cell!r}{hint}") from None
-
-
-def _integer(cell: str) -> int:
-    if not re.fullmatch(r"-?\d+", cell):
-        raise ValueError(f"expected a whole number, got {cell!r}")
-    return int(cell)
-
-
-def _boolean(cell: str) -> bool:
-    if cell.casefold() in _TRUE:
-        return True
-    if cell.casefold() in _FALSE:
-        return False
-    raise ValueError(f"expected true or false (or yes or no), got {cell!r}")
-
-
-def _date(cell: str) -> dt.date:
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", cell):
-        try:
-            return dt.date.fromisoformat(cell)
-        except ValueError:
-            pass
-    raise ValueError(f"expected a date as YYYY-MM-DD, got {cell!r}")
-
-
-def _one_of(allowed: tuple[str, ...]) -> Callable[[str], str]:
-    def parse(cell: str) -> str:
-        if cell in allowed:
-            return cell
-        lower = cell.casefold()
-        if lower in allowed:
-            return lower
-        raise ValueError(f"expected one of {', '.join(map(repr, allowed))}, got "
-                         f"{cell!r}{closest(cell, allowed)}")
-    return parse
-
-
-def _status(cell: str) -> dict[str, Any]:
-    word = cell.casefold()
-    if word not in STATUSES:
-        raise ValueError(f"expected current, past, absent or present, got {cell!r}"
-                         f"{closest(word, STATUSES)}")
-    return {"present": True} if word == "present" else {"status": word}
+        return Column(header, "entry_date", (collection, key), cell.date)
+    return Column(header, "entry", (collection, key), cell.status)
