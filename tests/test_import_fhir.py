@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from eligibility import load_trials
 from eligibility.cli import app
-from eligibility.importing import profile_text
+from eligibility.importing import LeftOut, profile_text
 from eligibility.importing.fhir import bundle_as_profile, import_bundle, is_bundle, read_bundle
 from eligibility.loading import InputError, check_patient_to_screen, trials_vocabulary
 from eligibility.screening import screen_all
@@ -544,3 +544,15 @@ def test_an_empty_id_is_a_usage_error():
     result = CliRunner().invoke(app, ["import", "fhir", str(IPS), "--id", " "])
     assert result.exit_code == 2
     assert result.output == "error: --id needs a text (the patient's screening number)\n"
+
+
+def test_a_document_section_empty_for_a_reason_is_listed_not_read():
+    composition = {"resourceType": "Composition", "id": "doc", "section": [
+        {"title": "Allergies", "emptyReason": concept(
+            "http://terminology.hl7.org/CodeSystem/list-empty-reason", "nilknown",
+            "Nil Known")}]}
+    imported = import_bundle(bundle_of(composition))
+    assert "allergies" not in imported.facts()
+    assert imported.left_out[0] == LeftOut(
+        "Composition/doc section 'Allergies'", "empty, with the reason 'Nil Known': a "
+        "section's reason is not read, so what it covers stays unknown")

@@ -19,7 +19,7 @@ from ..source import SourceSpan
 from ..vocabulary import DEFAULT, Vocabulary
 from . import Imported, profile_text
 from .fhir_lists import map_allergy, map_condition, map_medication, map_procedure
-from .fhir_values import Bundle, day_of, map_observation
+from .fhir_values import Bundle, day_of, label_of, map_observation
 
 __all__ = ["bundle_as_profile", "import_bundle", "is_bundle", "read_bundle"]
 
@@ -115,6 +115,8 @@ def import_bundle(bundle: Mapping[str, Any], *, vocabulary: Vocabulary = DEFAULT
         source = context.source(resource)
         if kind == "Patient":
             continue
+        if kind == "Composition":
+            _empty_sections(resource, source, imported)
         if not context.about_patient(resource, patient):
             imported.leave_out(source, "about another patient than the bundle's Patient")
         elif kind in _MAPPERS:
@@ -143,6 +145,18 @@ def _map_one(context: Bundle, resource: dict[str, Any], source: str, imported: I
         imported.unsure.setdefault(_LISTS.get(resource["resourceType"], ""), []).append(source)
         return
     imported.merge(scratch)
+
+
+def _empty_sections(composition: Mapping[str, Any], source: str, imported: Imported) -> None:
+    """A document section that says why it is empty (emptyReason "nilknown", say) is listed:
+    its entries, not its reason, are what the importer reads."""
+    for section in composition.get("section") or []:
+        reason = section.get("emptyReason") if isinstance(section, Mapping) else None
+        if reason:
+            title = section.get("title") or label_of(section.get("code")) or "a section"
+            imported.leave_out(f"{source} section {title!r}", f"empty, with the reason "
+                               f"{label_of(reason)!r}: a section's reason is not read, so "
+                               "what it covers stays unknown")
 
 
 def _map_patient(patient: dict[str, Any] | None, imported: Imported,
