@@ -83,6 +83,14 @@ _QuickLoader.add_constructor(  # a lone `=` is text, not PyYAML's "value key"
     "tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
 
 
+def _careful(loader: Any, node: yaml.Node) -> Any:
+    raise ValueError(node.tag)  # a tag the careful parse refuses: let it say so
+
+
+for _tag in ("binary", "set", "omap", "pairs"):  # SafeLoader builds these; we refuse them
+    _QuickLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _careful)
+
+
 def _quick(text: str) -> Any:
     """The document's values, or None when the careful parse is needed to report problems.
 
