@@ -21,8 +21,10 @@ def run(tmp_path: Path, fixtures: str):
     return CliRunner().invoke(app, ["test", "--rules", str(tmp_path / "rules")])
 
 
-def test_the_shipped_trials_give_what_their_fixtures_expect():
-    result = CliRunner().invoke(app, ["test", "--rules", str(ROOT / "rules")])
+@pytest.mark.parametrize("args", [["--rules", str(ROOT / "rules")], [str(ROOT / "rules")]],
+                         ids=["option", "argument"])
+def test_the_shipped_trials_give_what_their_fixtures_expect(args):
+    result = CliRunner().invoke(app, ["test", *args])
     assert result.exit_code == 0, result.output
     assert result.output.endswith("14 fixtures in 7 trials: 14 passed, 0 failed\n")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -14,6 +15,9 @@ __all__ = ["fixtures_command"]
 
 
 def fixtures_command(
+    path: Annotated[Path | None, typer.Argument(
+        metavar="[RULES]", help="Rule file, or folder of rule files (as --rules).",
+        show_default=False, readable=False)] = None,
     rules: RulesPath = Path("rules"),
 ) -> None:
     """Screen each rule file's example patients (its `fixtures`) and report every criterion
@@ -25,6 +29,7 @@ def fixtures_command(
     from ..fixtures import run_fixtures
 
     out, err = consoles()
+    rules = path or rules
     trials = trials_or_exit(err, rules, None)
     results = [(trial, run_fixtures(trial)) for trial in trials]
     failed = total = 0
