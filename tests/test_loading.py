@@ -396,6 +396,19 @@ def test_python_object_tag_is_refused_and_not_executed(
     assert problem.span == SourceSpan("patient-python-tag.yaml", 3, 7)
 
 
+@pytest.mark.parametrize("value", ["!!binary aGk=", "!!set {a: null}", "!!omap [a: 1]",
+                                   "!!pairs [a: 1]"], ids=["binary", "set", "omap", "pairs"])
+def test_a_tag_the_careful_parse_refuses_is_refused_by_the_fast_path_too(
+        tmp_path: Path, value: str) -> None:
+    # Found by tests/test_fuzz.py: `id: !!binary aGk=` loaded as id 'hi' on the fast path.
+    path = tmp_path / "p.yaml"
+    path.write_text(f"id: {value}\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_patient(path)
+    (problem,) = caught.value.problems
+    assert problem.message.startswith(f"the YAML tag '{value.split()[0]}' is refused")
+
+
 # Good files
 
 

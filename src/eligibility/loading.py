@@ -83,6 +83,14 @@ _QuickLoader.add_constructor(  # a lone `=` is text, not PyYAML's "value key"
     "tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
 
 
+def _careful(loader: Any, node: yaml.Node) -> Any:
+    raise ValueError(node.tag)  # a tag the careful parse refuses: let it say so
+
+
+for _tag in ("binary", "set", "omap", "pairs"):  # SafeLoader builds these; we refuse them
+    _QuickLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _careful)
+
+
 def _quick(text: str) -> Any:
     """The document's values, or None when the careful parse is needed to report problems.
 
@@ -630,6 +638,15 @@ def _check_patient_carefully(text: str, path: Path, as_of: dt.date | None,
     if problems:
         return None, tuple(sorted(problems))
     return profile, ()
+
+
+def check_profile_tree(document: Located, file: str, vocabulary: Vocabulary, *,
+                       prefix: str) -> tuple[PatientProfile | None, list[Problem]]:
+    """A profile written inside another file (a rule file's fixture), checked with the
+    positions of that file; each problem's field starts with `prefix`."""
+    profile, problems = _validate(PatientProfile, document, file, vocabulary)
+    return profile, [Problem(problem.span, f"{prefix}.{problem.field}" if problem.field
+                             else prefix, problem.message) for problem in problems]
 
 
 def load_patient(path: Path | str, *, as_of: dt.date | None = None,

@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from .fixtures import Fixture
 from .kinds import CONDITION_KINDS, Condition
 from .kinds.change import Change
 from .kinds.check import Check
@@ -143,6 +144,9 @@ class Trial(BaseModel):
         default_factory=dict, description="Facts this trial needs that the vocabulary lacks: "
         "kind, unit, range, label (and derive, for a fact computed from others).")
     criteria: tuple[Criterion, ...] = Field(min_length=1)
+    fixtures: tuple[Fixture, ...] = Field(
+        (), description="Example patients with the statuses they must give; run by "
+        "`eligibility test`.")
     file: SkipJsonSchema[str | None] = Field(None, exclude=True)
     sha256: SkipJsonSchema[str | None] = Field(None, exclude=True)
     span: SkipJsonSchema[SourceSpan | None] = Field(None, exclude=True)

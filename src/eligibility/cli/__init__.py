@@ -27,6 +27,7 @@ from .check import (
     github_annotation,
 )
 from .common import AsOf, TrialIds
+from .fixtures import fixtures_command
 from .inputs import check_trial_quietly
 from .screen import Format, Patient, funnel_command, screen_command
 from .writing import write_atomically
@@ -109,8 +110,20 @@ def quiet_on_broken_pipe(command: Callable[P, R]) -> Callable[P, R]:
 for name, command in (("screen", screen_command), ("funnel", funnel_command),
                       ("new", new_command), ("check", check_command),
                       ("schema", schema_command), ("show", show_command),
-                      ("vocabulary", vocabulary_command)):
+                      ("vocabulary", vocabulary_command), ("test", fixtures_command)):
     app.command(name)(quiet_on_broken_pipe(command))
+
+
+def _register_imports() -> None:
+    from .importing import import_app
+
+    for command in import_app.registered_commands:
+        if command.callback is not None:
+            command.callback = quiet_on_broken_pipe(command.callback)
+    app.add_typer(import_app, name="import")
+
+
+_register_imports()
 
 
 def main() -> None:

@@ -13,7 +13,8 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from ..loading import Problem, check_patient_to_screen, screening_date
+from ..importing.fhir import is_bundle
+from ..loading import Problem, check_patient_to_screen, screening_date, trials_vocabulary
 from ..results import Screening
 from ..rules import Trial
 from ..screening import screen_all
@@ -66,11 +67,23 @@ def screen_one(work: Work, path: str, text: str | None = None) -> Screened:
     if path == STDIN and text is None:
         return Screened(path, ())  # standard input could not be read: already said why
     name = "<stdin>" if path == STDIN else path
+    bundle = is_bundle(name, text)
+    if bundle:  # a FHIR bundle: screened as the profile `import fhir` writes
+        from ..importing.fhir import bundle_as_profile
+
+        text, problems = bundle_as_profile(name, text, vocabulary=work.vocabulary or
+                                           trials_vocabulary(work.trials))
+        if text is None:
+            return Screened(path, problems)
     profile, problems = check_patient_to_screen(name, work.trials, text=text,
                                                 as_of=work.as_of, today=work.today,
                                                 vocabulary=work.vocabulary,
                                                 elsewhere=work.elsewhere)
     if profile is None:
+        if bundle and text is not None:
+            from ..importing.fhir import problems_in_bundle
+
+            problems = problems_in_bundle(problems, text)
         return Screened(path, problems)
     on = screening_date(profile, work.as_of, work.today)
     return Screened(path, (), work.piece(profile.id, on,

@@ -37,8 +37,9 @@ _MACHINE = (Format.JSON, Format.JSONL)  # formats that report a failed file in t
 
 def screen_command(
     patients: Annotated[list[Path], typer.Argument(
-        metavar="PATIENT", help="Patient profiles (YAML): files, folders or quoted globs; - "
-        "reads one from standard input.", show_default=False, readable=False)],
+        metavar="PATIENT", help="Patient profiles (YAML) or FHIR R4 bundles (*.json): files, "
+        "folders or quoted globs; - reads one from standard input.", show_default=False,
+        readable=False)],
     rules: RulesPath = Path("rules"),
     trial: TrialIds = None,
     as_of: AsOf = None,
