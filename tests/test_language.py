@@ -268,6 +268,17 @@ def test_an_atc_code_places_an_unnamed_medicine_in_its_class():
     assert result.truth is T
 
 
+@pytest.mark.parametrize(("code", "truth"), [
+    ("38341003", T),      # the category's own SNOMED CT code: hypertension
+    ("383410031", U),     # other digits that only start the same: not hypertension by code
+])
+def test_a_snomed_code_places_an_entry_only_by_the_exact_code(code, truth):
+    result = outcome({"has": {"in": "conditions", "category": "hypertension",
+                              "status": "current"}},
+                     profile(conditions=[{"codes": {"snomed": code}, "status": "current"}]))
+    assert result.truth is truth
+
+
 def test_a_negative_by_name_rules_out_the_name_and_its_synonyms_not_its_class():
     negatives = [{"name": "warfarin", "status": "absent", "date": D(2026, 10, 1)}]
     by_brand = outcome({"has": {"in": "medications", "name": "Coumadin", "status": "current"}},

@@ -198,6 +198,11 @@ class Concept:
         return normalise_name(self.name)
 
 
+HIERARCHICAL_CODES = frozenset({"atc", "icd10", "icd10cm"})
+"""Code systems whose codes name their place in the hierarchy by prefix: a category's code
+there covers every code that starts with it."""
+
+
 @dataclass(frozen=True, eq=False)
 class Collection:
     """An open list in the profile (conditions, medications, ...) that `has` searches.
@@ -274,9 +279,12 @@ class Collection:
 
     def categories_by_code(self, system: str, code: str) -> tuple[str, ...]:
         """The categories a code places an entry in: by a concept's exact code or a category's
-        code prefix."""
+        code, a prefix in a hierarchical system (ATC B01AF holds B01AF02), else exact (a SNOMED
+        CT or RxNorm id says nothing by its digits)."""
+        hierarchical = system in HIERARCHICAL_CODES
         found = [category for category, by_system in self.category_codes.items()
-                 if any(code.startswith(prefix) for prefix in by_system.get(system, ()))]
+                 if any(code.startswith(prefix) if hierarchical else code == prefix
+                        for prefix in by_system.get(system, ()))]
         for concept in self.concepts.values():
             if code in concept.codes.get(system, ()):
                 found += concept.categories
