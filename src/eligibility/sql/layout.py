@@ -1,0 +1,129 @@
+"""The population table: one row per patient, each fact's history and each open list as a
+nested column, with the types a query engine reads it with.
+
+A row holds:
+
+- `patient_id`, and `age` and `screening_date` as the profile states them (the age on the
+  screening date is worked out by the query from these or the `birth_date` fact, as the
+  per-patient path does);
+- `visits`: a list of `{name, date}`;
+- `assessments`: the clinicians' answers, a list of `{trial, criterion, answer, date}`, oldest
+  first (of answers given on one day, the one written first last);
+- one column per stored fact, named by the fact (`fvc.percent_predicted`): its history, a list
+  of `{value, date, visit, low, high}` oldest first, the latest last (`low` and `high` are a
+  lab's reference range); a derived fact is stored as the profile gives it (an ALSFRS-R total
+  from its items) unless it reads the screening date, which only the query knows;
+- one column per open list (`conditions`, `medications`, ...): `{complete, items}` where each
+  item is an entry with what the vocabulary says it is (`key`, its concept or name;
+  `categories`, with every broader one; ...), worked out on export so the query compares
+  names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ..expressions import AS_OF
+from ..matching import absent_category, entry_key
+from ..observations import Facts
+from ..patient import Entry, PatientProfile
+from ..vocabulary import Collection, Fact, Vocabulary
+
+__all__ = ["ENTRY", "OBSERVATION", "columns", "fact_columns", "row", "stored"]
+
+_VALUE_TYPES: Mapping[str, str] = {"number": "DOUBLE", "integer": "BIGINT", "lab": "DOUBLE",
+                                   "boolean": "BOOLEAN", "category": "VARCHAR", "date": "DATE"}
+
+OBSERVATION = "STRUCT(value {value}, date DATE, visit VARCHAR, low DOUBLE, high DOUBLE)[]"
+ENTRY = ("STRUCT(complete BOOLEAN, items STRUCT(key VARCHAR, category VARCHAR, coded BOOLEAN, "
+         "categories VARCHAR[], direct VARCHAR[], classified BOOLEAN, absent_category VARCHAR, "
+         "status VARCHAR, start DATE, stop DATE, date DATE)[])")
+
+
+def _reads_screening_date(fact: Fact, vocabulary: Vocabulary) -> bool:
+    if fact.derive is None:
+        return False
+    return AS_OF in fact.derive.text or any(
+        _reads_screening_date(vocabulary.facts[name], vocabulary) for name in fact.derive.facts)
+
+
+def stored(vocabulary: Vocabulary) -> tuple[str, ...]:
+    """The facts the table holds a history of: every fact but the built-in ages and those
+    derived from the screening date."""
+    return tuple(name for name, fact in vocabulary.facts.items()
+                 if fact.builtin is None and not _reads_screening_date(fact, vocabulary))
+
+
+def fact_columns(vocabulary: Vocabulary) -> dict[str, str]:
+    """Each stored fact's column and its DuckDB type."""
+    return {name: OBSERVATION.format(value=_VALUE_TYPES[vocabulary.facts[name].kind])
+            for name in stored(vocabulary)}
+
+
+def columns(vocabulary: Vocabulary) -> dict[str, str]:
+    """Every column of the table, in order, with its DuckDB type."""
+    return {
+        "patient_id": "VARCHAR", "age": "BIGINT",
+        "screening_date": "DATE", "visits": "STRUCT(name VARCHAR, date DATE)[]",
+        "assessments": "STRUCT(trial VARCHAR, criterion VARCHAR, answer BOOLEAN, date DATE)[]",
+        **fact_columns(vocabulary),
+        **{name: ENTRY for name in vocabulary.collections},
+    }
+
+
+def row(profile: PatientProfile, vocabulary: Vocabulary) -> dict[str, Any]:
+    """A profile as one row of the table (JSON-ready: dates as ISO text)."""
+    facts = Facts(profile, profile.screening_date or dt.date.today(), vocabulary)
+    answers = sorted(enumerate(profile.assessments),
+                     key=lambda pair: (pair[1].date, -pair[0]))
+    found: dict[str, Any] = {
+        "patient_id": profile.id,
+        "age": profile.age,
+        "screening_date": _iso(profile.screening_date),
+        "visits": [{"name": name, "date": _iso(on)} for name, on in profile.visits.items()],
+        "assessments": [{"trial": answer.trial, "criterion": answer.criterion,
+                         "answer": answer.answer, "date": _iso(answer.date)}
+                        for _, answer in answers],
+    }
+    for name in stored(vocabulary):
+        found[name] = [_observation(observation, vocabulary.facts[name])
+                       for observation in facts.history(name)]
+    for name, collection in vocabulary.collections.items():
+        listed = getattr(profile, name)
+        found[name] = {"complete": listed.complete,
+                       "items": list(_entries(collection, listed.items))}
+    return found
+
+
+def _observation(observation: Any, fact: Fact) -> dict[str, Any]:
+    value = observation.value
+    if fact.kind == "date":
+        value = _iso(value)
+    low, high = observation.reference_range or (None, None)
+    return {"value": value, "date": _iso(observation.date), "visit": observation.visit,
+            "low": low, "high": high}
+
+
+def _entries(collection: Collection, items: tuple[Entry, ...]) -> Iterator[dict[str, Any]]:
+    for entry in items:
+        key = entry_key(collection, entry)
+        known = collection.known_names.get(key, ()) if key is not None else ()
+        direct = set(known)
+        if entry.category:
+            direct.add(entry.category)
+        for system, code in entry.codes.items():
+            direct.update(collection.categories_by_code(system, code))
+        categories = collection.categories_of(
+            entry.name, (entry.category,) if entry.category else (), tuple(entry.codes.items()))
+        yield {"key": key, "category": entry.category, "coded": bool(entry.codes),
+               "categories": sorted(categories), "direct": sorted(direct),
+               "classified": bool(known) or bool(entry.category),
+               "absent_category": absent_category(collection, entry),
+               "status": entry.status, "start": _iso(entry.start), "stop": _iso(entry.stop),
+               "date": _iso(entry.date)}
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
