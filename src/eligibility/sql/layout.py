@@ -13,10 +13,13 @@ A row holds:
   of `{value, date, visit, low, high}` oldest first, the latest last (`low` and `high` are a
   lab's reference range); a derived fact is stored as the profile gives it (an ALSFRS-R total
   from its items) unless it reads the screening date, which only the query knows;
+- one column per group of facts (`alsfrs_r.items`): the records of its block, each with its
+  date, visit and every member's value, the latest last;
 - one column per open list (`conditions`, `medications`, ...): `{complete, items}` where each
   item is an entry with what the vocabulary says it is (`key`, its concept or name;
   `categories`, with every broader one; ...), worked out on export so the query compares
-  names.
+  names; its status and dates; the attributes rules test (`attributes.severity`); and, in a
+  list with doses, the dates each dose began.
 """
 
 from __future__ import annotations
@@ -31,15 +34,38 @@ from ..observations import Facts
 from ..patient import Entry, PatientProfile
 from ..vocabulary import Collection, Fact, Vocabulary
 
-__all__ = ["ENTRY", "OBSERVATION", "columns", "fact_columns", "row", "stored"]
+__all__ = ["OBSERVATION", "attributes", "columns", "entry_type", "fact_columns",
+           "group_columns", "row", "stored"]
 
 _VALUE_TYPES: Mapping[str, str] = {"number": "DOUBLE", "integer": "BIGINT", "lab": "DOUBLE",
                                    "boolean": "BOOLEAN", "category": "VARCHAR", "date": "DATE"}
 
 OBSERVATION = "STRUCT(value {value}, date DATE, visit VARCHAR, low DOUBLE, high DOUBLE)[]"
-ENTRY = ("STRUCT(complete BOOLEAN, items STRUCT(key VARCHAR, category VARCHAR, coded BOOLEAN, "
-         "categories VARCHAR[], direct VARCHAR[], classified BOOLEAN, absent_category VARCHAR, "
-         "status VARCHAR, start DATE, stop DATE, date DATE)[])")
+_ENTRY = ("key VARCHAR, category VARCHAR, coded BOOLEAN, categories VARCHAR[], direct VARCHAR[], "
+          "classified BOOLEAN, absent_category VARCHAR, status VARCHAR, start DATE, stop DATE, "
+          "date DATE")
+_DOSING = "dosed BOOLEAN, dose_since DATE, doses DATE[]"
+_ATTRIBUTE_TYPES: Mapping[str, str] = {"number": "DOUBLE", "integer": "DOUBLE",
+                                       "boolean": "BOOLEAN", "category": "VARCHAR"}
+
+
+def attributes(collection: Collection) -> tuple[str, ...]:
+    """The attributes of a list's entries that rules can test (text is only shown)."""
+    return tuple(name for name, attribute in collection.attributes.items()
+                 if attribute.kind in _ATTRIBUTE_TYPES)
+
+
+def entry_type(collection: Collection) -> str:
+    """The DuckDB type of a list column: `{complete, items}`."""
+    fields = [_ENTRY]
+    if collection.dosing:
+        fields.append(_DOSING)
+    tested = attributes(collection)
+    if tested:
+        fields.append("attributes STRUCT(" + ", ".join(
+            f"{name} {_ATTRIBUTE_TYPES[collection.attributes[name].kind]}" for name in tested)
+            + ")")
+    return f"STRUCT(complete BOOLEAN, items STRUCT({', '.join(fields)})[])"
 
 
 def _reads_screening_date(fact: Fact, vocabulary: Vocabulary) -> bool:
@@ -62,6 +88,18 @@ def fact_columns(vocabulary: Vocabulary) -> dict[str, str]:
             for name in stored(vocabulary)}
 
 
+def group_columns(vocabulary: Vocabulary) -> dict[str, str]:
+    """Each group's column (`alsfrs_r.items`): its block's records, each with its date, visit
+    and every member's value as the record gives it, and its DuckDB type."""
+    found = {}
+    for name, group in vocabulary.groups.items():
+        members = ", ".join(
+            f"{member} {_VALUE_TYPES[vocabulary.facts[f'{name}.{member}'].kind]}"
+            for member in group.members())
+        found[name] = f"STRUCT(date DATE, visit VARCHAR, {members})[]"
+    return found
+
+
 def columns(vocabulary: Vocabulary) -> dict[str, str]:
     """Every column of the table, in order, with its DuckDB type."""
     return {
@@ -69,7 +107,8 @@ def columns(vocabulary: Vocabulary) -> dict[str, str]:
         "screening_date": "DATE", "visits": "STRUCT(name VARCHAR, date DATE)[]",
         "assessments": "STRUCT(trial VARCHAR, criterion VARCHAR, answer BOOLEAN, date DATE)[]",
         **fact_columns(vocabulary),
-        **{name: ENTRY for name in vocabulary.collections},
+        **group_columns(vocabulary),
+        **{name: entry_type(collection) for name, collection in vocabulary.collections.items()},
     }
 
 
@@ -90,10 +129,29 @@ def row(profile: PatientProfile, vocabulary: Vocabulary) -> dict[str, Any]:
     for name in stored(vocabulary):
         found[name] = [_observation(observation, vocabulary.facts[name])
                        for observation in facts.history(name)]
+    for name, group in vocabulary.groups.items():
+        found[name] = _records(profile, name, group.members())
     for name, collection in vocabulary.collections.items():
         listed = getattr(profile, name)
         found[name] = {"complete": listed.complete,
                        "items": list(_entries(collection, listed.items))}
+    return found
+
+
+def _records(profile: PatientProfile, group: str,
+             members: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A group's records, the one `every` reads last: by date, and of records of one date the
+    first written (as `max` picks it)."""
+    block, *inside = group.split(".")
+    records = list(enumerate(getattr(profile, block, ())))
+    records.sort(key=lambda pair: (pair[1].date or dt.date.min, -pair[0]))
+    found = []
+    for _, record in records:
+        holder = record
+        for part in inside:
+            holder = getattr(holder, part, None)
+        found.append({"date": _iso(record.date), "visit": record.visit,
+                      **{member: getattr(holder, member, None) for member in members}})
     return found
 
 
@@ -117,12 +175,20 @@ def _entries(collection: Collection, items: tuple[Entry, ...]) -> Iterator[dict[
             direct.update(collection.categories_by_code(system, code))
         categories = collection.categories_of(
             entry.name, (entry.category,) if entry.category else (), tuple(entry.codes.items()))
-        yield {"key": key, "category": entry.category, "coded": bool(entry.codes),
-               "categories": sorted(categories), "direct": sorted(direct),
-               "classified": bool(known) or bool(entry.category),
-               "absent_category": absent_category(collection, entry),
-               "status": entry.status, "start": _iso(entry.start), "stop": _iso(entry.stop),
-               "date": _iso(entry.date)}
+        found: dict[str, Any] = {"key": key, "category": entry.category, "coded": bool(entry.codes),
+                 "categories": sorted(categories), "direct": sorted(direct),
+                 "classified": bool(known) or bool(entry.category),
+                 "absent_category": absent_category(collection, entry),
+                 "status": entry.status, "start": _iso(entry.start), "stop": _iso(entry.stop),
+                 "date": _iso(entry.date)}
+        if collection.dosing:
+            found |= {"dosed": getattr(entry, "dose", None) is not None,
+                      "dose_since": _iso(getattr(entry, "dose_since", None)),
+                      "doses": [_iso(dose.from_) for dose in getattr(entry, "doses", ())]}
+        tested = attributes(collection)
+        if tested:
+            found["attributes"] = {name: entry.__dict__.get(name) for name in tested}
+        yield found
 
 
 def _iso(day: dt.date | None) -> str | None:
