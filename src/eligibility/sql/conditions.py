@@ -136,7 +136,8 @@ def _has(node: Has, scope: Scope) -> exp.Expr:
 
 def _every(node: Every, scope: Scope) -> exp.Expr:
     """Each slot of the latest record meets the test; a slot's first scored member decides
-    it (COALESCE skips the unscored, whose test is NULL), and an unscored slot is unknown."""
+    it (COALESCE skips the unscored, whose test is NULL even for `recorded`), and an unscored
+    slot is unknown."""
     if node.at is not None:
         raise scope.refuse("every at a visit has no SQL form yet")
     group = scope.vocabulary.groups[node.in_]
@@ -147,8 +148,9 @@ def _every(node: Every, scope: Scope) -> exp.Expr:
     slots = [slot for slot in group.slots if not node.only or set(slot) & set(node.only)]
     truths = []
     for slot in slots:
-        tests = [observation_test(check, fact, b.field(record, member), record, scope.as_of,
-                                  scope.refuse) for member in slot]
+        tests = [b.case([(exp.Is(this=b.field(record, member), expression=b.NULL), b.NULL)],
+                        observation_test(check, fact, b.field(record, member), record,
+                                         scope.as_of, scope.refuse)) for member in slot]
         truths.append(tests[0] if len(tests) == 1 else exp.func("COALESCE", *tests))
     every = exp.and_(*truths) if truths else b.TRUE
     pairs: list[tuple[exp.Expr, exp.Expr]] = [(exp.Is(this=record, expression=b.NULL),

@@ -84,12 +84,12 @@ def funnel_counts(connection: duckdb.DuckDBPyConnection, compiled: TrialQuery) -
 
 
 def screen_profiles(profiles: Sequence[PatientProfile], trial: Trial, *,
-                    as_of: dt.date | None = None,
+                    as_of: dt.date | None = None, today: dt.date | None = None,
                     vocabulary: Vocabulary | None = None) -> dict[str, Row]:
     """Profiles screened in DuckDB through the table layout, by patient id: for comparing the
     SQL path with the per-patient one."""
     vocabulary = vocabulary or trial.vocabulary
-    compiled = compile_trial(trial, as_of=as_of)
+    compiled = compile_trial(trial, as_of=as_of, today=today)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "population.jsonl"
         with open(path, "w", encoding="utf-8") as stream:

@@ -19,12 +19,15 @@ A row holds:
   item is an entry with what the vocabulary says it is (`key`, its concept or name;
   `categories`, with every broader one; ...), worked out on export so the query compares
   names; its status and dates; the attributes rules test (`attributes.severity`); and, in a
-  list with doses, the dates each dose began.
+  list with doses, the dates each dose began;
+- `profile`: the profile itself as JSON, so that `--explain` can screen a patient on the
+  explained path from the table alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -35,7 +38,7 @@ from ..patient import Entry, PatientProfile
 from ..vocabulary import Collection, Fact, Vocabulary
 
 __all__ = ["OBSERVATION", "attributes", "columns", "entry_type", "fact_columns",
-           "group_columns", "row", "stored"]
+           "group_columns", "profile_of", "row", "stored"]
 
 _VALUE_TYPES: Mapping[str, str] = {"number": "DOUBLE", "integer": "BIGINT", "lab": "DOUBLE",
                                    "boolean": "BOOLEAN", "category": "VARCHAR", "date": "DATE"}
@@ -109,6 +112,7 @@ def columns(vocabulary: Vocabulary) -> dict[str, str]:
         **fact_columns(vocabulary),
         **group_columns(vocabulary),
         **{name: entry_type(collection) for name, collection in vocabulary.collections.items()},
+        "profile": "VARCHAR",
     }
 
 
@@ -135,7 +139,16 @@ def row(profile: PatientProfile, vocabulary: Vocabulary) -> dict[str, Any]:
         listed = getattr(profile, name)
         found[name] = {"complete": listed.complete,
                        "items": list(_entries(collection, listed.items))}
+    found["profile"] = json.dumps(profile.model_dump(mode="json", by_alias=True,
+                                                     exclude_defaults=True), ensure_ascii=False)
     return found
+
+
+def profile_of(text: str, vocabulary: Vocabulary) -> PatientProfile:
+    """The profile a row was made from (its `profile` column), for the explained path."""
+    profile: PatientProfile = PatientProfile.model_validate(
+        json.loads(text), context={"vocabulary": vocabulary})
+    return profile
 
 
 def _records(profile: PatientProfile, group: str,
