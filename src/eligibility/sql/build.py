@@ -101,7 +101,8 @@ def first(values: exp.Expr) -> exp.Expr:
 _counter = iter(range(1 << 30))
 
 
-def _lambda(test: Callable[[exp.Expr], exp.Expr]) -> exp.Lambda:
+def lambda_(test: Callable[[exp.Expr], exp.Expr]) -> exp.Lambda:
+    """`test` as a lambda over a fresh variable name."""
     name = f"_e{next(_counter)}"
     return exp.Lambda(this=test(exp.to_identifier(name)),
                       expressions=[exp.to_identifier(name)])
@@ -110,7 +111,7 @@ def _lambda(test: Callable[[exp.Expr], exp.Expr]) -> exp.Lambda:
 def filtered(values: exp.Expr,
              test: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
     """The elements of a list for which `test` is true (false and NULL drop an element)."""
-    return exp.ArrayFilter(this=values, expression=_lambda(test))
+    return exp.ArrayFilter(this=values, expression=lambda_(test))
 
 
 def exists(values: exp.Expr,
@@ -150,15 +151,16 @@ def array(values: Iterable[Any]) -> exp.Expr:
 
 
 def overlaps(values: exp.Expr, options: Iterable[Any]) -> exp.Expr:
-    """Whether a list shares an element with `options` (never NULL)."""
+    """Whether a list shares an element with `options` (false, not NULL, for a NULL list)."""
     listed = sorted(set(options))
     if not listed:
         return FALSE
-    return exists(values, lambda item: in_list(item, listed))
+    return is_true(exp.ArrayOverlaps(this=values, expression=array(listed)))
 
 
 def contains(values: exp.Expr, item: exp.Expr) -> exp.Expr:
-    return exists(values, lambda each: exp.EQ(this=each, expression=item))
+    """Whether a list holds `item` (false, not NULL, when either is NULL)."""
+    return is_true(exp.ArrayContains(this=values, expression=item))
 
 
 _OPERATORS = (exp.Binary, exp.Unary, exp.Between, exp.In)

@@ -32,18 +32,24 @@ class TrialQuery:
         return self.query.sql(dialect=dialect)
 
 
-def _status(criterion: Criterion, scope: Scope) -> exp.Expr:
-    """An inclusion passes when its condition is true, an exclusion fails when it is; a
-    criterion that applies to some patients only passes for the others."""
+def _truth(criterion: Criterion, scope: Scope) -> exp.Expr:
+    """The truth that decides the criterion's status: its condition, restricted by
+    `applies_to` to whom it is about (an inclusion is `not guard or condition`, an exclusion
+    `guard and condition`, so it passes for the others)."""
     condition = truth(criterion.condition, scope)
     if criterion.applies_to is not None:
         guard = truth(criterion.applies_to, scope)
-        condition = (exp.or_(exp.not_(guard), condition) if criterion.kind == "inclusion"
-                     else exp.and_(guard, condition))
-        condition = exp.paren(condition)
+        condition = exp.paren(exp.or_(exp.not_(guard), condition)
+                              if criterion.kind == "inclusion" else exp.and_(guard, condition))
+    return condition
+
+
+def _status(criterion: Criterion) -> exp.Expr:
+    """An inclusion passes when its truth is true, an exclusion fails; NULL is unknown."""
+    found = b.column(criterion.id)
     yes, no = ("pass", "fail") if criterion.kind == "inclusion" else ("fail", "pass")
-    return b.case([(exp.Is(this=condition, expression=b.NULL), b.literal("unknown")),
-                   (condition, b.literal(yes))], b.literal(no))
+    return b.case([(exp.Is(this=found, expression=b.NULL), b.literal("unknown")),
+                   (found, b.literal(yes))], b.literal(no))
 
 
 def _verdict(ids: Sequence[str]) -> exp.Expr:
@@ -68,16 +74,19 @@ def compile_trial(trial: Trial, *, as_of: dt.date | None = None,
     """The trial's query over the table `source`; `CompileError` for the first criterion
     that has no SQL form."""
     day = b.column(AS_OF)
-    statuses = []
+    truths = []
     for criterion in trial.criteria:
         scope = Scope(trial.vocabulary, trial.id, criterion.id, day)
-        statuses.append(exp.alias_(_status(criterion, scope), criterion.id, quoted=True))
+        truths.append(exp.alias_(_truth(criterion, scope), criterion.id, quoted=True))
     ids = tuple(criterion.id for criterion in trial.criteria)
     dated = exp.select(exp.Star(), exp.alias_(as_of_column(as_of, today or dt.date.today()),
                                               AS_OF, quoted=True)).from_(source)
-    inner = exp.select(b.column("patient_id"), *statuses).from_(dated.subquery("patients"))
+    decided = exp.select(b.column("patient_id"), *truths).from_(dated.subquery("patients"))
+    statuses = exp.select(b.column("patient_id"), *[
+        exp.alias_(_status(criterion), criterion.id, quoted=True)
+        for criterion in trial.criteria]).from_(decided.subquery("truths"))
     query = exp.select(exp.Star(), exp.alias_(_verdict(ids), "verdict")).from_(
-        inner.subquery("statuses"))
+        statuses.subquery("statuses"))
     return TrialQuery(trial, ids, b.grouped(query))  # type: ignore[arg-type]
 
 
@@ -92,7 +101,7 @@ def compile_trials(trials: Sequence[Trial], *, as_of: dt.date | None = None,
         for criterion in trial.criteria:
             scope = Scope(trial.vocabulary, trial.id, criterion.id, b.column(AS_OF))
             try:
-                _status(criterion, scope)
+                _truth(criterion, scope)
             except CompileError as error:
                 errors.append(error)
         if errors:

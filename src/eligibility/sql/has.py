@@ -173,38 +173,23 @@ def _covers(negative: exp.Expr, entry: exp.Expr) -> exp.Expr:
     return exp.and_(exp.not_(later), exp.or_(same, category))
 
 
-Test = Callable[[exp.Expr], exp.Expr]
-
-
-def _named(name: exp.Expr, state: Test) -> Test:
-    return lambda e: exp.and_(state(e), b.is_true(exp.EQ(this=_f(e, "key"), expression=name)))
-
-
-def _ruled_out(categories: list[str]) -> Test:
-    return lambda e: exp.and_(_absent(e), b.is_true(b.in_list(_f(e, "absent_category"),
-                                                              categories)))
-
-
-def _singular(categories: list[str]) -> Test:
-    return lambda e: exp.and_(_present(e), b.overlaps(_f(e, "categories"), categories))
-
-
-def _covered(query: Query, items: exp.Expr) -> exp.Expr:
-    """`Query.covered`: every name and category asked for is ruled out by what is recorded."""
+def _covered(query: Query, listed: exp.Expr) -> exp.Expr:
+    """`Query.covered`: every name and category asked for is ruled out by what the list
+    records (the names and categories recorded absent, and what is present, kept with the
+    list on export)."""
     if query.anything:
         return b.FALSE
     each = []
     for cover in query.covers:
         ways = []
         if cover.name is not None:
-            named = b.literal(cover.name)
-            ways.append(b.exists(items, _named(named, _absent)))
+            ways.append(b.contains(b.field(listed, "absent_keys"), b.literal(cover.name)))
             if query.singular_names:
-                ways.append(b.exists(items, _named(named, _present)))
+                ways.append(b.contains(b.field(listed, "present_keys"), b.literal(cover.name)))
         if cover.categories:
-            ways.append(b.exists(items, _ruled_out(sorted(cover.categories))))
+            ways.append(b.overlaps(b.field(listed, "absent_categories"), cover.categories))
         if cover.singular:
-            ways.append(b.exists(items, _singular(sorted(cover.singular))))
+            ways.append(b.overlaps(b.field(listed, "present_categories"), cover.singular))
         each.append(exp.or_(*ways) if ways else b.FALSE)
     return exp.and_(*each) if each else b.TRUE
 
@@ -230,29 +215,32 @@ def has_truth(has: Has, vocabulary: Vocabulary, as_of: exp.Expr,
     listed = b.column(has.in_)
     items, complete = b.field(listed, "items"), b.is_true(b.field(listed, "complete"))
 
-    def matching(entry: exp.Expr) -> exp.Expr:
-        return _matches(query, entry)
+    # One pass finds the entries about what is asked; each gets a level (-1 for a negative),
+    # and the rest is read from those few levels. The costlier tests (contradictions, entries
+    # that may be unclassified, covers) sit in the CASE branches that need them only.
+    about = b.filtered(items, lambda e: _matches(query, e))
+    levels = exp.Transform(this=about, expression=b.lambda_(lambda e: b.case(
+        [(_absent(e), exp.Literal.number(-1))], _fit(has, query, e, as_of))))
+    def holds(level: int) -> exp.Expr:
+        return b.contains(levels, exp.Literal.number(level))
 
-    matched = b.filtered(items, lambda e: exp.and_(matching(e), _present(e), exp.EQ(
+    matched = b.filtered(about, lambda e: exp.and_(_present(e), exp.EQ(
         this=_fit(has, query, e, as_of), expression=_LEVEL[2])))
-    negatives = b.filtered(items, lambda e: exp.and_(matching(e), _absent(e)))
-    undecided = b.exists(items, lambda e: exp.and_(matching(e), _present(e), exp.EQ(
-        this=_fit(has, query, e, as_of), expression=_LEVEL[1])))
+    negatives = b.filtered(about, _absent)
+    uncontradicted = b.exists(matched, lambda entry: exp.not_(
+        b.exists(negatives, lambda negative: _covers(negative, entry))))
     unclassified: exp.Expr = b.FALSE
     if query.asks_categories:
         unclassified = b.exists(items, lambda e: exp.and_(
-            exp.not_(matching(e)), _present(e), _unclassified(query, e),
+            exp.not_(_matches(query, e)), _present(e), _unclassified(query, e),
             exp.NEQ(this=_status_fit(query.status, e, as_of), expression=_LEVEL[0])))
-    uncontradicted = b.exists(matched, lambda entry: exp.not_(
-        b.exists(negatives, lambda negative: _covers(negative, entry))))
     zero = exp.Literal.number(0)
-    level = b.case([
-        (exp.EQ(this=b.length(items), expression=zero),
-         b.case([(complete, _LEVEL[0])], _LEVEL[1])),
-        (exp.GT(this=b.length(matched), expression=zero),
-         b.case([(exp.or_(exp.EQ(this=b.length(negatives), expression=zero), uncontradicted),
-                  _LEVEL[2])], _LEVEL[1])),
-        (exp.and_(exp.paren(exp.or_(_covered(query, items), exp.and_(
-            complete, exp.not_(unclassified)))), exp.not_(undecided)), _LEVEL[0]),
-    ], _LEVEL[1])
-    return b.truth_of_level(level)
+    # The truth straight away (not a level mapped afterwards, which would write, and make
+    # DuckDB evaluate, the whole expression twice).
+    return b.case([
+        (exp.EQ(this=b.length(items), expression=zero), b.case([(complete, b.FALSE)], b.NULL)),
+        (holds(2), b.case([(exp.or_(exp.not_(holds(-1)), uncontradicted), b.TRUE)], b.NULL)),
+        (holds(1), b.NULL),
+        (_covered(query, listed), b.FALSE),
+        (complete, b.case([(unclassified, b.NULL)], b.FALSE)),
+    ], b.NULL)

@@ -68,7 +68,9 @@ def entry_type(collection: Collection) -> str:
         fields.append("attributes STRUCT(" + ", ".join(
             f"{name} {_ATTRIBUTE_TYPES[collection.attributes[name].kind]}" for name in tested)
             + ")")
-    return f"STRUCT(complete BOOLEAN, items STRUCT({', '.join(fields)})[])"
+    return (f"STRUCT(complete BOOLEAN, absent_keys VARCHAR[], absent_categories VARCHAR[], "
+            f"present_keys VARCHAR[], present_categories VARCHAR[], "
+            f"items STRUCT({', '.join(fields)})[])")
 
 
 def _reads_screening_date(fact: Fact, vocabulary: Vocabulary) -> bool:
@@ -137,8 +139,9 @@ def row(profile: PatientProfile, vocabulary: Vocabulary) -> dict[str, Any]:
         found[name] = _records(profile, name, group.members())
     for name, collection in vocabulary.collections.items():
         listed = getattr(profile, name)
-        found[name] = {"complete": listed.complete,
-                       "items": list(_entries(collection, listed.items))}
+        items = list(_entries(collection, listed.items))
+        found[name] = {"complete": listed.complete, **_recorded(items),
+                       "items": items}
     found["profile"] = json.dumps(profile.model_dump(mode="json", by_alias=True,
                                                      exclude_defaults=True), ensure_ascii=False)
     return found
@@ -175,6 +178,21 @@ def _observation(observation: Any, fact: Fact) -> dict[str, Any]:
     low, high = observation.reference_range or (None, None)
     return {"value": value, "date": _iso(observation.date), "visit": observation.visit,
             "low": low, "high": high}
+
+
+def _recorded(items: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """What a list records, as `matching._recorded` reads it: the names (concepts) and whole
+    categories recorded absent, and the names and categories (with broader ones) present."""
+    absent = [item for item in items if item["status"] == "absent"]
+    present = [item for item in items if item["status"] != "absent"]
+    return {
+        "absent_keys": sorted({item["key"] for item in absent if item["key"] is not None}),
+        "absent_categories": sorted({item["absent_category"] for item in absent
+                                     if item["absent_category"] is not None}),
+        "present_keys": sorted({item["key"] for item in present if item["key"] is not None}),
+        "present_categories": sorted({category for item in present
+                                      for category in item["categories"]}),
+    }
 
 
 def _entries(collection: Collection, items: tuple[Entry, ...]) -> Iterator[dict[str, Any]]:
