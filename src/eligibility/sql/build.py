@@ -90,7 +90,7 @@ def length(values: exp.Expr) -> exp.Expr:
 
 def last(values: exp.Expr) -> exp.Expr:
     """The last element of a list (NULL when it is empty)."""
-    return exp.Bracket(this=values, expressions=[length(values)], offset=1, safe=True)
+    return exp.Bracket(this=values, expressions=[exp.Literal.number(-1)], offset=1, safe=True)
 
 
 def first(values: exp.Expr) -> exp.Expr:

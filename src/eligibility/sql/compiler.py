@@ -29,7 +29,19 @@ class TrialQuery:
     query: exp.Select
 
     def sql(self, dialect: str = "duckdb") -> str:
-        return self.query.sql(dialect=dialect)
+        """The query in a dialect sqlglot writes (`duckdb`, `spark`)."""
+        query: exp.Expr = self.query
+        if dialect == "spark":
+            query = query.transform(_spark_overlaps)
+        return query.sql(dialect=dialect)
+
+
+def _spark_overlaps(node: exp.Expr) -> exp.Expr:
+    """sqlglot's Spark dialect writes a list overlap as `a && b`, which Spark does not parse;
+    Spark's own function is `arrays_overlap`."""
+    if isinstance(node, exp.ArrayOverlaps):
+        return exp.Anonymous(this="ARRAYS_OVERLAP", expressions=[node.this, node.expression])
+    return node
 
 
 def _truth(criterion: Criterion, scope: Scope) -> exp.Expr:
