@@ -112,3 +112,13 @@ def test_parquet_of_profiles_needs_a_table() -> None:
     result = _run("screen", str(ROOT / "patients" / "75th-birthday.yaml"), "--format", "parquet")
     assert result.exit_code == 2, result.output
     assert "--format parquet needs a population table" in result.output
+
+
+def test_the_verdict_table_of_one_patient_says_patient(tmp_path: Path) -> None:
+    table = tmp_path / "one.jsonl"
+    result = runner.invoke(app, ["export", str(ROOT / "patients" / "75th-birthday.yaml"),
+                                 "-o", str(table), "--rules", RULES])
+    assert result.exit_code == 0, result.output
+    result = _run("screen", str(table), "--trial", STR04)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("1 patient\n"), result.stdout

@@ -69,3 +69,12 @@ def test_neither_the_library_nor_the_command_line_imports_the_sql_engines() -> N
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout.strip()
     assert found == "[]"
+
+
+def test_export_into_a_missing_folder_names_the_destination_not_a_temporary_file(
+        tmp_path: Path) -> None:
+    destination = tmp_path / "no" / "such" / "registry.parquet"
+    result = _export(str(ROOT / "patients"), "-o", str(destination))
+    assert result.exit_code == 1, result.output
+    assert f"error: cannot write {destination}: no such folder" in result.output
+    assert ".tmp" not in result.output and ".jsonl" not in result.output

@@ -57,12 +57,19 @@ def export_command(
     refuse_unfit_destination(err, destination, [Path(file) for file in files])
     if problems:
         render_problems(err, problems)
+    folder = destination.parent if str(destination.parent) else Path(".")
+    if not folder.is_dir():
+        say(err, f"error: cannot write {destination}: no such folder {folder}")
+        raise typer.Exit(1)
     failed: list[Problem] = []
     rows = (row(profile, vocabulary) for profile in _profiles(err, files, vocabulary, failed))
     try:
         written = write_table(rows, vocabulary, destination)
-    except (TableError, OSError) as error:
+    except TableError as error:
         say(err, f"error: {error}")
+        raise typer.Exit(1) from None
+    except OSError as error:
+        say(err, f"error: cannot write {destination}: {error.strerror or error}")
         raise typer.Exit(1) from None
     say(err, f"{written} patient{'s' if written != 1 else ''} written to {destination}.")
     if problems or failed:
@@ -147,8 +154,9 @@ def screen_table(table: Path, *, rules: Path, trial: list[str] | None, as_of: dt
 
         counts = write_statuses(out, err, connection, compiled, kind, destination)
     if len(compiled) < len(trials):
+        patients = f"{counts} patient{'s' if counts != 1 else ''}"
         say(err, f"{len(trials) - len(compiled)} of {len(trials)} trials could not be compiled "
-            f"to SQL; the others were screened ({counts} patients).", style="red")
+            f"to SQL; the others were screened ({patients}).", style="red")
         raise typer.Exit(1)
 
 

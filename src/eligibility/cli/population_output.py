@@ -107,7 +107,8 @@ def write_statuses(out: Console, err: Console, connection: Any,
 def _summary(out: Console, connection: Any, compiled: Sequence[TrialQuery],
              patients: int) -> None:
     """Verdicts per trial, as counts of the table's patients."""
-    table = Table(title=f"{patients} patients", title_justify="left")
+    table = Table(title=f"{patients} patient{'s' if patients != 1 else ''}",
+                  title_justify="left")
     table.add_column("trial", no_wrap=True)
     for verdict in _VERDICTS:
         table.add_column(verdict, justify="right")
