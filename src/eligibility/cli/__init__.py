@@ -29,6 +29,7 @@ from .check import (
 from .common import AsOf, TrialIds
 from .fixtures import fixtures_command
 from .inputs import check_trial_quietly
+from .population import export_command
 from .screen import Format, Patient, funnel_command, screen_command
 from .writing import write_atomically
 
@@ -108,6 +109,7 @@ def quiet_on_broken_pipe(command: Callable[P, R]) -> Callable[P, R]:
 
 # Registered here, in the order `eligibility --help` lists them.
 for name, command in (("screen", screen_command), ("funnel", funnel_command),
+                      ("export", export_command),
                       ("new", new_command), ("check", check_command),
                       ("schema", schema_command), ("show", show_command),
                       ("vocabulary", vocabulary_command), ("test", fixtures_command)):

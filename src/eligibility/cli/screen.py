@@ -19,6 +19,7 @@ from ..results import Screening
 from .batch import STDIN, Work, default_jobs, keep, screen_one, screening
 from .common import AsOf, RulesPath, TrialIds, choice, consoles, say
 from .inputs import patient_files, rule_ids, standard_input, trials_or_exit
+from .population import Engine, is_population_table
 from .progress import Progress
 from .writing import output_stream, refuse_unfit_destination, to_standard_output
 
@@ -29,9 +30,29 @@ class Format(StrEnum):
     JSONL = "jsonl"
     CSV = "csv"
     HTML = "html"
+    PARQUET = "parquet"
 
 
 Patient = tuple[str, dt.date, tuple[Screening, ...]]
+EngineOption = Annotated[Engine | None, typer.Option(
+    "--engine", parser=choice(Engine), metavar="python|duckdb", help="python (profile by "
+    "profile) or duckdb (a population table, in one SQL query per trial); default: duckdb "
+    "for a .parquet, .jsonl or .ndjson file, else python.", show_default=False)]
+
+
+def population(paths: list[Path], engine: Engine | None) -> bool:
+    """Whether the command screens a population table: with --engine duckdb, or one file
+    named like a table; a usage error (exit 2) when the two disagree."""
+    table = len(paths) == 1 and is_population_table(paths[0])
+    if engine is None:
+        return table
+    if (engine is Engine.DUCKDB) != table:
+        _, err = consoles()
+        say(err, "error: --engine duckdb screens one population table (.parquet, .jsonl or "
+            ".ndjson)" if engine is Engine.DUCKDB else "error: --engine python screens "
+            "profiles (YAML); a population table needs --engine duckdb")
+        raise typer.Exit(2)
+    return table
 _MACHINE = (Format.JSON, Format.JSONL)  # formats that report a failed file in their output
 
 
@@ -44,9 +65,10 @@ def screen_command(
     trial: TrialIds = None,
     as_of: AsOf = None,
     output: Annotated[Format, typer.Option(
-        "--format", parser=choice(Format), metavar="table|json|jsonl|csv|html",
+        "--format", parser=choice(Format), metavar="table|json|jsonl|csv|html|parquet",
         help="table, json, jsonl (a line per patient), csv (a row per patient, trial and "
-        "criterion) or html (a printable page).")] = Format.TABLE,
+        "criterion), html (a printable page) or, with a population table, parquet.")] = (
+        Format.TABLE),
     detail: Annotated[bool, typer.Option(
         "--detail", help="With several patients, print every criterion table too.")] = False,
     destination: Annotated[Path | None, typer.Option(
@@ -55,6 +77,10 @@ def screen_command(
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, metavar="N", help="Processes screening a batch; default: one "
         "per core.", show_default=False)] = None,
+    engine: EngineOption = None,
+    explain: Annotated[list[str] | None, typer.Option(
+        "--explain", metavar="ID", help="With a population table: screen this patient on the "
+        "explained path instead (repeat for several).", show_default=False)] = None,
 ) -> None:
     """Screen patients against every trial and explain each criterion.
 
@@ -64,7 +90,17 @@ def screen_command(
     every screening ran (whatever the verdicts), 1 when an input file could not be used, 2
     for a usage error.
     """
+    if population(patients, engine):
+        from .population import screen_table
+
+        screen_table(patients[0], rules=rules, trial=trial, as_of=as_of, output=output.value,
+                     destination=destination, explain=explain)
+        return
     out, err = consoles()
+    if output is Format.PARQUET or explain:
+        say(err, f"error: {'--format parquet' if explain is None else '--explain'} needs a "
+            "population table (.parquet, .jsonl or .ndjson; see eligibility export)")
+        raise typer.Exit(2)
     trials = trials_or_exit(err, rules, trial, unknown_exit=2)
     files, problems = patient_files(patients)
     refuse_unfit_destination(err, destination, [*(f for f in files if f != STDIN), rules])
@@ -208,9 +244,15 @@ def funnel_command(
     output: Annotated[Format, typer.Option(
         "--format", parser=choice(Format), metavar="table|json", help="table or json.")] = (
         Format.TABLE),
+    engine: EngineOption = None,
 ) -> None:
     """Show how many patients pass, fail or are unknown on each criterion, in protocol order,
     and how many remain after each: the attrition a cohort tool reports."""
+    if population(patients, engine):
+        from .population import funnel_table
+
+        funnel_table(trial, patients[0], rules=rules, as_of=as_of, output=output.value)
+        return
     from ..cohort import funnel
 
     out, err = consoles()

@@ -1,0 +1,226 @@
+"""The population commands: `export` (profiles to a table) and the table engines behind
+`screen --engine` and `funnel --engine`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from ..loading import Problem, check_patient, trials_vocabulary
+from ..render import render_problems
+from ..vocabulary import Vocabulary
+from .common import RulesPath, consoles, say
+from .inputs import patient_files, trials_or_exit
+from .writing import refuse_unfit_destination
+
+
+class Engine(StrEnum):
+    """Where a screening runs: profile by profile in Python, or on a table in DuckDB."""
+
+    PYTHON = "python"
+    DUCKDB = "duckdb"
+
+
+def export_command(
+    patients: Annotated[list[Path], typer.Argument(
+        metavar="PATIENT", help="Patient profiles (YAML): files, folders or quoted globs.",
+        show_default=False, readable=False)],
+    destination: Annotated[Path, typer.Option(
+        "--output", "-o", help="The table to write: .parquet, .jsonl or .ndjson.",
+        show_default=False)],
+    rules: RulesPath = Path("rules"),
+) -> None:
+    """Write patient profiles as a population table (one row per patient) for
+    `screen --engine duckdb`.
+
+    Profiles are read with the vocabulary of the rule files (--rules). A profile that cannot
+    be used is reported and the others are written. Exit status: 0 when every profile was
+    written, 1 when one could not be used, 2 for a usage error.
+    """
+    from ..sql.layout import row
+    from ..sql.tables import TableError, table_format, write_table
+
+    _, err = consoles()
+    try:
+        table_format(destination)
+    except TableError as error:
+        say(err, f"error: {error}")
+        raise typer.Exit(2) from None
+    vocabulary = trials_vocabulary(trials_or_exit(err, rules, None))
+    files, problems = patient_files(patients)
+    refuse_unfit_destination(err, destination, [Path(file) for file in files])
+    if problems:
+        render_problems(err, problems)
+    folder = destination.parent if str(destination.parent) else Path(".")
+    if not folder.is_dir():
+        say(err, f"error: cannot write {destination}: no such folder {folder}")
+        raise typer.Exit(1)
+    failed: list[Problem] = []
+    rows = (row(profile, vocabulary) for profile in _profiles(err, files, vocabulary, failed))
+    try:
+        written = write_table(rows, vocabulary, destination)
+    except TableError as error:
+        say(err, f"error: {error}")
+        raise typer.Exit(1) from None
+    except OSError as error:
+        say(err, f"error: cannot write {destination}: {error.strerror or error}")
+        raise typer.Exit(1) from None
+    say(err, f"{written} patient{'s' if written != 1 else ''} written to {destination}.")
+    if problems or failed:
+        raise typer.Exit(1)
+
+
+def _profiles(err: Console, files: list[str], vocabulary: Vocabulary,
+              failed: list[Problem]) -> Iterator[Any]:
+    today = dt.date.today()
+    for file in files:
+        profile, problems = check_patient(file, today=today, vocabulary=vocabulary)
+        if problems:
+            render_problems(err, problems)
+            failed += problems
+        if profile is not None:
+            yield profile
+
+
+class TableFormat(StrEnum):
+    TABLE = "table"
+    JSONL = "jsonl"
+    CSV = "csv"
+    PARQUET = "parquet"
+
+
+def is_population_table(path: Path) -> bool:
+    """Whether a file named on the command line is a population table (by its suffix)."""
+    return path.suffix.lower() in (".parquet", ".jsonl", ".ndjson")
+
+
+def _opened(err: Console, table: Path, vocabulary: Vocabulary) -> Any:
+    """A DuckDB connection with the table as `population`; exit 1 when it cannot be read."""
+    from ..sql.duck import connect
+    from ..sql.tables import TableError, open_table
+
+    connection = connect()
+    try:
+        open_table(connection, table, vocabulary)
+    except TableError as error:
+        connection.close()
+        say(err, f"error: {error}")
+        raise typer.Exit(1) from None
+    return connection
+
+
+def _compiled(err: Console, trials: tuple[Any, ...], as_of: dt.date | None) -> tuple[Any, ...]:
+    """The trials that compile to SQL; each criterion that does not is reported."""
+    from ..sql.compiler import compile_trials
+
+    compiled, refused = compile_trials(trials, as_of=as_of)
+    for error in refused:
+        say(err, f"error: {error} (screen this trial with --engine python)")
+    return compiled
+
+
+def screen_table(table: Path, *, rules: Path, trial: list[str] | None, as_of: dt.date | None,
+                 output: str, destination: Path | None, explain: list[str] | None) -> None:
+    """`screen --engine duckdb`: every patient of the table against every trial that compiles
+    to SQL, written as statuses and verdicts; with --explain, chosen patients screened on
+    the explained path instead."""
+    out, err = consoles()
+    trials = trials_or_exit(err, rules, trial, unknown_exit=2)
+    vocabulary = trials_vocabulary(trials)
+    try:
+        kind = TableFormat(output)
+    except ValueError:
+        say(err, f"error: with a population table --format is one of "
+            f"{', '.join(f.value for f in TableFormat)}, not {output!r}")
+        raise typer.Exit(2) from None
+    if kind is TableFormat.PARQUET and destination is None:
+        say(err, "error: --format parquet needs --output FILE")
+        raise typer.Exit(2)
+    if destination is not None:
+        refuse_unfit_destination(err, destination, [table, rules])
+    connection = _opened(err, table, vocabulary)
+    with connection:
+        if explain:
+            _explain(out, err, connection, explain, trials, vocabulary, as_of)
+            return
+        compiled = _compiled(err, trials, as_of)
+        from .population_output import write_statuses
+
+        counts = write_statuses(out, err, connection, compiled, kind, destination)
+    if len(compiled) < len(trials):
+        patients = f"{counts} patient{'s' if counts != 1 else ''}"
+        say(err, f"{len(trials) - len(compiled)} of {len(trials)} trials could not be compiled "
+            f"to SQL; the others were screened ({patients}).", style="red")
+        raise typer.Exit(1)
+
+
+def _explain(out: Console, err: Console, connection: Any, wanted: list[str],
+             trials: tuple[Any, ...], vocabulary: Vocabulary, as_of: dt.date | None) -> None:
+    """Screen the chosen patients of the table on the explained path, as `screen` does one
+    profile."""
+    from ..loading import screening_date
+    from ..render import render_screenings
+    from ..screening import screen_all
+    from ..sql.layout import profile_of
+
+    found = dict(connection.execute(
+        "SELECT patient_id, profile FROM population WHERE list_contains(?, patient_id)",
+        [wanted]).fetchall())
+    missing = [ident for ident in wanted if ident not in found]
+    for ident in wanted:
+        if ident in found:
+            if found[ident] is None:
+                say(err, f"error: {ident}: the table has no profile column value to explain "
+                    "from (make it with eligibility export)")
+                missing.append(ident)
+                continue
+            profile = profile_of(found[ident], vocabulary)
+            on = screening_date(profile, as_of, dt.date.today())
+            render_screenings(out, screen_all(profile, trials, as_of=on), patient_id=ident,
+                              as_of=on)
+            out.print()
+    for ident in missing:
+        if ident not in found:
+            say(err, f"error: no patient {ident!r} in the table")
+    if missing:
+        raise typer.Exit(1)
+
+
+def funnel_table(trial_id: str, table: Path, *, rules: Path, as_of: dt.date | None,
+                 output: str) -> None:
+    """`funnel --engine duckdb`: one trial's attrition over the whole table, in one query."""
+    from ..cohort import Funnel, FunnelStep
+    from ..results import Verdict
+
+    out, err = consoles()
+    (chosen,) = trials_or_exit(err, rules, [trial_id])
+    connection = _opened(err, table, chosen.vocabulary)
+    with connection:
+        compiled = _compiled(err, (chosen,), as_of)
+        if not compiled:
+            raise typer.Exit(1)
+        from ..sql.duck import funnel_counts
+
+        patients, steps, verdicts = funnel_counts(connection, compiled[0])
+    result = Funnel(chosen, patients, tuple(
+        FunnelStep(criterion, *counts) for criterion, counts in zip(
+            chosen.criteria, steps, strict=True)),
+        {verdict: verdicts[verdict.value] for verdict in Verdict})
+    if output == "json":
+        from ..escapes import json_text
+        from ..report import funnel_report
+
+        typer.echo(json_text(funnel_report(result), indent=2))
+    elif output == "table":
+        from ..render import render_funnel
+
+        render_funnel(out, result)
+    else:
+        say(err, "error: funnel prints table or json")
+        raise typer.Exit(2)

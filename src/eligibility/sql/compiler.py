@@ -1,0 +1,123 @@
+"""A trial compiled to one SQL query over the population table: each criterion's status
+(pass, fail, unknown) and the verdict per patient, as the per-patient path decides them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from ..rules import Criterion, Trial
+from . import build as b
+from .conditions import CompileError, Scope, truth
+
+__all__ = ["AS_OF", "CompileError", "TrialQuery", "compile_trial", "compile_trials"]
+
+AS_OF = "__as_of"
+"""The column holding each row's screening date."""
+
+
+@dataclass(frozen=True)
+class TrialQuery:
+    """A trial's query: its columns are `patient_id`, one status per criterion (named by the
+    criterion id), and `verdict`."""
+
+    trial: Trial
+    criteria: tuple[str, ...]
+    query: exp.Select
+
+    def sql(self, dialect: str = "duckdb") -> str:
+        """The query in a dialect sqlglot writes (`duckdb`, `spark`)."""
+        query: exp.Expr = self.query
+        if dialect == "spark":
+            query = query.transform(_spark_overlaps)
+        return query.sql(dialect=dialect)
+
+
+def _spark_overlaps(node: exp.Expr) -> exp.Expr:
+    """sqlglot's Spark dialect writes a list overlap as `a && b`, which Spark does not parse;
+    Spark's own function is `arrays_overlap`."""
+    if isinstance(node, exp.ArrayOverlaps):
+        return exp.Anonymous(this="ARRAYS_OVERLAP", expressions=[node.this, node.expression])
+    return node
+
+
+def _truth(criterion: Criterion, scope: Scope) -> exp.Expr:
+    """The truth that decides the criterion's status: its condition, restricted by
+    `applies_to` to whom it is about (an inclusion is `not guard or condition`, an exclusion
+    `guard and condition`, so it passes for the others)."""
+    condition = truth(criterion.condition, scope)
+    if criterion.applies_to is not None:
+        guard = truth(criterion.applies_to, scope)
+        condition = exp.paren(exp.or_(exp.not_(guard), condition)
+                              if criterion.kind == "inclusion" else exp.and_(guard, condition))
+    return condition
+
+
+def _status(criterion: Criterion) -> exp.Expr:
+    """An inclusion passes when its truth is true, an exclusion fails; NULL is unknown."""
+    found = b.column(criterion.id)
+    yes, no = ("pass", "fail") if criterion.kind == "inclusion" else ("fail", "pass")
+    return b.case([(exp.Is(this=found, expression=b.NULL), b.literal("unknown")),
+                   (found, b.literal(yes))], b.literal(no))
+
+
+def _verdict(ids: Sequence[str]) -> exp.Expr:
+    def any_is(status: str) -> exp.Expr:
+        return exp.or_(*[exp.EQ(this=b.column(ident), expression=b.literal(status))
+                         for ident in ids]) if ids else b.FALSE
+
+    return b.case([(any_is("fail"), b.literal("ineligible")),
+                   (any_is("unknown"), b.literal("needs_review"))], b.literal("eligible"))
+
+
+def as_of_column(as_of: dt.date | None, today: dt.date) -> exp.Expr:
+    """Each row's screening date: `--as-of`, else the profile's, else today (as
+    `loading.screening_date`)."""
+    if as_of is not None:
+        return b.date(as_of)
+    return exp.func("COALESCE", b.column("screening_date"), b.date(today))
+
+
+def compile_trial(trial: Trial, *, as_of: dt.date | None = None,
+                  today: dt.date | None = None, source: str = "population") -> TrialQuery:
+    """The trial's query over the table `source`; `CompileError` for the first criterion
+    that has no SQL form."""
+    day = b.column(AS_OF)
+    truths = []
+    for criterion in trial.criteria:
+        scope = Scope(trial.vocabulary, trial.id, criterion.id, day)
+        truths.append(exp.alias_(_truth(criterion, scope), criterion.id, quoted=True))
+    ids = tuple(criterion.id for criterion in trial.criteria)
+    dated = exp.select(exp.Star(), exp.alias_(as_of_column(as_of, today or dt.date.today()),
+                                              AS_OF, quoted=True)).from_(source)
+    decided = exp.select(b.column("patient_id"), *truths).from_(dated.subquery("patients"))
+    statuses = exp.select(b.column("patient_id"), *[
+        exp.alias_(_status(criterion), criterion.id, quoted=True)
+        for criterion in trial.criteria]).from_(decided.subquery("truths"))
+    query = exp.select(exp.Star(), exp.alias_(_verdict(ids), "verdict")).from_(
+        statuses.subquery("statuses"))
+    return TrialQuery(trial, ids, b.grouped(query))  # type: ignore[arg-type]
+
+
+def compile_trials(trials: Sequence[Trial], *, as_of: dt.date | None = None,
+                   today: dt.date | None = None) -> tuple[
+                       tuple[TrialQuery, ...], tuple[CompileError, ...]]:
+    """Every trial that compiles, and why each of the others does not (one error per
+    criterion that has no SQL form)."""
+    compiled, refused = [], []
+    for trial in trials:
+        errors = []
+        for criterion in trial.criteria:
+            scope = Scope(trial.vocabulary, trial.id, criterion.id, b.column(AS_OF))
+            try:
+                _truth(criterion, scope)
+            except CompileError as error:
+                errors.append(error)
+        if errors:
+            refused += errors
+        else:
+            compiled.append(compile_trial(trial, as_of=as_of, today=today))
+    return tuple(compiled), tuple(refused)

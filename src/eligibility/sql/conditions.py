@@ -1,0 +1,173 @@
+"""Each condition kind as a SQL truth: a sqlglot boolean that is NULL when the per-patient
+path says unknown. One function per kind's model, chosen by the model's type; a form with no
+SQL yet raises `CompileError` naming the trial and criterion."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlglot import exp
+
+from ..kinds import Node
+from ..kinds.change import Change
+from ..kinds.check import Check
+from ..kinds.combine import AllOf, AnyOf, First, Not
+from ..kinds.every import Every
+from ..kinds.has import Has
+from ..kinds.judgment import Judgment
+from ..vocabulary import Vocabulary
+from . import build as b
+from .has import has_truth
+from .layout import stored
+from .operators import ages, observation_test
+
+__all__ = ["CompileError", "Scope", "truth"]
+
+
+class CompileError(Exception):
+    """A criterion that cannot become SQL: which one, and why."""
+
+    def __init__(self, trial: str, criterion: str, message: str) -> None:
+        super().__init__(f"{trial} {criterion}: cannot compile to SQL: {message}")
+        self.trial, self.criterion, self.message = trial, criterion, message
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a condition is compiled against: the vocabulary, whose criterion it is, and the
+    screening date of each row."""
+
+    vocabulary: Vocabulary
+    trial: str
+    criterion: str
+    as_of: exp.Expr
+
+    def refuse(self, message: str) -> CompileError:
+        return CompileError(self.trial, self.criterion, message)
+
+
+def truth(node: Node, scope: Scope) -> exp.Expr:
+    """`node` as a SQL boolean: true, false, or NULL for unknown."""
+    compile_kind = _KINDS.get(type(node))
+    if compile_kind is None:
+        raise scope.refuse(f"the {type(node).key!r} condition has no SQL form yet")
+    return exp.paren(compile_kind(node, scope), copy=False)
+
+
+def _all(node: AllOf, scope: Scope) -> exp.Expr:
+    return exp.and_(*[truth(part, scope) for part in node.parts], copy=False)
+
+
+def _any(node: AnyOf, scope: Scope) -> exp.Expr:
+    return exp.or_(*[truth(part, scope) for part in node.parts], copy=False)
+
+
+def _not(node: Not, scope: Scope) -> exp.Expr:
+    return exp.not_(truth(node.part, scope), copy=False)
+
+
+def _first(node: First, scope: Scope) -> exp.Expr:
+    """The first decided part gives the truth: COALESCE skips the unknown (NULL) ones."""
+    return exp.func("COALESCE", *[truth(part, scope) for part in node.parts])
+
+
+def _judgment(node: Judgment, scope: Scope) -> exp.Expr:
+    """The latest answer recorded for this trial and criterion (the table keeps answers oldest
+    first, so it is the last one), unless older than the rule allows."""
+    key = scope.criterion + (f".{node.id}" if node.id else "")
+    answers = b.filtered(b.column("assessments"), lambda answer: exp.and_(
+        exp.EQ(this=b.field(answer, "trial"), expression=b.literal(scope.trial)),
+        exp.EQ(this=b.field(answer, "criterion"), expression=b.literal(key))))
+    latest = b.last(answers)
+    answer = b.field(latest, "answer")
+    if node.answered_within_days is None:
+        return answer
+    stale = exp.LT(this=b.field(latest, "date"),
+                   expression=b.days_before(scope.as_of, node.answered_within_days))
+    return b.case([(stale, b.NULL)], answer)
+
+
+def _check(node: Check, scope: Scope) -> exp.Expr:
+    fact = scope.vocabulary.facts[node.fact]
+    if fact.builtin is not None:
+        if node.at is not None:
+            raise scope.refuse(f"{node.fact!r} at a visit has no SQL form yet")
+        return ages(node, fact, scope.as_of, scope.refuse)
+    if node.fact not in stored(scope.vocabulary):
+        raise scope.refuse(f"{node.fact!r} is derived from the screening date, which the "
+                           "population table cannot store")
+    history = b.column(node.fact)
+    if node.at is not None:
+        observation = _at_visit(history, node.at.visit, node.at.within_days, scope)
+    else:
+        observation = b.last(history)
+    value = b.field(observation, "value")
+    test = observation_test(node, fact, value, observation, scope.as_of, scope.refuse)
+    pairs: list[tuple[exp.Expr, exp.Expr]] = [(exp.Is(this=value, expression=b.NULL), b.NULL)]
+    if node.measured_within_days is not None:
+        date = b.field(observation, "date")
+        pairs.append((exp.or_(exp.Is(this=date, expression=b.NULL), exp.LT(
+            this=date, expression=b.days_before(scope.as_of, node.measured_within_days))),
+            b.NULL))
+    return b.case(pairs, test)
+
+
+def _at_visit(history: exp.Expr, visit: str, within_days: int,
+              scope: Scope) -> exp.Expr:
+    """Once the visit is dated: the observation recorded for it (the last one), else the
+    first dated on its day; a window of days around it has no SQL form yet."""
+    if within_days:
+        raise scope.refuse("at a visit within_days has no SQL form yet")
+    on = b.field(b.last(b.filtered(b.column("visits"), lambda v: exp.EQ(
+        this=b.field(v, "name"), expression=b.literal(visit)))), "date")
+    labelled = b.filtered(history, lambda o: exp.EQ(this=b.field(o, "visit"),
+                                                    expression=b.literal(visit)))
+    dated = b.filtered(history, lambda o: exp.EQ(this=b.field(o, "date"), expression=on))
+    return b.case([(exp.Is(this=on, expression=b.NULL), b.NULL),
+                   (exp.GT(this=b.length(labelled), expression=exp.Literal.number(0)),
+                    b.last(labelled))], b.first(dated))
+
+
+def _has(node: Has, scope: Scope) -> exp.Expr:
+    return has_truth(node, scope.vocabulary, scope.as_of, scope.refuse)
+
+
+def _every(node: Every, scope: Scope) -> exp.Expr:
+    """Each slot of the latest record meets the test; a slot's first scored member decides
+    it (COALESCE skips the unscored, whose test is NULL even for `recorded`), and an unscored
+    slot is unknown."""
+    if node.at is not None:
+        raise scope.refuse("every at a visit has no SQL form yet")
+    group = scope.vocabulary.groups[node.in_]
+    record = b.last(b.column(node.in_))
+    check = Check.model_construct(fact=f"{node.in_}.{group.members()[0]}", op=node.op,
+                                  value=node.value)
+    fact = scope.vocabulary.facts[check.fact]
+    slots = [slot for slot in group.slots if not node.only or set(slot) & set(node.only)]
+    truths = []
+    for slot in slots:
+        tests = [b.case([(exp.Is(this=b.field(record, member), expression=b.NULL), b.NULL)],
+                        observation_test(check, fact, b.field(record, member), record,
+                                         scope.as_of, scope.refuse)) for member in slot]
+        truths.append(tests[0] if len(tests) == 1 else exp.func("COALESCE", *tests))
+    every = exp.and_(*truths) if truths else b.TRUE
+    pairs: list[tuple[exp.Expr, exp.Expr]] = [(exp.Is(this=record, expression=b.NULL),
+                                                b.NULL)]
+    if node.measured_within_days is not None:
+        date = b.field(record, "date")
+        pairs.append((exp.or_(exp.Is(this=date, expression=b.NULL), exp.LT(
+            this=date, expression=b.days_before(scope.as_of, node.measured_within_days))),
+            b.NULL))
+    return b.case(pairs, every)
+
+
+def _refused(node: Any, scope: Scope) -> exp.Expr:
+    raise scope.refuse(f"the {type(node).key!r} condition has no SQL form yet")
+
+
+_KINDS: Mapping[type, Callable[[Any, Scope], exp.Expr]] = {
+    Check: _check, AllOf: _all, AnyOf: _any, Not: _not, First: _first, Judgment: _judgment,
+    Has: _has, Every: _every, Change: _refused,
+}

@@ -1,0 +1,246 @@
+"""`has` as SQL: `matching.Query.truth` over an open list of the table, entry by entry.
+
+The query is prepared by `matching.Query` itself (the names, categories and covers a rule
+asks for); the table's entries carry what the vocabulary says each one is, so the SQL only
+compares. Truth levels 0/1/2 are used inside, SQL booleans outside.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlglot import exp
+
+from ..durations import Duration
+from ..kinds.has import Has
+from ..matching import Query
+from ..vocabulary import Vocabulary
+from . import build as b
+
+__all__ = ["has_truth"]
+
+Refuse = Callable[[str], Exception]
+Level = exp.Expr
+_LEVEL = {0: exp.Literal.number(0), 1: exp.Literal.number(1), 2: exp.Literal.number(2)}
+
+
+def _f(entry: exp.Expr, name: str) -> exp.Expr:
+    return b.field(entry, name)
+
+
+def _null(value: exp.Expr) -> exp.Expr:
+    return exp.Is(this=value, expression=b.NULL)
+
+
+def _set(value: exp.Expr) -> exp.Expr:
+    return exp.not_(_null(value))
+
+
+def _absent(entry: exp.Expr) -> exp.Expr:
+    return exp.EQ(this=exp.func("COALESCE", _f(entry, "status"), b.literal("")),
+                  expression=b.literal("absent"))
+
+
+def _present(entry: exp.Expr) -> exp.Expr:
+    return exp.not_(_absent(entry))
+
+
+def _matches(query: Query, entry: exp.Expr) -> exp.Expr:
+    """Whether the entry is (or names) something asked for, never NULL (`Query.matches`)."""
+    if query.anything:
+        return b.TRUE
+    return exp.or_(
+        b.is_true(b.in_list(_f(entry, "key"), sorted(query.names))),
+        b.is_true(b.in_list(_f(entry, "category"), sorted(query.categories))),
+        exp.and_(b.is_true(_f(entry, "coded")),
+                 b.overlaps(_f(entry, "categories"), query.categories)))
+
+
+def _status_fit(status: str, entry: exp.Expr, as_of: exp.Expr) -> Level:
+    """`matching._status_fit` as a level."""
+    if status == "ever":
+        return _LEVEL[2]
+    recorded = _f(entry, "status")
+    stop = _f(entry, "stop")
+    return b.case([
+        (_set(recorded), b.case([(exp.EQ(this=recorded, expression=b.literal(status)),
+                                  _LEVEL[2])], _LEVEL[0])),
+        (exp.and_(_set(stop), exp.LTE(this=stop, expression=as_of)),
+         _LEVEL[2] if status == "past" else _LEVEL[0]),
+    ], _LEVEL[1])
+
+
+def _within(span: Duration, entry: exp.Expr, reference: exp.Expr) -> Level:
+    """Present at some time in the span before the reference date (`has._within`)."""
+    low = b.span_before(reference, span)
+    began = exp.func("COALESCE", _f(entry, "start"), _f(entry, "date"))
+    stop = _f(entry, "stop")
+    stopped = b.case([
+        (exp.LT(this=stop, expression=low), _LEVEL[0]),
+        (exp.and_(_set(began), exp.GT(this=began, expression=reference)), _LEVEL[0]),
+        (exp.or_(_set(began), exp.LTE(this=stop, expression=reference)), _LEVEL[2]),
+    ], _LEVEL[1])
+    ongoing = b.case([
+        (exp.and_(_set(began), exp.Between(this=began, low=low, high=reference)), _LEVEL[2]),
+        (b.is_true(exp.EQ(this=_f(entry, "status"), expression=b.literal("current"))),
+         b.case([(exp.or_(_null(began), exp.LTE(this=began, expression=reference)),
+                  _LEVEL[2])], _LEVEL[0])),
+    ], _LEVEL[1])
+    return b.case([(_set(stop), stopped)], ongoing)
+
+
+def _started_within(span: Duration, entry: exp.Expr, reference: exp.Expr) -> Level:
+    began = exp.func("COALESCE", _f(entry, "start"), _f(entry, "date"))
+    return b.case([
+        (_null(began), _LEVEL[1]),
+        (exp.Between(this=began, low=b.span_before(reference, span), high=reference),
+         _LEVEL[2]),
+    ], _LEVEL[0])
+
+
+def _attribute(name: str, test: Any, entry: exp.Expr) -> Level:
+    """An attribute test (`has._attribute_filter`): unknown when the entry does not state it."""
+    value = b.field(_f(entry, "attributes"), name)
+    if isinstance(test, Mapping):
+        op, against = next(iter(test.items()))
+        holds = (exp.Between(this=value, low=b.literal(against[0]), high=b.literal(against[1]))
+                 if op == "between" else _COMPARE[op](value, b.literal(against)))
+    else:
+        holds = b.in_list(value, test if isinstance(test, (list, tuple)) else [test])
+    return b.case([(_null(value), _LEVEL[1]), (holds, _LEVEL[2])], _LEVEL[0])
+
+
+_COMPARE: Mapping[str, Callable[[exp.Expr, exp.Expr], exp.Expr]] = {
+    "at_least": lambda v, x: exp.GTE(this=v, expression=x),
+    "at_most": lambda v, x: exp.LTE(this=v, expression=x),
+    "above": lambda v, x: exp.GT(this=v, expression=x),
+    "below": lambda v, x: exp.LT(this=v, expression=x),
+    "equals": lambda v, x: exp.EQ(this=v, expression=x),
+}
+
+
+def _stable_for(span: Duration, entry: exp.Expr, reference: exp.Expr) -> Level:
+    """Taken on the reference date at a dose unchanged for the span (`has._stable_for`)."""
+    stop, status = _f(entry, "stop"), _f(entry, "status")
+    taking = b.case([
+        (_set(stop), b.case([(exp.GTE(this=stop, expression=reference), _LEVEL[2])],
+                            _LEVEL[0])),
+        (b.is_true(exp.EQ(this=status, expression=b.literal("current"))), _LEVEL[2]),
+        (b.is_true(exp.EQ(this=status, expression=b.literal("past"))), _LEVEL[0]),
+    ], _LEVEL[1])
+    doses = _f(entry, "doses")
+    since = b.case([
+        (exp.GT(this=b.length(doses), expression=exp.Literal.number(0)),
+         b.last(b.filtered(doses, lambda began: exp.LTE(this=began, expression=reference)))),
+        (b.is_true(_f(entry, "dosed")), _f(entry, "dose_since")),
+    ], b.NULL)
+    return b.case([
+        (exp.EQ(this=taking, expression=_LEVEL[0]), _LEVEL[0]),
+        (_null(since), _LEVEL[1]),
+        (exp.GT(this=since, expression=b.span_before(reference, span)), _LEVEL[0]),
+        (exp.EQ(this=taking, expression=_LEVEL[2]), _LEVEL[2]),
+    ], _LEVEL[1])
+
+
+def _fit(has: Has, query: Query, entry: exp.Expr, as_of: exp.Expr) -> Level:
+    """How far a present matching entry fits the rule: the least of its status and filters,
+    in the order `has._filters` lists them."""
+    levels = [_status_fit(query.status, entry, as_of)]
+    if has.severity:
+        levels.append(_attribute("severity", list(has.severity), entry))
+    if has.controlled is not None:
+        levels.append(_attribute("controlled", has.controlled, entry))
+    levels += [_attribute(name, test, entry) for name, test in has.where.items()]
+    if has.within is not None:
+        levels.append(_within(has.within, entry, as_of))
+    if has.started_within is not None:
+        levels.append(_started_within(has.started_within, entry, as_of))
+    if has.stable_for is not None:
+        levels.append(_stable_for(has.stable_for, entry, as_of))
+    return levels[0] if len(levels) == 1 else exp.func("LEAST", *levels)
+
+
+def _covers(negative: exp.Expr, entry: exp.Expr) -> exp.Expr:
+    """`matching.covers`: a negative rules out an entry not recorded after it."""
+    when = exp.func("COALESCE", _f(entry, "start"), _f(entry, "date"))
+    later = exp.and_(_set(_f(negative, "date")), _set(when),
+                     exp.GT(this=when, expression=_f(negative, "date")))
+    same = exp.and_(_set(_f(negative, "key")),
+                    b.is_true(exp.EQ(this=_f(negative, "key"), expression=_f(entry, "key"))))
+    category = exp.and_(_set(_f(negative, "absent_category")),
+                        b.contains(_f(entry, "categories"), _f(negative, "absent_category")))
+    return exp.and_(exp.not_(later), exp.or_(same, category))
+
+
+def _covered(query: Query, listed: exp.Expr) -> exp.Expr:
+    """`Query.covered`: every name and category asked for is ruled out by what the list
+    records (the names and categories recorded absent, and what is present, kept with the
+    list on export)."""
+    if query.anything:
+        return b.FALSE
+    each = []
+    for cover in query.covers:
+        ways = []
+        if cover.name is not None:
+            ways.append(b.contains(b.field(listed, "absent_keys"), b.literal(cover.name)))
+            if query.singular_names:
+                ways.append(b.contains(b.field(listed, "present_keys"), b.literal(cover.name)))
+        if cover.categories:
+            ways.append(b.overlaps(b.field(listed, "absent_categories"), cover.categories))
+        if cover.singular:
+            ways.append(b.overlaps(b.field(listed, "present_categories"), cover.singular))
+        each.append(exp.or_(*ways) if ways else b.FALSE)
+    return exp.and_(*each) if each else b.TRUE
+
+
+def _unclassified(query: Query, entry: exp.Expr) -> exp.Expr:
+    """`Query._unclassified`: an entry that does not match may still be one."""
+    maybe = exp.or_(exp.EQ(this=b.length(_f(entry, "direct")), expression=exp.Literal.number(0)),
+                    b.overlaps(_f(entry, "direct"), query.broader))
+    if query.broader:
+        return maybe
+    return exp.and_(exp.not_(b.is_true(_f(entry, "classified"))), maybe)
+
+
+def has_truth(has: Has, vocabulary: Vocabulary, as_of: exp.Expr,
+              refuse: Refuse) -> exp.Expr:
+    """`has` as a SQL boolean (NULL unknown), as `matching.Query.truth` decides it."""
+    for name in ("daily_dose", "at"):
+        if getattr(has, name) not in (None, (), {}):
+            raise refuse(f"has with {name} has no SQL form yet")
+    from ..kinds.has import HasPlan
+
+    query = HasPlan(has, vocabulary).query
+    listed = b.column(has.in_)
+    items, complete = b.field(listed, "items"), b.is_true(b.field(listed, "complete"))
+
+    # One pass finds the entries about what is asked; each gets a level (-1 for a negative),
+    # and the rest is read from those few levels. The costlier tests (contradictions, entries
+    # that may be unclassified, covers) sit in the CASE branches that need them only.
+    about = b.filtered(items, lambda e: _matches(query, e))
+    levels = exp.Transform(this=about, expression=b.lambda_(lambda e: b.case(
+        [(_absent(e), exp.Literal.number(-1))], _fit(has, query, e, as_of))))
+    def holds(level: int) -> exp.Expr:
+        return b.contains(levels, exp.Literal.number(level))
+
+    matched = b.filtered(about, lambda e: exp.and_(_present(e), exp.EQ(
+        this=_fit(has, query, e, as_of), expression=_LEVEL[2])))
+    negatives = b.filtered(about, _absent)
+    uncontradicted = b.exists(matched, lambda entry: exp.not_(
+        b.exists(negatives, lambda negative: _covers(negative, entry))))
+    unclassified: exp.Expr = b.FALSE
+    if query.asks_categories:
+        unclassified = b.exists(items, lambda e: exp.and_(
+            exp.not_(_matches(query, e)), _present(e), _unclassified(query, e),
+            exp.NEQ(this=_status_fit(query.status, e, as_of), expression=_LEVEL[0])))
+    zero = exp.Literal.number(0)
+    # The truth straight away (not a level mapped afterwards, which would write, and make
+    # DuckDB evaluate, the whole expression twice).
+    return b.case([
+        (exp.EQ(this=b.length(items), expression=zero), b.case([(complete, b.FALSE)], b.NULL)),
+        (holds(2), b.case([(exp.or_(exp.not_(holds(-1)), uncontradicted), b.TRUE)], b.NULL)),
+        (holds(1), b.NULL),
+        (_covered(query, listed), b.FALSE),
+        (complete, b.case([(unclassified, b.NULL)], b.FALSE)),
+    ], b.NULL)

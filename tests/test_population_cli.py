@@ -1,0 +1,124 @@
+"""`screen` and `funnel` on a population table: DuckDB gives what the per-patient path gives,
+a trial that does not compile is named with its criteria, and --explain re-screens."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from eligibility.cli import app
+
+duckdb = pytest.importorskip("duckdb")
+pytest.importorskip("sqlglot")
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES = str(ROOT / "rules")
+runner = CliRunner()
+STR04 = "NCT06910384"
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    table = tmp_path_factory.mktemp("population") / "registry.parquet"
+    result = runner.invoke(app, ["export", str(ROOT / "patients"), "-o", str(table),
+                                 "--rules", RULES])
+    assert result.exit_code == 0, result.output
+    return table
+
+
+def _run(*args: str) -> object:
+    return runner.invoke(app, [*args, "--rules", RULES])
+
+
+def test_funnel_on_the_table_is_the_funnel_of_the_profiles(registry: Path) -> None:
+    python = _run("funnel", STR04, str(ROOT / "patients"), "--format", "json")
+    duck = _run("funnel", STR04, str(registry), "--format", "json")
+    assert python.exit_code == 0, python.output
+    assert duck.exit_code == 0, duck.output
+    assert json.loads(duck.stdout) == json.loads(python.stdout)
+
+
+def test_screen_jsonl_gives_a_line_per_patient_and_trial_with_each_status(registry: Path,
+                                                                         ) -> None:
+    result = _run("screen", str(registry), "--trial", STR04, "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == len(list((ROOT / "patients").glob("*.yaml")))
+    first = next(line for line in lines if line["patient_id"] == "P006-75th-birthday")
+    assert first["trial"] == STR04 and first["verdict"] == "eligible"
+    assert first["I1"] == "pass" and set(first) >= {"I1", "E11", "S2"}
+
+
+def test_a_trial_that_does_not_compile_is_named_with_its_criteria_and_the_rest_screened(
+        registry: Path, tmp_path: Path) -> None:
+    out = tmp_path / "statuses.csv"
+    result = _run("screen", str(registry), "--format", "csv", "-o", str(out))
+    assert result.exit_code == 1, result.output
+    assert ("error: NCT03548311 I3: cannot compile to SQL: the 'change' condition has no SQL "
+            "form yet (screen this trial with --engine python)") in result.output
+    assert "3 of 7 trials could not be compiled to SQL" in result.output
+    header, *rows = out.read_text().splitlines()
+    assert header == "patient_id,trial,verdict,criterion,status"
+    assert {row.split(",")[1] for row in rows} == {"NCT00696332", "NCT03491462",
+                                                   "NCT05003921", STR04}
+
+
+def test_parquet_output_is_one_row_per_patient_trial_and_criterion(registry: Path,
+                                                                  tmp_path: Path) -> None:
+    out = tmp_path / "statuses.parquet"
+    result = _run("screen", str(registry), "--trial", STR04, "--format", "parquet", "-o",
+                  str(out))
+    assert result.exit_code == 0, result.output
+    [(count,)] = duckdb.sql(f"SELECT count(*) FROM '{out}'").fetchall()
+    assert count == 19 * len(list((ROOT / "patients").glob("*.yaml")))
+
+
+def test_explain_screens_a_patient_of_the_table_on_the_explained_path(registry: Path) -> None:
+    result = _run("screen", str(registry), "--trial", STR04, "--explain", "P006-75th-birthday")
+    assert result.exit_code == 0, result.output
+    assert "Patient P006-75th-birthday" in result.stdout
+    assert "Revised El Escorial category probable" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--explain", "nobody"], 1, "error: no patient 'nobody' in the table"),
+        (["--engine", "python"], 2, "a population table needs --engine duckdb"),
+        (["--format", "parquet"], 2, "error: --format parquet needs --output FILE"),
+        (["--format", "html"], 2, "with a population table --format is one of"),
+    ],
+    ids=["unknown-patient", "python-engine-on-a-table", "parquet-to-the-terminal",
+         "html-of-a-table"],
+)
+def test_population_mistakes_get_one_message_and_their_exit_code(
+        registry: Path, args: list[str], code: int, message: str) -> None:
+    result = _run("screen", str(registry), *args)
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_table_is_an_input_error(tmp_path: Path) -> None:
+    result = _run("screen", str(tmp_path / "registry.parquet"))
+    assert result.exit_code == 1, result.output
+    assert "registry.parquet: no such file" in result.output
+
+
+def test_parquet_of_profiles_needs_a_table() -> None:
+    result = _run("screen", str(ROOT / "patients" / "75th-birthday.yaml"), "--format", "parquet")
+    assert result.exit_code == 2, result.output
+    assert "--format parquet needs a population table" in result.output
+
+
+def test_the_verdict_table_of_one_patient_says_patient(tmp_path: Path) -> None:
+    table = tmp_path / "one.jsonl"
+    result = runner.invoke(app, ["export", str(ROOT / "patients" / "75th-birthday.yaml"),
+                                 "-o", str(table), "--rules", RULES])
+    assert result.exit_code == 0, result.output
+    result = _run("screen", str(table), "--trial", STR04)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("1 patient\n"), result.stdout
