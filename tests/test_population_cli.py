@@ -58,7 +58,8 @@ def test_a_trial_that_does_not_compile_is_named_with_its_criteria_and_the_rest_s
     result = _run("screen", str(registry), "--format", "csv", "-o", str(out))
     assert result.exit_code == 1, result.output
     assert ("error: NCT03548311 I3: cannot compile to SQL: the 'change' condition has no SQL "
-            "form yet (screen this trial with --engine python)") in result.output
+            "form yet (screen this trial from the YAML profiles, or a patient of the table "
+            "with --explain ID)") in result.output
     assert "3 of 7 trials could not be compiled to SQL" in result.output
     header, *rows = out.read_text().splitlines()
     assert header == "patient_id,trial,verdict,criterion,status"
