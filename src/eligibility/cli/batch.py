@@ -29,8 +29,8 @@ STDIN = "-"
 PARALLEL_FROM = 64
 """Fewer files than this are screened in this process: starting workers would cost more."""
 
-_WINDOW = 256  # files handed to the workers at a time; two windows are in flight at most
-_CHUNK = 32
+_WINDOW = 64  # files handed to the workers at a time; two windows are in flight at most
+_CHUNK = 16
 
 Piece = Callable[[str, dt.date, tuple[Screening, ...]], Any]
 """What is kept of a screened patient for the output (a module-level function, so that a
