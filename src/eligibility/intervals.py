@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from .vocabulary import Fact
 
-__all__ = ["Interval", "allowed", "covers", "domain", "intersect", "is_whole", "nothing"]
+__all__ = ["Interval", "allowed", "covers", "domain", "intersect", "is_whole", "nothing",
+           "settled"]
 
 # A set of values as closed/open intervals: (low, low_closed, high, high_closed).
 Interval = tuple[float, bool, float, bool]
@@ -128,3 +129,15 @@ def covers(intervals: Sequence[Interval], domain: Sequence[Interval], *,
         if not started or reach < high or (reach == high and high_closed and not reach_closed):
             return False
     return True
+
+
+def settled(op: str, value: Any, fact: Fact) -> Literal["never", "always"] | None:
+    """Whether `op value` holds for no allowed value of `fact` ("never"), for every one
+    ("always"), or depends on the value (None); None too when it cannot be told."""
+    wanted = allowed(op, value, fact)
+    if wanted is None:
+        return None
+    whole = domain(fact)
+    if nothing(intersect(wanted, whole), fact):
+        return "never"
+    return "always" if covers(wanted, whole, whole=is_whole(fact)) else None

@@ -29,6 +29,7 @@ __all__ = [
     "contradictions",
     "covers",
     "entry_key",
+    "name_key",
     "regimen",
     "stated",
 ]
@@ -86,9 +87,7 @@ def entry_key(collection: Collection, entry: Entry) -> str | None:
             if concept is not None:
                 return concept.key
         return None
-    name = normalise_name(entry.name)
-    concept = collection.concepts.get(name)
-    return concept.key if concept is not None else name
+    return name_key(collection, entry.name)
 
 
 def stated(entry: Entry) -> tuple[str, ...]:
@@ -110,7 +109,7 @@ class Query:
         self.collection, self.status, self.description = collection, status, description
         self.list_name = collection.name
         self.filters = tuple(filters)
-        asked_names = frozenset(_key(collection, name) for name in names)
+        asked_names = frozenset(name_key(collection, name) for name in names)
         asked = frozenset(categories)
         self.anything = not asked_names and not asked
         self.asks_categories = bool(asked)
@@ -260,7 +259,9 @@ class Query:
         return not direct or not self.broader.isdisjoint(direct)
 
 
-def _key(collection: Collection, name: str) -> str:
+def name_key(collection: Collection, name: str) -> str:
+    """What a name written in a rule or an entry is: its concept's key (Rilutek is riluzole),
+    else the name normalised."""
     normalised = normalise_name(name)
     concept = collection.concepts.get(normalised)
     return concept.key if concept is not None else normalised

@@ -25,6 +25,7 @@ __all__ = [
     "Observation",
     "Reader",
     "dated_fields",
+    "field_at",
     "observations",
     "outside_window",
     "readers",
@@ -219,7 +220,7 @@ def _field_latest(fact: Fact) -> LatestReader:
         if len(records) != 1:
             return last(facts) if records else None
         record = records[0]
-        value = getattr(record, field) if field is not None else _get(record, path)
+        value = getattr(record, field) if field is not None else field_at(record, path)
         if value is None:
             return None
         return _new(Observation, (name, value, record.date if dated else None, source, None,
@@ -254,10 +255,10 @@ def _field(fact: Fact, vocabulary: Vocabulary) -> Reader:
         records = getattr(facts.profile, block, ())
         found = []
         for record in _by_date(records):
-            value = _get(record, path)
+            value = field_at(record, path)
             if value is None:
                 continue
-            date = _get(record, dated_by) if dated_by else record.date if dated else None
+            date = field_at(record, dated_by) if dated_by else record.date if dated else None
             found.append(_new(Observation, (name, value, date, source, None, (), record.visit,
                                             None)))
         return tuple(found)
@@ -265,7 +266,8 @@ def _field(fact: Fact, vocabulary: Vocabulary) -> Reader:
     return read
 
 
-def _get(record: Any, path: tuple[str, ...]) -> Any:
+def field_at(record: Any, path: tuple[str, ...]) -> Any:
+    """The value at `path` inside a record (None when any step is missing)."""
     for part in path:
         record = getattr(record, part, None)
         if record is None:
@@ -337,8 +339,8 @@ def _record_observer(fact: Fact, block: str, vocabulary: Vocabulary) -> Callable
     source = (block, *path)
 
     def observe(record: Any, as_of: dt.date) -> Observation | None:
-        date = as_of if uses_as_of else _get(record, dated_by) if dated_by else record.date
-        value = _get(record, path) if stated else None
+        date = as_of if uses_as_of else field_at(record, dated_by) if dated_by else record.date
+        value = field_at(record, path) if stated else None
         if value is not None:
             return _new(Observation, (name, value, date, source, None, (), record.visit, None))
         result = _derive_in(record, fact, vocabulary, as_of)
@@ -360,7 +362,7 @@ def _derive_in(record: Any, fact: Fact, vocabulary: Vocabulary, as_of: dt.date) 
     """A derived fact's value from one record (its inputs may be derived in it too)."""
     def read(name: str) -> _InRecord | None:
         other = vocabulary.facts[name]
-        value = _get(record, other.path[1:]) if other.stated else None
+        value = field_at(record, other.path[1:]) if other.stated else None
         if value is None and other.derive is not None:
             value = _derive_in(record, other, vocabulary, as_of).value
         return None if value is None else _InRecord(name, value, record.date)

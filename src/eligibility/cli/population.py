@@ -121,7 +121,8 @@ def _compiled(err: Console, trials: tuple[Any, ...], as_of: dt.date | None) -> t
 
     compiled, refused = compile_trials(trials, as_of=as_of)
     for error in refused:
-        say(err, f"error: {error} (screen this trial from the YAML profiles, or a patient of the table with --explain ID)")
+        say(err, f"error: {error} (screen this trial from the YAML profiles, or a patient "
+                 "of the table with --explain ID)")
     return compiled
 
 

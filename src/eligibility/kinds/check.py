@@ -206,15 +206,12 @@ def lint_check(check: Check, at: Path, vocabulary: Vocabulary) -> Iterator[Findi
         yield Finding((*at, "measured_within_days"), f"{fact.name!r} has no date of its own, so "
                       "a recency window keeps it unknown for every patient (remove "
                       "measured_within_days)", "error")
-    allowed = intervals.allowed(check.op, check.value, fact)
-    if allowed is None:
-        return
-    domain = intervals.domain(fact)
-    if intervals.nothing(intervals.intersect(allowed, domain), fact):
+    settled = intervals.settled(check.op, check.value, fact)
+    if settled == "never":
         yield Finding((*at, "value"), f"never true: no allowed value of {fact.name!r} "
                       f"({fact.describe_range()}) {words(check, fact)} (the criterion can "
                       "never be met: check the operator and the value)", "error")
-    elif intervals.covers(allowed, domain, whole=intervals.is_whole(fact)):
+    elif settled == "always":
         yield Finding((*at, "value"), f"always true once {fact.name!r} is known: every allowed "
                       f"value ({fact.describe_range()}) {words(check, fact)} (it decides "
                       "nothing: check the operator and the value)", "warning")

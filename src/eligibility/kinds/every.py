@@ -12,7 +12,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from .. import explain, intervals
 from ..context import Context
 from ..logic import Truth, all_of, truth_of
-from ..observations import Observation, outside_window
+from ..observations import Observation, field_at, outside_window
 from ..operators import OPERATORS
 from ..results import Evidence, Need, Outcome
 from ..vocabulary import Group, Vocabulary, closest
@@ -184,7 +184,7 @@ class EveryPlan:
         for members in self.members:
             truth = UNKNOWN
             for _, path, name, _ in members:
-                score = _get(record, path)
+                score = field_at(record, path)
                 if score is not None:
                     truth = TRUE if test(Observation(name, score, record.date), value,
                                          as_of) else FALSE
@@ -227,7 +227,7 @@ class EveryPlan:
     def _slot(self, members: Sequence[Member], record: Any, as_of: dt.date) -> _Slot | None:
         """One slot of the group: the member that was scored, or None if none was."""
         for member, path, name, unit in members:
-            score = _get(record, path)
+            score = field_at(record, path)
             if score is None:
                 continue
             date = record.date
@@ -238,14 +238,6 @@ class EveryPlan:
             return _Slot(truth_of(self.test(observation, self.value, as_of)),
                          Evidence(name, "observed", score, date, unit), f"{member} {score}")
         return None
-
-
-def _get(record: Any, path: tuple[str, ...]) -> Any:
-    for part in path:
-        record = getattr(record, part, None)
-        if record is None:
-            return None
-    return record
 
 
 def _every_unknown(every: Every, group: Group, unknown: Sequence[tuple[Sequence[str], _Slot]],
@@ -294,16 +286,13 @@ def lint_every(every: Every, at: Path, vocabulary: Vocabulary) -> Iterator[Findi
     """An `every` that no scoring can meet, or that every scoring meets (as for a check)."""
     group = vocabulary.groups[every.in_]
     fact = vocabulary.facts[f"{group.name}.{group.members()[0]}"]
-    allowed = intervals.allowed(every.op, every.value, fact)
-    if allowed is None:
-        return
-    domain = intervals.domain(fact)
+    settled = intervals.settled(every.op, every.value, fact)
     said = words(Check.model_construct(fact=fact.name, op=every.op, value=every.value), fact)
-    if intervals.nothing(intervals.intersect(allowed, domain), fact):
+    if settled == "never":
         yield Finding((*at, "value"), f"never true: no score of {group.label} "
                       f"({fact.describe_range()}) {said} (the criterion can never be met: "
                       "check the operator and the value)", "error")
-    elif intervals.covers(allowed, domain, whole=intervals.is_whole(fact)):
+    elif settled == "always":
         yield Finding((*at, "value"), f"always true once {group.label} are scored: every "
                       f"score ({fact.describe_range()}) {said} (it asks only that each "
                       "item be scored: check the operator and the value)", "warning")

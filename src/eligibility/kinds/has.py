@@ -26,13 +26,22 @@ from .. import explain
 from ..context import Context
 from ..durations import Duration, DurationField
 from ..logic import Truth, truth_of
-from ..matching import Filter, Query, Search, absent_category, daily_dose, entry_key, regimen
+from ..matching import (
+    Filter,
+    Query,
+    Search,
+    absent_category,
+    daily_dose,
+    entry_key,
+    name_key,
+    regimen,
+)
 from ..observations import Observation
 from ..operators import OPERATORS
 from ..patient import Entry
 from ..results import Evidence, Need, Outcome
 from ..source import shown
-from ..vocabulary import Attribute, Collection, Vocabulary, closest
+from ..vocabulary import Attribute, Vocabulary, closest
 from .node import UNKNOWN, Env, Names, Node, VisitSelector, vocabulary_of
 
 __all__ = ["DoseTest", "Has", "HasPlan"]
@@ -369,7 +378,7 @@ class HasPlan:
         self.query = Query(collection, names=has.name, categories=has.category,
                            status=has.status, filters=_filters(has, vocabulary),
                            description=described)
-        self.names = frozenset(entry_key_of(collection, name) for name in has.name)
+        self.names = frozenset(name_key(collection, name) for name in has.name)
         asked = frozenset(has.category) | {c for name in self.names
                                            for c in collection.known_names.get(name, ())}
         self.wanted = frozenset(ancestor for category in asked
@@ -480,14 +489,6 @@ class HasPlan:
                                          if id(entry) in why_not else "")
                 for entry in settled))
         return "; ".join(reasons)
-
-
-def entry_key_of(collection: Collection, name: str) -> str:
-    from ..vocabulary import normalise_name
-
-    normalised = normalise_name(name)
-    concept = collection.concepts.get(normalised)
-    return concept.key if concept is not None else normalised
 
 
 def compile_has(has: Has, env: Env) -> HasPlan:
