@@ -3,7 +3,6 @@ of fact names, operators and values against the vocabulary a rule file is read w
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Protocol
@@ -148,5 +147,3 @@ class VisitSelector(BaseModel):
     within_days: Annotated[int, Field(ge=0, le=365, strict=True)] = 0
 
 
-def visit_date(context: Context, visit: str) -> dt.date | None:
-    return context.facts.visit(visit)
