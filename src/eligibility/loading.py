@@ -466,10 +466,11 @@ def load_trials(path: Path | str) -> tuple[Trial, ...]:
     else:
         files = [path]
     trials: list[Trial] = []
-    vocabulary, broken = folder_vocabulary(files)
+    vocabularies = {file for file in files if is_vocabulary_file(file)}
+    vocabulary, broken = folder_vocabulary(file for file in files if file in vocabularies)
     problems = list(broken)
     for file in files:
-        if is_vocabulary_file(file):
+        if file in vocabularies:
             continue
         if broken:
             problems.append(not_read(file))
@@ -512,15 +513,14 @@ def not_read(file: Path) -> Problem:
 
 
 def folder_vocabulary(files: Iterable[Path]) -> tuple[Vocabulary, list[Problem]]:
-    """The package's vocabulary with the vocabulary files among `files` added (in file-name
-    order), and the problems in those files."""
+    """The package's vocabulary with the vocabulary files `files` added (in the order
+    given), and the problems in those files."""
     vocabulary, problems = DEFAULT, list[Problem]()
     for file in files:
-        if is_vocabulary_file(file):
-            found, more = check_vocabulary(file, vocabulary)
-            problems += more
-            if found is not None:
-                vocabulary = found
+        found, more = check_vocabulary(file, vocabulary)
+        problems += more
+        if found is not None:
+            vocabulary = found
     return vocabulary, problems
 
 
