@@ -921,3 +921,13 @@ def test_a_condition_is_compiled_once_and_keeps_nothing_of_the_patients_it_read(
     assert outcome(model, low).truth is F
     assert outcome(model, high).truth is T
     assert outcome(model, low) == outcome(model, low)
+
+
+def test_a_copy_with_other_criteria_is_screened_by_its_own_criteria_not_the_originals_plan():
+    trial = trial_with({"id": "I1", "kind": "inclusion", "text": "FVC.", **FVC_AT_LEAST_80},
+                       {"id": "I2", "kind": "inclusion", "text": "Female.", **IS_FEMALE})
+    patient = profile(fvc=fvc(90))
+    assert [r.criterion.id for r in screen_one(patient, trial).results] == ["I1", "I2"]
+    copy = trial.model_copy(update={"criteria": trial.criteria[1:]})
+    assert [r.criterion.id for r in screen_one(patient, copy).results] == ["I2"]
+    assert [r.criterion.id for r in screen_one(patient, trial).results] == ["I1", "I2"]

@@ -89,14 +89,17 @@ def _applied(inclusion: bool, guard: Outcome, outcome: Outcome) -> Outcome:
 
 
 def trial_plan(trial: Trial) -> Sequence[CriterionPlan]:
-    """The trial's criteria compiled, once per trial object."""
+    """The trial's criteria compiled, once per trial object.
+
+    The plan is kept with the criteria it was compiled from: `model_copy` shares private
+    attributes, so a copy with other criteria must not reuse the original's plan."""
     private = trial.__pydantic_private__  # not trial._plan: pydantic's __getattr__ is slow
-    plan = private["_plan"]  # type: ignore[index]
-    if plan is None:
-        plan = private["_plan"] = tuple(  # type: ignore[index]
+    kept = private["_plan"]  # type: ignore[index]
+    if kept is None or kept[0] is not trial.criteria:
+        kept = private["_plan"] = (trial.criteria, tuple(  # type: ignore[index]
             CriterionPlan(criterion, Env(trial.vocabulary, trial.id, criterion.id))
-            for criterion in trial.criteria)
-    return plan  # type: ignore[no-any-return]
+            for criterion in trial.criteria))
+    return kept[1]  # type: ignore[no-any-return]
 
 
 def screen(profile: PatientProfile, trial: Trial, *, as_of: dt.date) -> Screening:
