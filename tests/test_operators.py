@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from conftest import AS_OF, condition
@@ -559,3 +561,33 @@ def test_a_window_reaching_before_year_1_is_refused_at_load_or_evaluates(op, cou
 def test_the_longest_window_still_starting_in_year_1_evaluates(op, count):
     assert holds(op, AS_OF, count) is True
     assert holds(op, D(1, 1, 1), count) is (op == "within_days")
+
+
+# The bare-value form of an operator (the verdict-only view's) is the operator itself.
+
+_VALUES = st.one_of(st.integers(-5, 100), st.floats(-5, 100, allow_nan=False), st.booleans(),
+                    st.sampled_from(["female", "male", "bulbar", "spinal"]))
+_ARGUMENTS = {
+    "at_least": st.integers(0, 90), "at_most": st.integers(0, 90),
+    "above": st.floats(0, 90), "below": st.floats(0, 90),
+    "between": st.tuples(st.integers(0, 40), st.integers(40, 90)),
+    "equals": _VALUES, "one_of": st.lists(_VALUES, max_size=3).map(tuple),
+    "is_true": st.none(), "is_false": st.none(), "recorded": st.none(),
+}
+
+
+def test_the_operators_with_a_bare_value_form_are_the_ones_that_read_only_the_value() -> None:
+    assert {name for name, op in OPERATORS.items() if op.on_value is not None} == set(_ARGUMENTS)
+
+
+@given(data=st.data(), name=st.sampled_from(sorted(_ARGUMENTS)))
+def test_an_operators_bare_value_form_agrees_with_its_test(data: st.DataObject,
+                                                           name: str) -> None:
+    op = OPERATORS[name]
+    numeric = name in ("at_least", "at_most", "above", "below", "between")
+    value = data.draw(st.one_of(st.integers(-5, 100), st.floats(-5, 100, allow_nan=False))
+                      if numeric else _VALUES)
+    argument = data.draw(_ARGUMENTS[name])
+    observed = Observation("x", value, AS_OF)
+    assert op.on_value is not None
+    assert bool(op.on_value(value, argument)) == op.test(observed, argument, AS_OF)

@@ -12,6 +12,7 @@ complete with every entry classified; a negative contradicted by a present entry
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any, NamedTuple
@@ -287,27 +288,14 @@ def _status_fit(status: str, entry: Entry, as_of: dt.date) -> Truth:
     return truth_of(recorded == status)
 
 
-# The last list read for each collection, with each entry's key: a profile's criteria read the
-# same lists one after the other, so this is worked out once per list, not once per rule.
-_KEYED: dict[int, tuple[Sequence[Entry], tuple[tuple[Entry, str | None], ...], bool]] = {}
+class _Known(NamedTuple):
+    """What an entry is, from its name, category and codes: its key by name (`entry_key`), the
+    whole category it rules out when recorded absent (`absent_category`), and every category
+    it is in (`_categories`)."""
 
-
-def _keyed(collection: Collection, entries: Sequence[Entry]) -> tuple[
-        tuple[Entry, str | None], ...]:
-    """Each entry with what it is by name (`entry_key`)."""
-    return _keyed_list(collection, entries)[0]
-
-
-def _keyed_list(collection: Collection, entries: Sequence[Entry]) -> tuple[
-        tuple[tuple[Entry, str | None], ...], bool]:
-    """Each entry with what it is by name, and whether the list records a negative."""
-    last = _KEYED.get(id(collection))
-    if last is not None and last[0] is entries:
-        return last[1], last[2]
-    keyed = tuple([(entry, entry_key(collection, entry)) for entry in entries])
-    negatives = any(entry.status == "absent" for entry in entries)
-    _KEYED[id(collection)] = (entries, keyed, negatives)
-    return keyed, negatives
+    key: str | None
+    absent_category: str | None
+    categories: frozenset[str]
 
 
 class _Recorded(NamedTuple):
@@ -317,36 +305,95 @@ class _Recorded(NamedTuple):
     names_present: AbstractSet[str]
 
 
-# The last list read for each collection, and what it records: a profile's criteria read the
-# same lists one after the other, so this is worked out once per list, not once per rule.
-_LAST: dict[int, tuple[Sequence[Entry], _Recorded]] = {}
+class _Index(NamedTuple):
+    """One list read once: each entry with its key, whether it records a negative, and what
+    it records (`_Recorded`)."""
+
+    entries: Sequence[Entry]
+    keyed: tuple[tuple[Entry, str | None], ...]
+    negatives: bool
+    recorded: _Recorded
+
+
+# What each distinct entry is, by collection: patients share their entries' names and codes
+# (hypertension, riluzole), so each is worked out once, not once per patient. Bounded: cleared
+# when it grows past _KNOWN_MAX entries.
+_KNOWN: weakref.WeakKeyDictionary[Collection, dict[tuple[Any, ...], _Known]] = (
+    weakref.WeakKeyDictionary())
+_KNOWN_MAX = 20_000
+
+
+def _known(collection: Collection, entry: Entry,
+           memo: dict[tuple[Any, ...], _Known]) -> _Known:
+    codes = entry.codes
+    signature = (entry.name, entry.category, tuple(codes.items()) if codes else ())
+    found = memo.get(signature)
+    if found is None:
+        if len(memo) >= _KNOWN_MAX:
+            memo.clear()
+        found = memo[signature] = _Known(entry_key(collection, entry),
+                                         absent_category(collection, entry),
+                                         _categories(collection, entry))
+    return found
+
+
+# The last list read for each collection, indexed: a profile's criteria read the same lists
+# one after the other, so this is worked out once per list, not once per rule.
+_LAST: dict[int, _Index] = {}
+
+
+def _index(collection: Collection, entries: Sequence[Entry]) -> _Index:
+    """The list read in one pass: keys, negatives, and the names and whole categories
+    recorded absent, and the categories of the entries present (with their ancestors)."""
+    last = _LAST.get(id(collection))
+    if last is not None and last.entries is entries:
+        return last
+    memo = _KNOWN.get(collection)
+    if memo is None:
+        memo = _KNOWN[collection] = {}
+    keyed: list[tuple[Entry, str | None]] = []
+    names: set[str] = set()
+    absent: set[str] = set()
+    present: set[str] = set()
+    named: set[str] = set()
+    negatives = False
+    for entry in entries:
+        known = _known(collection, entry, memo)
+        key = known.key
+        keyed.append((entry, key))
+        if entry.status == "absent":
+            negatives = True
+            if key is not None:
+                names.add(key)
+            if known.absent_category is not None:
+                absent.add(known.absent_category)
+        else:
+            present |= known.categories
+            if key is not None:
+                named.add(key)
+    # Sets, not frozensets: they are only read, and copying them costs a tenth of a screening.
+    index = _LAST[id(collection)] = _Index(entries, tuple(keyed), negatives,
+                                           _Recorded(names, absent, present, named))
+    return index
+
+
+def _keyed(collection: Collection, entries: Sequence[Entry]) -> tuple[
+        tuple[Entry, str | None], ...]:
+    """Each entry with what it is by name (`entry_key`)."""
+    return _index(collection, entries).keyed
+
+
+def _keyed_list(collection: Collection, entries: Sequence[Entry]) -> tuple[
+        tuple[tuple[Entry, str | None], ...], bool]:
+    """Each entry with what it is by name, and whether the list records a negative."""
+    index = _index(collection, entries)
+    return index.keyed, index.negatives
 
 
 def _recorded(collection: Collection, entries: Sequence[Entry]) -> _Recorded:
     """The names (concepts) and whole categories recorded absent in a list, and the
     categories of the entries present (with their ancestors)."""
-    last = _LAST.get(id(collection))
-    if last is not None and last[0] is entries:
-        return last[1]
-    names: set[str] = set()
-    absent: set[str] = set()
-    present: set[str] = set()
-    named: set[str] = set()
-    for entry, key in _keyed(collection, entries):
-        if entry.status == "absent":
-            if key is not None:
-                names.add(key)
-            category = absent_category(collection, entry)
-            if category is not None:
-                absent.add(category)
-        else:
-            present |= _categories(collection, entry)
-            if key is not None:
-                named.add(key)
-    # Sets, not frozensets: they are only read, and copying them costs a tenth of a screening.
-    recorded = _Recorded(names, absent, present, named)
-    _LAST[id(collection)] = (entries, recorded)
-    return recorded
+    return _index(collection, entries).recorded
 
 
 def absent_category(collection: Collection, entry: Entry) -> str | None:

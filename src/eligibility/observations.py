@@ -90,9 +90,8 @@ class Facts(Mapping[str, Observation]):
     def __init__(self, profile: PatientProfile, as_of: dt.date,
                  vocabulary: Vocabulary | None = None) -> None:
         self.profile, self.as_of = profile, as_of
-        self.vocabulary = vocabulary or type(profile).vocabulary
-        self._readers = readers(self.vocabulary)
-        self._latest_readers = latest_readers(self.vocabulary)
+        self.vocabulary = vocabulary = vocabulary or type(profile).vocabulary
+        self._readers, self._latest_readers = _both_readers(vocabulary)
         self._histories: dict[str, History] = {}
         self._latest: dict[str, Observation | None] = {}
 
@@ -166,6 +165,8 @@ def latest_readers(vocabulary: Vocabulary) -> Mapping[str, LatestReader]:
             found[name] = _only_of(_BUILTINS[fact.builtin])
         elif fact.derive is not None and (block := _home_block(fact, vocabulary)) is not None:
             found[name] = _per_record_latest(fact, block, vocabulary)
+        elif fact.block is None and fact.derive is None:
+            found[name] = _top_latest(name)
         elif fact.block is None or fact.derived or fact.dated_by is not None:
             found[name] = _last_of(name)
         elif vocabulary.blocks[fact.block].panel:
@@ -173,6 +174,12 @@ def latest_readers(vocabulary: Vocabulary) -> Mapping[str, LatestReader]:
         else:
             found[name] = _field_latest(fact)
     return found
+
+
+@functools.lru_cache(maxsize=16)
+def _both_readers(vocabulary: Vocabulary) -> tuple[Mapping[str, Reader],
+                                                    Mapping[str, LatestReader]]:
+    return readers(vocabulary), latest_readers(vocabulary)
 
 
 def _only_of(reader: Reader) -> LatestReader:
@@ -241,6 +248,18 @@ def _top(name: str) -> Reader:
         return () if value is None else (Observation(name, value, None, (name,)),)
 
     return read
+
+
+def _top_latest(name: str) -> LatestReader:
+    """`_top`'s one observation, without building its history."""
+    source = (name,)
+
+    def latest(facts: Facts) -> Observation | None:
+        value = getattr(facts.profile, name, None)
+        return None if value is None else _new(Observation, (name, value, None, source, None,
+                                                              (), None, None))
+
+    return latest
 
 
 def _field(fact: Fact, vocabulary: Vocabulary) -> Reader:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator as _operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -35,6 +36,10 @@ class Operator:
     value: ValueShape
     test: Predicate
     doc: str
+    # The same test on the bare value, for operators that read nothing but the value (no
+    # date, no reference range): the verdict-only view calls it without building an
+    # observation. A law in tests/test_operators.py holds it to `test`.
+    on_value: Callable[[Any, Any], bool] | None = None
 
     def problem_with(self, fact: Fact, value: Any) -> str | None:
         """Why `value` cannot be this operator's argument for `fact`, or None if it can."""
@@ -58,13 +63,14 @@ OPERATORS: Mapping[str, Operator] = MappingProxyType(_OPERATORS)
 
 def operator(
     name: str, *, phrase: str, negation: str, kinds: frozenset[Kind] | set[Kind],
-    value: ValueShape,
+    value: ValueShape, on_value: Callable[[Any, Any], bool] | None = None,
 ) -> Callable[[Predicate], Predicate]:
-    """Register a predicate under the name a rule author types."""
+    """Register a predicate under the name a rule author types (`on_value`: the same test
+    on the bare value, when it reads nothing else)."""
 
     def register(test: Predicate) -> Predicate:
         _OPERATORS[name] = Operator(name, phrase, negation, frozenset(kinds), value, test,
-                                    (test.__doc__ or "").strip())
+                                    (test.__doc__ or "").strip(), on_value)
         return test
 
     return register
@@ -191,7 +197,7 @@ def _days_before(day: dt.date, days: int) -> dt.date:
 # Comparisons
 
 @operator("at_least", phrase="is at least", negation="is below", kinds=_NUMERIC,
-          value="number")
+          value="number", on_value=_operator.ge)
 def at_least(observed: Observation, threshold: float, as_of: dt.date) -> bool:
     """Reaches the threshold, inclusive.
 
@@ -201,7 +207,7 @@ def at_least(observed: Observation, threshold: float, as_of: dt.date) -> bool:
 
 
 @operator("at_most", phrase="is at most", negation="is above", kinds=_NUMERIC,
-          value="number")
+          value="number", on_value=_operator.le)
 def at_most(observed: Observation, threshold: float, as_of: dt.date) -> bool:
     """Does not exceed the threshold, inclusive.
 
@@ -210,7 +216,8 @@ def at_most(observed: Observation, threshold: float, as_of: dt.date) -> bool:
     return bool(observed.value <= threshold)
 
 
-@operator("above", phrase="is above", negation="is at most", kinds=_NUMERIC, value="number")
+@operator("above", phrase="is above", negation="is at most", kinds=_NUMERIC, value="number",
+          on_value=_operator.gt)
 def above(observed: Observation, threshold: float, as_of: dt.date) -> bool:
     """Strictly greater.
 
@@ -219,7 +226,8 @@ def above(observed: Observation, threshold: float, as_of: dt.date) -> bool:
     return bool(observed.value > threshold)
 
 
-@operator("below", phrase="is below", negation="is at least", kinds=_NUMERIC, value="number")
+@operator("below", phrase="is below", negation="is at least", kinds=_NUMERIC, value="number",
+          on_value=_operator.lt)
 def below(observed: Observation, threshold: float, as_of: dt.date) -> bool:
     """Strictly less.
 
@@ -229,7 +237,7 @@ def below(observed: Observation, threshold: float, as_of: dt.date) -> bool:
 
 
 @operator("between", phrase="is within", negation="is outside", kinds=_NUMERIC,
-          value="range")
+          value="range", on_value=lambda value, bounds: bounds[0] <= value <= bounds[1])
 def between(observed: Observation, bounds: Sequence[float], as_of: dt.date) -> bool:
     """Within an inclusive range.
 
@@ -240,7 +248,7 @@ def between(observed: Observation, bounds: Sequence[float], as_of: dt.date) -> b
 
 
 @operator("equals", phrase="is", negation="is not",
-          kinds={"integer", "category", "boolean"}, value="category")
+          kinds={"integer", "category", "boolean"}, value="category", on_value=_operator.eq)
 def equals(observed: Observation, expected: Any, as_of: dt.date) -> bool:
     """Exactly this value.
 
@@ -250,7 +258,8 @@ def equals(observed: Observation, expected: Any, as_of: dt.date) -> bool:
 
 
 @operator("one_of", phrase="is one of", negation="is not one of",
-          kinds={"integer", "category"}, value="categories")
+          kinds={"integer", "category"}, value="categories",
+          on_value=lambda value, allowed: value in allowed)
 def one_of(observed: Observation, allowed: Sequence[Any], as_of: dt.date) -> bool:
     """Any of the listed values.
 
@@ -261,7 +270,8 @@ def one_of(observed: Observation, allowed: Sequence[Any], as_of: dt.date) -> boo
 
 # Booleans
 
-@operator("is_true", phrase="is yes", negation="is no", kinds={"boolean"}, value="none")
+@operator("is_true", phrase="is yes", negation="is no", kinds={"boolean"}, value="none",
+          on_value=lambda value, _: value is True)
 def is_true(observed: Observation, _: None, as_of: dt.date) -> bool:
     """Recorded yes.
 
@@ -270,7 +280,8 @@ def is_true(observed: Observation, _: None, as_of: dt.date) -> bool:
     return observed.value is True
 
 
-@operator("is_false", phrase="is no", negation="is yes", kinds={"boolean"}, value="none")
+@operator("is_false", phrase="is no", negation="is yes", kinds={"boolean"}, value="none",
+          on_value=lambda value, _: value is False)
 def is_false(observed: Observation, _: None, as_of: dt.date) -> bool:
     """Recorded no (silence is unknown, not no).
 
@@ -474,7 +485,8 @@ def more_than_ago(observed: Observation, span: Duration, as_of: dt.date) -> bool
 # Whether a fact is recorded at all
 
 @operator("recorded", phrase="is recorded", negation="is not recorded",
-          kinds={"number", "integer", "boolean", "category", "date", "lab"}, value="none")
+          kinds={"number", "integer", "boolean", "category", "date", "lab"}, value="none",
+          on_value=lambda value, _: True)
 def recorded(observed: Observation, _: None, as_of: dt.date) -> bool:
     """Recorded, whatever its value. Never false: a fact not recorded is unknown, so in an
     inclusion this asks for the data ("an FVC within 3 months"), and in an exclusion it can

@@ -123,7 +123,9 @@ class EveryPlan:
         "fails",
         "group",
         "holds",
+        "inside",
         "members",
+        "on_value",
         "slots",
         "test",
         "unscored",
@@ -134,8 +136,10 @@ class EveryPlan:
     def __init__(self, every: Every, vocabulary: Vocabulary) -> None:
         group, op = vocabulary.groups[every.in_], OPERATORS[every.op]
         self.every, self.group, self.test, self.value = every, group, op.test, every.value
+        self.on_value = op.on_value
         self.days = every.measured_within_days
         self.block, *inside = group.name.split(".")
+        self.inside = tuple(inside)
         self.slots = tuple(tuple(slot) for slot in group.slots
                            if not every.only or set(slot) & set(every.only))
         self.members: tuple[tuple[Member, ...], ...] = tuple(
@@ -162,6 +166,8 @@ class EveryPlan:
             return None
         at = self.every.at
         if at is None:
+            if len(records) == 1:
+                return records[0]
             return max(records, key=lambda record: record.date or dt.date.min)
         on = context.facts.visit(at.visit)
         if on is None:
@@ -181,13 +187,18 @@ class EveryPlan:
         if outside_window(record.date, self.days, context.as_of):
             return UNKNOWN
         result, test, value, as_of = TRUE, self.test, self.value, context.as_of
+        on_value = self.on_value
+        scores = field_at(record, self.inside)  # the record's items: read once, not per item
+        if scores is None:
+            return UNKNOWN
         for members in self.members:
             truth = UNKNOWN
-            for _, path, name, _ in members:
-                score = field_at(record, path)
+            for member, _, name, _ in members:
+                score = getattr(scores, member, None)
                 if score is not None:
-                    truth = TRUE if test(Observation(name, score, record.date), value,
-                                         as_of) else FALSE
+                    holds = (on_value(score, value) if on_value is not None else
+                             test(Observation(name, score, record.date), value, as_of))
+                    truth = TRUE if holds else FALSE
                     break
             if truth == FALSE:
                 return FALSE
