@@ -256,3 +256,30 @@ def test_the_generated_conditions_reach_every_kind_and_every_form_of_the_registr
     found = find(condition_mappings(), holds, settings=settings(max_examples=5000,
                                                                  database=None))
     assert holds(found)
+
+
+@given(patient=profiles(), as_of=st.sampled_from([AS_OF, dt.date(2024, 2, 29)]))
+def test_a_fact_derived_as_recorded_x_reads_as_the_expression_gives(patient, as_of):
+    # The reader of `recorded(x)` in a record skips the expression engine; it must give what
+    # evaluating the expression gives: the value, what was read, and what was missing.
+    from eligibility.observations import _derive_in, _record_observer, _recorded_in_record
+    from eligibility.vocabulary import DEFAULT
+
+    shortcut = [(fact, fact.block) for fact in DEFAULT.facts.values()
+                if fact.block and _recorded_in_record(fact, fact.block, DEFAULT)]
+    assert shortcut, "als.diagnosed is derived as recorded(als.diagnosis_date)"
+    for fact, block in shortcut:
+        observe = _record_observer(fact, block, DEFAULT)
+        for record in getattr(patient, block, ()):
+            if fact.stated and getattr(record, fact.path[-1], None) is not None:
+                continue  # stated in the record: no derivation at all
+            general = _derive_in(record, fact, DEFAULT, as_of)
+            found = observe(record, as_of)
+            if general.value is None:
+                assert found is None
+            else:
+                assert found is not None and found.derived is not None
+                assert (found.value, found.derived.value, found.derived.read,
+                        found.derived.missing, found.derived.formula) == (
+                    general.value, general.value, general.read, general.missing,
+                    general.formula)

@@ -354,7 +354,8 @@ def evaluate(expression: Expression, read: Read, as_of: dt.date,
     """The value of `expression` for what `read` gives, on `as_of`; never raises over data."""
     env = _Env(read, as_of, groups)
     value = expression.function(env)
-    readings = tuple(dict.fromkeys(env.read))
+    read_ = env.read
+    readings = tuple(read_) if len(read_) < 2 else tuple(dict.fromkeys(read_))
     if isinstance(value, _Unknown):
         return Evaluated(None, readings, tuple(dict.fromkeys(value.missing)))
     return Evaluated(value, readings, (), (expression, as_of, groups))

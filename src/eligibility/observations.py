@@ -356,12 +356,23 @@ def _record_observer(fact: Fact, block: str, vocabulary: Vocabulary) -> Callable
     dated_by = vocabulary.facts[fact.dated_by].path[1:] if fact.dated_by else None
     uses_as_of = AS_OF in fact.derive.text if fact.derive is not None else False
     source = (block, *path)
+    recorded = _recorded_in_record(fact, block, vocabulary)
 
     def observe(record: Any, as_of: dt.date) -> Observation | None:
         date = as_of if uses_as_of else field_at(record, dated_by) if dated_by else record.date
         value = field_at(record, path) if stated else None
         if value is not None:
             return _new(Observation, (name, value, date, source, None, (), record.visit, None))
+        if recorded is not None:  # `recorded(x)`, x stated in the record: what evaluate gives
+            other, other_path = recorded
+            found = field_at(record, other_path)
+            if found is None:
+                return None
+            assert fact.derive is not None
+            result = Evaluated(True, (_new(_InRecord, (other, found, record.date)),), (),
+                               (fact.derive, as_of, vocabulary.group_slots))
+            return _new(Observation, (name, True, date, (block,), None, (), record.visit,
+                                      result))
         result = _derive_in(record, fact, vocabulary, as_of)
         if result.value is None:
             return None
@@ -369,6 +380,20 @@ def _record_observer(fact: Fact, block: str, vocabulary: Vocabulary) -> Callable
                                   result))
 
     return observe
+
+
+def _recorded_in_record(fact: Fact, block: str, vocabulary: Vocabulary) -> tuple[
+        str, tuple[str, ...]] | None:
+    """The fact read and its path in the record, when `fact` is derived as just
+    `recorded(x)` of a fact x stated (not derived) in the same block; else None."""
+    derive = fact.derive
+    if derive is None or len(derive.facts) != 1:
+        return None
+    other = vocabulary.facts[derive.facts[0]]
+    if (other.derive is not None or not other.stated or other.block != block
+            or "".join(derive.text.split()) != f"recorded({other.name})"):
+        return None
+    return other.name, other.path[1:]
 
 
 class _InRecord(NamedTuple):
@@ -384,7 +409,7 @@ def _derive_in(record: Any, fact: Fact, vocabulary: Vocabulary, as_of: dt.date) 
         value = field_at(record, other.path[1:]) if other.stated else None
         if value is None and other.derive is not None:
             value = _derive_in(record, other, vocabulary, as_of).value
-        return None if value is None else _InRecord(name, value, record.date)
+        return None if value is None else _new(_InRecord, (name, value, record.date))
 
     return evaluate(fact.derive, read, as_of, vocabulary.group_slots)
 
