@@ -510,6 +510,17 @@ def test_hypertension_recorded_absent_is_the_reason_given():
     assert result.explanation.endswith(": recorded absent: hypertension (2026-10-01)")
 
 
+@pytest.mark.parametrize("listed", [True, False], ids=["settles-the-category", "listed-only"])
+def test_an_attribute_the_entry_description_shows_is_not_said_again(listed):
+    # "recorded: hypertension (current, controlled: yes): controlled yes" said it twice.
+    conditions = [{"name": "hypertension", "status": "current", "controlled": True}]
+    rule = UNCONTROLLED_HYPERTENSION if listed else has(
+        "conditions", name=["hypertension"], controlled=False)
+    result = outcome(rule, profile(conditions=conditions))
+    assert "hypertension (current, controlled: yes)" in result.explanation
+    assert "controlled yes" not in result.explanation
+
+
 def test_hypertension_without_control_status_says_what_it_lacks():
     result = outcome(UNCONTROLLED_HYPERTENSION,
                      profile(conditions=[{"name": "hypertension", "status": "current"}]))

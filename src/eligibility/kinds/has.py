@@ -434,7 +434,7 @@ class HasPlan:
             why_not = {id(entry): why for _, entry, why, _ in present if why}
             closed = (self._coverage_reason(items, absent, why_not) if found.covered
                       else self.complete)
-            read = [text + (f": {'; '.join(why)}" if why else "")
+            read = [text + (f": {'; '.join(unsaid)}" if (unsaid := _unsaid(why, text)) else "")
                     for _, _, why, text in present if text not in closed]
             also = f" ({', '.join(read)} does not match)" if read else ""
             return Outcome(Truth.FALSE, f"{self.none}{closed}{also}", evidence,
@@ -485,10 +485,16 @@ class HasPlan:
                 described.get(id(entry)) or self._describe(entry) for entry in used))
         if settled:
             reasons.append("recorded: " + ", ".join(
-                self._describe(entry) + (f": {'; '.join(why_not[id(entry)])}"
-                                         if id(entry) in why_not else "")
-                for entry in settled))
+                text + (f": {'; '.join(unsaid)}" if (unsaid := _unsaid(
+                    why_not.get(id(entry), ()), text)) else "")
+                for entry in settled for text in [self._describe(entry)]))
         return "; ".join(reasons)
+
+
+def _unsaid(reasons: Sequence[str], described: str) -> list[str]:
+    """The reasons an entry does not match that its description does not already show: an
+    attribute filter says `controlled no` where the description shows `controlled: no`."""
+    return [reason for reason in reasons if reason.replace(" ", ": ", 1) not in described]
 
 
 def compile_has(has: Has, env: Env) -> HasPlan:
