@@ -620,3 +620,22 @@ def test_many_conditions_under_study_are_named_in_part(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert invoke("check", "rules").exit_code == 0
     assert "and 46 more)?" in Path("rules", "NCT09900009.yaml").read_text("utf-8")
+
+
+@pytest.mark.parametrize("command", ["check", "screen"])
+def test_the_same_mistake_thousands_of_times_lists_the_first_100_and_counts_the_rest(
+        tmp_path: Path, command: str) -> None:
+    from eligibility.loading import MOST_PROBLEMS
+
+    entries = "".join(f"  - {{name: c{index}, colour: red}}\n" for index in range(350))
+    path = tmp_path / "many.yaml"
+    path.write_text(f"id: P-many\nconditions:\n{entries}", encoding="utf-8")
+    result = invoke(command, path)
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith(str(path))]
+    assert len(lines) == MOST_PROBLEMS + 1
+    assert all("conditions[" in line and "unknown field 'colour'" in line
+               for line in lines[:-1])
+    assert lines[-1] == (f"{path}:{MOST_PROBLEMS + 3}:18: 250 more problems from here on are "
+                         f"not listed: only the first {MOST_PROBLEMS} are (fix those and check "
+                         "again)")

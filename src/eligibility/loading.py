@@ -132,6 +132,23 @@ class InputError(Exception):
         super().__init__("\n".join(str(problem) for problem in self.problems))
 
 
+# The most problems listed for one file: thousands of the same mistake (a field misspelt in
+# every entry of a long list) need their first fixes, not a screenful per line.
+MOST_PROBLEMS = 100
+
+
+def first_problems(problems: Iterable[Problem]) -> tuple[Problem, ...]:
+    """The problems in file order, the first MOST_PROBLEMS of them and one saying how many
+    more there are and where they start."""
+    ordered = sorted(problems)
+    if len(ordered) <= MOST_PROBLEMS:
+        return tuple(ordered)
+    rest = ordered[MOST_PROBLEMS:]
+    return (*ordered[:MOST_PROBLEMS], Problem(
+        rest[0].span, "", f"{len(rest):,} more problems from here on are not listed: only the "
+        f"first {MOST_PROBLEMS} are (fix those and check again)"))
+
+
 def parse_yaml(text: str, file: str) -> Located:
     """Parse YAML safely into values with positions; duplicate keys are problems."""
     located, problems = _parse(text, file)
@@ -385,7 +402,7 @@ def check_trial(path: Path | str, vocabulary: Vocabulary = DEFAULT) -> tuple[
         problems.append(Problem(node.span, describe_path(found), finding.message,
                                 finding.severity))
     if trial is None or any(problem.severity == "error" for problem in problems):
-        return None, tuple(sorted(problems))
+        return None, first_problems(problems)
     criteria = tuple(
         criterion.model_copy(update={"span": document.children["criteria"].children[index].span})
         for index, criterion in enumerate(trial.criteria)
@@ -394,7 +411,7 @@ def check_trial(path: Path | str, vocabulary: Vocabulary = DEFAULT) -> tuple[
         "criteria": criteria, "file": str(path), "sha256": hashlib.sha256(data).hexdigest(),
         "span": document.find(("trial", "id"))[0].span,
     })
-    return trial, tuple(sorted(problems))
+    return trial, first_problems(problems)
 
 
 def _lint_valid_criteria(document: Located, vocabulary: Vocabulary) -> list[Finding]:
@@ -636,7 +653,7 @@ def _check_patient_carefully(text: str, path: Path, as_of: dt.date | None,
             stated, dt.date) else "today, the screening date")
         problems += _future_dates(document, profile, on, source)
     if problems:
-        return None, tuple(sorted(problems))
+        return None, first_problems(problems)
     return profile, ()
 
 
