@@ -506,6 +506,8 @@ def test_problem_with_accepts_a_fitting_value(fact, op, value):
         ("als.onset_date", "within_days", True, "expected a whole number above 0, got true"),
         ("als.onset_date", "before", "2025-01-01",
          "expected a date (YYYY-MM-DD), got '2025-01-01'"),
+        ("als.onset_date", "before", dt.datetime(2025, 1, 1, 10),
+         "expected a date without a time of day (YYYY-MM-DD), got 2025-01-01T10:00:00"),
         ("reproductive.pregnant", "is_true", True, "this operator takes no value, got true"),
         ("labs.hemoglobin", "below_lower_limit", 12, "this operator takes no value, got 12"),
     ],

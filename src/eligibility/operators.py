@@ -165,6 +165,8 @@ def _count(fact: Fact, value: Any) -> str | None:
 def _date(fact: Fact, value: Any) -> str | None:
     if value is None:
         return _missing(value, "a date")
+    if isinstance(value, dt.datetime):  # a date with a time would be compared with dates
+        return f"expected a date without a time of day (YYYY-MM-DD), got {shown(value)}"
     if isinstance(value, dt.date):
         return None
     return f"expected a date (YYYY-MM-DD), got {shown(value)}"
