@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from ..importing.fhir import is_bundle
+from ..importing import is_bundle
 from ..loading import Problem, check_patient_to_screen, screening_date, trials_vocabulary
 from ..results import Screening
 from ..rules import Trial

@@ -13,9 +13,10 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-__all__ = ["Imported", "LeftOut", "profile_text"]
+__all__ = ["Imported", "LeftOut", "is_bundle", "profile_text"]
 
 ENTRY_ORDER = ("name", "category", "codes", "status", "date", "start", "stop")
 
@@ -181,3 +182,15 @@ def _plain(value: Any) -> Any:
 def _comment(text: str) -> str:
     """Text safe inside a YAML comment: one line, printable."""
     return "".join(char if char.isprintable() else " " for char in str(text))
+
+
+# Here, not in .fhir: `screen` asks it of every file, and .fhir is only imported for a bundle.
+def is_bundle(path: Path | str, text: str | None = None) -> bool:
+    """Whether a file given as a profile is a FHIR bundle: named *.json, or JSON text that
+    says `"resourceType"` near its start."""
+    if str(path).lower().endswith(".json"):
+        return True
+    if text is None:
+        return False
+    head = text.lstrip()[:2000]
+    return head.startswith("{") and '"resourceType"' in head

@@ -17,7 +17,7 @@ from typing import Any
 from ..loading import InputError, Problem
 from ..source import SourceSpan
 from ..vocabulary import DEFAULT, Vocabulary
-from . import Imported, profile_text
+from . import Imported, is_bundle, profile_text
 from .fhir_lists import map_allergy, map_condition, map_medication, map_procedure
 from .fhir_values import Bundle, day_of, label_of, map_observation
 
@@ -46,17 +46,6 @@ _ABOUT = {
     "Immunization": "a profile has no place for immunizations",
     "CarePlan": "a care plan states intentions, not facts about the patient",
 }
-
-
-def is_bundle(path: Path | str, text: str | None = None) -> bool:
-    """Whether a file given as a profile is a FHIR bundle: named *.json, or JSON text that
-    says `"resourceType"` near its start."""
-    if str(path).lower().endswith(".json"):
-        return True
-    if text is None:
-        return False
-    head = text.lstrip()[:2000]
-    return head.startswith("{") and '"resourceType"' in head
 
 
 def read_bundle(path: Path | str, text: str | None = None) -> dict[str, Any]:
