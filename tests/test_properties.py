@@ -27,6 +27,7 @@ from strategies import (
     condition_mappings,
     conditions,
     conditions_about,
+    dates,
     profile_and_a_fact_it_lacks,
     profiles,
     trials,
@@ -39,6 +40,9 @@ laws = settings(max_examples=50, deadline=None)
 main_laws = settings(max_examples=150, deadline=None)
 
 RECORDED_70 = {"age": 70, "screening_date": dt.date(2026, 1, 5)}
+# Screening days from the profiles' dates to years after them, leap days included.
+SCREENING_DAYS = st.one_of(st.just(AS_OF), dates(dt.date(2024, 1, 1), dt.date(2030, 12, 31)),
+                           st.sampled_from([dt.date(2028, 2, 29), dt.date(2027, 2, 28)]))
 
 
 @main_laws
@@ -283,3 +287,21 @@ def test_a_fact_derived_as_recorded_x_reads_as_the_expression_gives(patient, as_
                         found.derived.missing, found.derived.formula) == (
                     general.value, general.value, general.read, general.missing,
                     general.formula)
+
+
+@laws
+@given(patient=profiles(), first=SCREENING_DAYS, then=SCREENING_DAYS)
+def test_facts_moved_to_another_day_read_as_facts_read_on_that_day(patient, first, then):
+    # A forecast screens one profile on many days, keeping the facts that do not depend on
+    # the screening date: kept or read again, every fact must be what that day reads.
+    from eligibility.observations import Facts
+    from eligibility.vocabulary import DEFAULT
+
+    earlier = Facts(patient, first, DEFAULT)
+    for name in DEFAULT.facts:
+        earlier.get(name)
+        earlier.history(name)
+    moved, fresh = earlier.on(then), Facts(patient, then, DEFAULT)
+    for name in DEFAULT.facts:
+        assert moved.get(name) == fresh.get(name), name
+        assert moved.history(name) == fresh.history(name), name

@@ -109,6 +109,18 @@ class Facts(Mapping[str, Observation]):
             found = self._latest[name] = read(self) if read is not None else None
         return default if found is None else found
 
+    def on(self, as_of: dt.date) -> Facts:
+        """The same profile's facts on another screening date, keeping what was read already
+        and does not depend on the date (`moving_facts`): for screening one profile on many
+        days, as a forecast does."""
+        moved = Facts(self.profile, as_of, self.vocabulary)
+        moving = moving_facts(self.vocabulary)
+        moved._latest = {name: found for name, found in self._latest.items()
+                         if name not in moving}
+        moved._histories = {name: found for name, found in self._histories.items()
+                            if name not in moving}
+        return moved
+
     def visit(self, name: str) -> dt.date | None:
         """The date of a visit the profile records, by name."""
         return self.profile.visits.get(name)
@@ -150,6 +162,24 @@ def readers(vocabulary: Vocabulary) -> Mapping[str, Reader]:
         else:
             found[name] = _field(fact, vocabulary)
     return found
+
+
+@functools.lru_cache(maxsize=16)
+def moving_facts(vocabulary: Vocabulary) -> frozenset[str]:
+    """The facts whose value or date depends on the screening date: the built-in ages, and
+    every fact derived from `screening_date` or from one of these, at any depth."""
+    moving = {name for name, fact in vocabulary.facts.items() if fact.builtin is not None}
+    derived = [fact for fact in vocabulary.facts.values() if fact.derive is not None]
+    grown = True
+    while grown:
+        grown = False
+        for fact in derived:
+            if fact.name not in moving and fact.derive is not None and (
+                    AS_OF in fact.derive.text
+                    or any(name in moving for name in fact.derive.facts)):
+                moving.add(fact.name)
+                grown = True
+    return frozenset(moving)
 
 
 LatestReader = Callable[["Facts"], "Observation | None"]
