@@ -7,7 +7,8 @@ Each trial is compiled once into a plan of its criteria (`trial_plan`); the expl
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from .context import Context
 from .kinds import Env, Plan, compile_condition
@@ -16,6 +17,7 @@ from .logic import Truth, negate
 from .patient import PatientProfile
 from .results import CriterionResult, Outcome, Screening, Status, Verdict
 from .rules import Condition, Criterion, Trial
+from .verdict_code import status_function
 
 __all__ = [
     "Context",
@@ -23,6 +25,7 @@ __all__ = [
     "evaluate",
     "screen",
     "screen_all",
+    "status_functions",
     "trial_plan",
     "verdicts",
 ]
@@ -93,13 +96,28 @@ def trial_plan(trial: Trial) -> Sequence[CriterionPlan]:
 
     The plan is kept with the criteria it was compiled from: `model_copy` shares private
     attributes, so a copy with other criteria must not reuse the original's plan."""
+    return _kept(trial)[1]  # type: ignore[no-any-return]
+
+
+def status_functions(trial: Trial) -> Sequence[Callable[[Context], Status]]:
+    """Each criterion's `CriterionPlan.status` as one generated function (`verdict_code`),
+    written the first time the verdict-only view of the trial is asked for."""
+    kept = _kept(trial)
+    if kept[2] is None:
+        kept[2] = tuple(status_function(plan.condition, plan.guard, plan.inclusion)
+                        for plan in kept[1])
+    return kept[2]  # type: ignore[no-any-return]
+
+
+def _kept(trial: Trial) -> list[Any]:
+    """[criteria, their plans, their status functions or None], kept with the trial."""
     private = trial.__pydantic_private__  # not trial._plan: pydantic's __getattr__ is slow
     kept = private["_plan"]  # type: ignore[index]
     if kept is None or kept[0] is not trial.criteria:
-        kept = private["_plan"] = (trial.criteria, tuple(  # type: ignore[index]
+        kept = private["_plan"] = [trial.criteria, tuple(  # type: ignore[index]
             CriterionPlan(criterion, Env(trial.vocabulary, trial.id, criterion.id))
-            for criterion in trial.criteria))
-    return kept[1]  # type: ignore[no-any-return]
+            for criterion in trial.criteria), None]
+    return kept  # type: ignore[no-any-return]
 
 
 def screen(profile: PatientProfile, trial: Trial, *, as_of: dt.date) -> Screening:
@@ -120,7 +138,7 @@ def verdicts(profile: PatientProfile, trial: Trial, *, as_of: dt.date) -> tuple[
     """Every criterion's status and the trial's verdict, as `screen` gives them, without
     building explanations: for screening many patients when only the answer is wanted."""
     context = Context.of(profile, as_of, trial.id, trial.vocabulary)
-    statuses = tuple([plan.status(context) for plan in trial_plan(trial)])
+    statuses = tuple([status(context) for status in status_functions(trial)])
     if Status.FAIL in statuses:
         return statuses, Verdict.INELIGIBLE
     if Status.UNKNOWN in statuses:

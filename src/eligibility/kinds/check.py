@@ -77,12 +77,13 @@ class CheckPlan:
     """A check worked out once: what it reads and tests, its wording, and its whole outcome
     when the profile does not state the fact."""
 
-    __slots__ = ("check", "collect", "days", "fact", "missing", "name", "test", "value",
-                 "visit", "wording")
+    __slots__ = ("check", "collect", "days", "fact", "missing", "name", "test",
+                 "test_on_value", "value", "visit", "wording")
 
     def __init__(self, check: Check, vocabulary: Vocabulary) -> None:
         fact, op = vocabulary.facts[check.fact], OPERATORS[check.op]
         self.check, self.fact, self.test, self.value = check, fact, op.test, check.value
+        self.test_on_value = op.on_value
         self.name = check.fact
         self.days, self.visit = check.measured_within_days, check.at
         text = explain.to_collect(fact, self.days)
