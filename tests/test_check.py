@@ -617,3 +617,12 @@ def test_a_judgment_criterion_is_partly_decided_by_data_when_a_part_can_decide_i
     row = coverage(load_trial(path))
     assert row.judgment == 1 and row.partly_judgment == int(partly)
     assert row.decided_by_data == (1.0 if partly else None)
+
+
+def test_a_rule_file_checked_alone_is_read_with_the_vocabulary_files_beside_it() -> None:
+    # `check rules/NCT00000002.yaml` said "unknown fact 'labs.nt_probnp'" where `check rules`
+    # (and screen, and show) read the folder's vocabulary file first.
+    rule = Path(__file__).parent.parent / "docs/examples/heart-failure/rules/NCT00000002.yaml"
+    result = CliRunner().invoke(app, ["check", str(rule)])
+    assert result.exit_code == 0, result.output
+    assert "checked 1 file: 0 errors" in result.output

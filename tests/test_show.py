@@ -108,6 +108,35 @@ def test_show_looks_the_id_up_in_the_rules_option(monkeypatch: pytest.MonkeyPatc
     assert result.stdout.startswith(f"{path.stem} A test trial")
 
 
+@pytest.mark.parametrize("output", ["text", "markdown"])
+def test_show_words_a_fact_the_rule_file_declares(tmp_path: Path, output: str) -> None:
+    # The text page described each rule against the package's vocabulary: a KeyError.
+    rule = tmp_path / "NCT09990001.yaml"
+    rule.write_text("""\
+trial: {id: NCT09990001, title: A COPD trial, overall_status: RECRUITING}
+facts:
+  fev1.percent_predicted: {kind: number, label: FEV1, unit: "% predicted", range: [0, 200]}
+criteria:
+  - {id: I1, kind: inclusion, text: FEV1 30-70 %.,
+     check: {fact: fev1.percent_predicted, op: between, value: [30, 70]}}
+""", encoding="utf-8")
+    result = run("show", str(rule), "--format", output)
+    assert result.exit_code == 0, result.output
+    assert "FEV1 within 30 to 70 %" in words(result.stdout)
+
+
+@pytest.mark.parametrize("how", ["by-id", "by-path"])
+def test_show_reads_the_vocabulary_files_beside_the_rule_file(
+        monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    # The heart-failure example's facts are in rules/vocabulary.yaml beside the rule file.
+    example = ROOT / "docs" / "examples" / "heart-failure"
+    monkeypatch.chdir(example)
+    result = run("show", "NCT00000002" if how == "by-id" else "rules/NCT00000002.yaml")
+    assert result.exit_code == 0, result.output
+    assert "unknown fact" not in result.output
+    assert "NT-proBNP" in result.stdout
+
+
 # Markdown
 
 

@@ -53,6 +53,7 @@ __all__ = [
     "repeated_trials",
     "screening_date",
     "trials_vocabulary",
+    "vocabulary_files_beside",
 ]
 
 _constructor = yaml.constructor.SafeConstructor()
@@ -481,7 +482,8 @@ def load_trials(path: Path | str) -> tuple[Trial, ...]:
             raise InputError([Problem(SourceSpan(str(path), 0, 0), "",
                                       "no rule files (*.yaml or *.yml) in this folder")])
     else:
-        files = [path]
+        # A rule file alone is read with the vocabulary files beside it, as in its folder.
+        files = [*vocabulary_files_beside(path), path]
     trials: list[Trial] = []
     vocabularies = {file for file in files if is_vocabulary_file(file)}
     vocabulary, broken = folder_vocabulary(file for file in files if file in vocabularies)
@@ -508,6 +510,14 @@ def load_trials(path: Path | str) -> tuple[Trial, ...]:
     if problems:
         raise InputError(problems)
     return tuple(trials)
+
+
+def vocabulary_files_beside(path: Path) -> list[Path]:
+    """The vocabulary files in the folder of the rule file `path`, in file-name order: the
+    facts they add are the rule file's too, whether its folder or the file alone is read."""
+    folder = path.parent
+    return [file for file in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+            if file != path and is_vocabulary_file(file)]
 
 
 def repeated_trials(trials: Iterable[Trial]) -> list[Problem]:

@@ -237,7 +237,7 @@ def render_trial_page(console: Console, trial: Trial) -> None:
         kind = "incl" if criterion.kind == "inclusion" else "excl"
         parts: list[RenderableType] = [shown(criterion.text, lines=True)]
         parts += [_rule_line(("→ " if index == 0 else "  ") + line, arrow)
-                  for index, line in enumerate(criterion_rule(criterion))]
+                  for index, line in enumerate(criterion_rule(criterion, trial.vocabulary))]
         decided = decided_by(criterion)
         if decided != "computable":
             parts.append(Text(f"[{decided}]", style="magenta"))

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from ..escapes import visible
-from ..loading import InputError, load_trial, read_text
+from ..loading import InputError, load_trials, read_text
 from ..render import render_problems, render_trial_page
 from .common import choice, consoles, say
 from .inputs import refuse_a_patient_profile, rule_file_named
@@ -45,7 +45,7 @@ def show_command(
     path = rule_file_named(err, trial, rules)
     refuse_a_patient_profile(err, path)
     try:
-        loaded = load_trial(path)
+        (loaded,) = load_trials(path)  # with the vocabulary files beside it
     except InputError as error:
         render_problems(err, error.problems)
         raise typer.Exit(1) from None

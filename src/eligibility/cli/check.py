@@ -26,6 +26,7 @@ from ..loading import (
     profile_warnings,
     repeated_trials,
     trials_vocabulary,
+    vocabulary_files_beside,
 )
 from ..render import render_coverage, render_problems
 from ..rules import Trial
@@ -59,9 +60,12 @@ def check_command(
     files, problems = yaml_files(paths or [Path("rules"), Path("patients")])
     trials: list[Trial] = []
     kinds = {str(file): _kind(file) for file in files}
-    # Vocabulary files first: the rule files beside them are read with what they add.
-    vocabulary, broken = folder_vocabulary(file for file in files
-                                           if kinds[str(file)] == "vocabulary")
+    # Vocabulary files first: the rule files beside them are read with what they add (also
+    # when a rule file is given alone, without its folder).
+    given = [file for file in files if kinds[str(file)] == "vocabulary"]
+    beside = [found for file in files if kinds[str(file)] == "rules"
+              for found in vocabulary_files_beside(file)]
+    vocabulary, broken = folder_vocabulary(dict.fromkeys([*given, *beside]))
     problems += broken
     for file in files:
         if kinds[str(file)] == "rules" and broken:
