@@ -279,13 +279,36 @@ def entries(collection: str, statuses: tuple[str | None, ...] = ("current", "pas
     return _entries(collection, st.sampled_from(statuses))
 
 
-def _history(items: list[dict[str, Any]], form: str) -> Any:
+def _history(items: list[dict[str, Any]], form: str, collection: str = "") -> Any:
+    items = _once_each(collection, items)
     return items if form == "list" else {"complete": form == "complete", "items": items}
+
+
+def _once_each(collection: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries as a valid profile holds them: in a list where a patient has each named
+    thing once (medications), a second current entry of one concept is made past."""
+    known = COLLECTIONS.get(collection)
+    if known is None or not known.singular_names:
+        return items
+    seen: set[str] = set()
+    kept = []
+    for item in items:
+        name = item.get("name")
+        key = None
+        if name is not None:
+            concept = known.concepts.get(normalise_name(name))
+            key = concept.key if concept is not None else normalise_name(name)
+        if item.get("status") == "current" and key is not None:
+            if key in seen:
+                item = {**item, "status": "past"}
+            seen.add(key)
+        kept.append(item)
+    return kept
 
 
 HISTORIES: Mapping[str, st.SearchStrategy[Any]] = {
     collection: st.builds(_history, st.lists(entries(collection), max_size=2),
-                          st.sampled_from(["list", "open", "complete"]))
+                          st.sampled_from(["list", "open", "complete"]), st.just(collection))
     for collection in COLLECTIONS
 }
 """Open lists, as a plain list or as `{complete: ..., items: [...]}`."""
@@ -410,9 +433,9 @@ def _append(collection: str, entry: st.SearchStrategy[dict[str, Any]]) -> Filler
             after = copy.deepcopy(fields)
             history = after[collection]
             if isinstance(history, list):
-                history.append(drawn)
+                history[:] = _once_each(collection, [*history, drawn])
             else:
-                history["items"] = [*history["items"], drawn]
+                history["items"] = _once_each(collection, [*history["items"], drawn])
             return after
 
         return entry.map(put)

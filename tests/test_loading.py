@@ -145,6 +145,11 @@ BAD_PATIENTS: dict[str, list[str]] = {
         "patient-age-without-date.yaml:4:6: age: age needs a screening_date to say when it was "
         "true (or give birth_date instead)",
     ],
+    "patient-one-drug-listed-twice.yaml": [
+        "patient-one-drug-listed-twice.yaml:11:12: medications[1].name: riluzole is already "
+        "listed as current, at index 0 of this list ('Rilutek' is riluzole): a patient takes "
+        "one regimen of it, so list it once (its dose changes go under doses)",
+    ],
     "patient-lab-unit.yaml": [
         "patient-lab-unit.yaml:5:34: labs.hemoglobin.unit: unit 'g/L' is not the unit of "
         "Hemoglobin (give the value in 'g/dL')",

@@ -31,7 +31,17 @@ from pydantic import (
 from pydantic.json_schema import WithJsonSchema
 
 from .source import SubfieldError, shown
-from .vocabulary import DEFAULT, Attribute, Block, Collection, Fact, Group, Vocabulary, closest
+from .vocabulary import (
+    DEFAULT,
+    Attribute,
+    Block,
+    Collection,
+    Fact,
+    Group,
+    Vocabulary,
+    closest,
+    normalise_name,
+)
 
 __all__ = [
     "Assessment",
@@ -287,12 +297,51 @@ def profile_model(vocabulary: Vocabulary) -> type[PatientProfile]:
     for name, collection in vocabulary.collections.items():
         entry = _entry_model(collection)
         history = History[entry]  # type: ignore[valid-type]
-        fields[name] = (history, Field(default_factory=history,
-                                       description=collection.description or None))
+        kept: Any = history
+        if collection.singular_names:
+            kept = Annotated[history, AfterValidator(_listed_once(collection))]
+        fields[name] = (kept, Field(default_factory=history,
+                                    description=collection.description or None))
     model = create_model(
         "PatientProfile", __base__=PatientProfile, __module__=__name__, **fields)
     model.vocabulary = vocabulary
     return model
+
+
+def _listed_once(collection: Collection) -> Callable[[History[Any]], History[Any]]:
+    """A list where a patient has each named thing once (one regimen of riluzole) may not
+    hold two current entries of one thing: Rilutek is riluzole, and two current regimens
+    with different doses would let a rule read whichever fits (a dose changed 13 days ago
+    read as stable since last year)."""
+    def concept(entry: Any) -> str | None:
+        if entry.name is not None:
+            name = normalise_name(entry.name)
+            found = collection.concepts.get(name)
+            return found.key if found is not None else name
+        for system, code in entry.codes.items():
+            by_code = collection.concept_by_code(system, code)
+            if by_code is not None:
+                return by_code.key
+        return None
+
+    def check(history: History[Any]) -> History[Any]:
+        first: dict[str, tuple[int, Any]] = {}
+        for index, entry in enumerate(history.items):
+            if entry.status != "current" or (key := concept(entry)) is None:
+                continue
+            if key in first:
+                earlier, other = first[key]
+                same = "" if normalise_name(other.name or "") == normalise_name(
+                    entry.name or "") else f" ({shown(entry.name)} is {key})"
+                raise SubfieldError(
+                    ("items", index, "name"),
+                    f"{key} is already listed as current, at index {earlier} of this list"
+                    f"{same}: a patient takes one regimen of it, so list it once (its dose "
+                    "changes go under doses)")
+            first[key] = (index, entry)
+        return history
+
+    return check
 
 
 def _value_type(fact: Fact | Attribute) -> Any:
