@@ -253,6 +253,14 @@ BAD_RULES: dict[str, list[str]] = {
         "rules-unquoted-colon-text/NCT06910384.yaml:15:31: invalid YAML: mapping values are not "
         "allowed in this context (a text containing ': ' must be put in quotes)",
     ],
+    "rules-declared-fact-mistake": [
+        "rules-declared-fact-mistake/NCT09990001.yaml:6:40: facts.copd.exacerbations_last_year."
+        "kind: expected one of 'number', 'integer', 'boolean', 'category', 'date' or 'lab', got "
+        "'count'",
+        "rules-declared-fact-mistake/NCT09990001.yaml:11:20: criteria[1].check.fact: fact "
+        "'copd.exacerbations_last_year' is declared in this file with a mistake (fix "
+        "facts.copd.exacerbations_last_year first)",
+    ],
     "rules-lowercase-trial-id": [
         "rules-lowercase-trial-id/NCT06910384.yaml:3:7: trial.id: expected an NCT id: 'NCT' and "
         "eight digits, like NCT01234567, got 'nct06910384'",

@@ -171,10 +171,18 @@ class Trial(BaseModel):
         if not (isinstance(value, Mapping) and isinstance(context, dict)
                 and isinstance(value.get("facts"), Mapping) and value["facts"]):
             return value
-        try:
-            declared = _FACTS.validate_python(value["facts"], context=context)
-        except ValidationError:
-            return value  # the facts field reports what is wrong
+        # Each fact alone: one with a mistake (the facts field reports it) must not make the
+        # others unknown, and the criteria that name it are told it is broken, not unknown.
+        declared: dict[str, Any] = {}
+        broken = set()
+        for name, spec in value["facts"].items():
+            try:
+                declared |= _FACTS.validate_python({name: spec}, context=context)
+            except ValidationError:
+                broken.add(str(name))
+        context["broken_facts"] = frozenset(broken)
+        if not declared:
+            return value
         origin = _origin(value)
         base: Vocabulary = context.get("vocabulary", DEFAULT)
         for name in declared:

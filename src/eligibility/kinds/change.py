@@ -37,6 +37,7 @@ from .node import (
     Finding,
     Node,
     Path,
+    broken_facts,
     check_fact,
     vocabulary_of,
 )
@@ -81,7 +82,7 @@ class Change(Node):
     @classmethod
     def _fact(cls, name: str, info: ValidationInfo) -> str:
         vocabulary = vocabulary_of(info)
-        check_fact(name, vocabulary)
+        check_fact(name, vocabulary, broken_facts(info))
         fact = vocabulary.facts[name]
         if not fact.numeric or not fact.dated:
             undated = "" if fact.dated else " without a date"

@@ -26,6 +26,7 @@ from .node import (
     Node,
     Path,
     VisitSelector,
+    broken_facts,
     check_fact,
     check_op,
     check_value,
@@ -52,7 +53,7 @@ class Check(Node):
     @field_validator("fact")
     @classmethod
     def _fact(cls, name: str, info: ValidationInfo) -> str:
-        return check_fact(name, vocabulary_of(info))
+        return check_fact(name, vocabulary_of(info), broken_facts(info))
 
     @field_validator("op")
     @classmethod

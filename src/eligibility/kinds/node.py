@@ -4,6 +4,7 @@ of fact names, operators and values against the vocabulary a rule file is read w
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Protocol
 
@@ -21,6 +22,7 @@ __all__ = [
     "Node",
     "Plan",
     "Text",
+    "broken_facts",
     "check_fact",
     "check_op",
     "check_value",
@@ -98,12 +100,24 @@ class Finding:
 FALSE, UNKNOWN, TRUE = 0, 1, 2
 
 
-def check_fact(name: str, vocabulary: Vocabulary) -> str:
+def check_fact(name: str, vocabulary: Vocabulary, broken: AbstractSet[str] = frozenset()) -> str:
+    """A fact name, checked to be in the vocabulary; `broken` names facts the file declares
+    with a mistake (reported at the declaration), which must not read as unknown facts."""
     if name in vocabulary.facts:
         return name
     if name in vocabulary.groups:
         raise ValueError(f"{name!r} is a group of facts; use every: {{in: {name}, ...}}")
+    if name in broken:
+        raise ValueError(f"fact {name!r} is declared in this file with a mistake (fix "
+                         f"facts.{name} first)")
     raise ValueError(f"unknown fact {name!r}{closest(name, vocabulary.facts)}")
+
+
+def broken_facts(info: ValidationInfo) -> AbstractSet[str]:
+    """The facts the file being read declares with a mistake (see `Trial`)."""
+    context = info.context
+    found = context.get("broken_facts") if isinstance(context, Mapping) else None
+    return found if isinstance(found, frozenset) else frozenset()
 
 
 def check_op(name: str, fact: str | None, vocabulary: Vocabulary) -> str:
