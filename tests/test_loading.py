@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from eligibility import InputError, load_patient, load_trial, load_trials
-from eligibility.loading import Problem, parse_yaml
+from eligibility.loading import Problem, check_patient, parse_yaml
 from eligibility.source import SourceSpan
 
 HERE = Path(__file__).parent
@@ -564,3 +564,22 @@ def test_a_decimal_where_a_whole_number_is_expected_is_quoted_as_written(tmp_pat
         load_patient(tmp_path / "p.yaml")
     assert [problem.message for problem in caught.value.problems] == [
         "expected a whole number, got 70.0"]
+
+
+@pytest.mark.parametrize(("screening", "problem"), [
+    ("2027-12-06", None),
+    ("2027-12-07", "3:17: screening_date: 2027-12-07 is more than a year after today "
+                   "(2026-12-05): check for a typo (to screen ahead of time, leave it out and "
+                   "give --as-of)"),
+    ("2062-11-02", "3:17: screening_date: 2062-11-02 is more than a year after today "
+                   "(2026-12-05): check for a typo (to screen ahead of time, leave it out and "
+                   "give --as-of)"),
+], ids=["a-year-and-a-day-ahead", "a-day-more", "2062-for-2026"])
+def test_a_screening_date_more_than_a_year_ahead_is_a_typo(tmp_path: Path, screening: str,
+                                                           problem: str | None) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(f"id: P1\nsex: female\nscreening_date: {screening}\n", encoding="utf-8")
+    profile, problems = check_patient(path, today=dt.date(2026, 12, 5))
+    assert [str(found) for found in problems] == ([] if problem is None else
+                                                 [f"{path}:{problem}"])
+    assert (profile is None) == (problem is not None)

@@ -609,7 +609,8 @@ def _checked_profile(text: str, path: Path, as_of: dt.date | None, today: dt.dat
             pass
         else:
             on = as_of or profile.screening_date or today
-            if on is None or all(day <= on for _, day in dated_fields(profile)):
+            if (on is None or all(day <= on for _, day in dated_fields(profile))) and not (
+                    _far_ahead(profile.screening_date, today)):
                 return profile, ()
     try:
         return _check_patient_carefully(text, path, as_of, today, vocabulary)
@@ -662,6 +663,12 @@ def _check_patient_carefully(text: str, path: Path, as_of: dt.date | None,
         source = ("the --as-of date" if as_of else "the screening date" if isinstance(
             stated, dt.date) else "today, the screening date")
         problems += _future_dates(document, profile, on, source)
+    if isinstance(stated, dt.date) and _far_ahead(stated, today):
+        assert today is not None
+        node, _, at = document.find(("screening_date",))
+        problems.append(Problem(node.span, describe_path(at), f"{stated.isoformat()} is more "
+                                f"than a year after today ({today.isoformat()}): check for a "
+                                "typo (to screen ahead of time, leave it out and give --as-of)"))
     if problems:
         return None, first_problems(problems)
     return profile, ()
@@ -786,6 +793,12 @@ def is_rule_file(path: Path | str) -> bool:
     text = peek_text(Path(path))
     return text is not None and any(
         line.startswith(("trial:", "criteria:")) for line in text.splitlines())
+
+
+def _far_ahead(screening: dt.date | None, today: dt.date | None) -> bool:
+    """Whether a profile's screening date is more than a year after today: a typo (2062 for
+    2026) that would make every other date in the profile look years old."""
+    return screening is not None and today is not None and (screening - today).days > 366
 
 
 def _future_dates(document: Located, profile: PatientProfile | None,
