@@ -626,3 +626,29 @@ def test_a_rule_file_checked_alone_is_read_with_the_vocabulary_files_beside_it()
     result = CliRunner().invoke(app, ["check", str(rule)])
     assert result.exit_code == 0, result.output
     assert "checked 1 file: 0 errors" in result.output
+
+
+def test_a_dose_unit_or_frequency_the_engine_cannot_read_is_a_warning(tmp_path: Path) -> None:
+    # They passed check silently; screening then left daily-dose rules unknown with no hint.
+    path = tmp_path / "p.yaml"
+    path.write_text("""\
+id: P-doses
+screening_date: 2026-11-02
+medications:
+  - {name: riluzole, status: current, dose: 100, unit: mg/day}
+  - name: edaravone
+    status: past
+    doses:
+      - {from: 2026-01-05, dose: 60, unit: mg, frequency: twice dayly}
+""", encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        f"{path}:4:56: warning: medications[0].unit: dose unit 'mg/day' is not one the engine "
+        "reads (mg, g, mcg, µg, mL): give the dose of one intake with its frequency (50 mg, "
+        "twice daily); rules about the daily dose stay unknown",
+        f"{path}:8:59: warning: medications[1].doses[0].frequency: frequency 'twice dayly' is "
+        "not one the engine reads (did you mean 'twice daily'?): rules about the daily dose "
+        "stay unknown",
+        "checked 1 file: 0 errors, 2 warnings",
+    ]

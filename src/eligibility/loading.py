@@ -28,8 +28,8 @@ from .reading import (
     read_bytes,
 )
 from .rules import CONDITION_KINDS, Criterion, Trial
-from .source import Located, SourceSpan, SubfieldError, describe_path
-from .vocabulary import DEFAULT, Vocabulary, VocabularyError, closest
+from .source import Located, SourceSpan, SubfieldError, describe_path, shown
+from .vocabulary import DEFAULT, Vocabulary, VocabularyError, closest, normalise_name
 from .vocabulary.files import VocabularyFile
 
 __all__ = [
@@ -737,15 +737,22 @@ def assessment_problems(path: Path | str, profile: PatientProfile,
 def profile_warnings(path: Path | str, profile: PatientProfile,
                      vocabulary: Vocabulary = DEFAULT) -> list[Problem]:
     """What a valid profile says that screening cannot use as written: a present entry that a
-    recorded negative of the same list contradicts (screening leaves such questions unknown)."""
+    recorded negative of the same list contradicts (screening leaves such questions unknown),
+    and a dose unit or frequency the vocabulary does not know (rules about the daily dose stay
+    unknown)."""
     from .explain import describe_entry
     from .matching import contradictions
 
     found = contradictions(profile, vocabulary)
-    if not found:
+    dosing = list(_unread_dosing(profile, vocabulary))
+    if not found and not dosing:
         return []
     document, _ = _parse(_read(Path(path))[0], str(path))
     problems = []
+    for collection, at, message in dosing:
+        listed = isinstance(document.value.get(collection), list)
+        node, _, where = document.find((collection, *(() if listed else ("items",)), *at))
+        problems.append(Problem(node.span, describe_path(where), message, "warning"))
     for collection, index, negative in found:
         items = getattr(profile, collection).items
         loc = (collection, index) if isinstance(document.value.get(collection), list) else (
@@ -757,6 +764,35 @@ def profile_warnings(path: Path | str, profile: PatientProfile,
             f"{collection}[{negative}] ({describe_entry(items[negative])}): rules that ask "
             "about it stay unknown until one of them is corrected", "warning"))
     return problems
+
+
+def _unread_dosing(profile: PatientProfile, vocabulary: Vocabulary) -> Iterable[
+        tuple[str, tuple[str | int, ...], str]]:
+    """Each dose unit and frequency of a medication list that the vocabulary does not know:
+    (list, path in the list, message)."""
+    units = ", ".join(vocabulary.dose_units)
+    spellings = sorted(vocabulary.frequencies)
+    for name, collection in vocabulary.collections.items():
+        if not collection.dosing:
+            continue
+        for index, entry in enumerate(getattr(profile, name).items):
+            regimens = [((index,), entry), *(((index, "doses", number), dose) for number, dose
+                                             in enumerate(getattr(entry, "doses", ())))]
+            for at, regimen in regimens:
+                unit, frequency = getattr(regimen, "unit", None), getattr(regimen, "frequency",
+                                                                          None)
+                if unit is not None and unit not in vocabulary.dose_units:
+                    yield name, (*at, "unit"), (
+                        f"dose unit {shown(unit)} is not one the engine reads ({units}): give "
+                        "the dose of one intake with its frequency (50 mg, twice daily); rules "
+                        "about the daily dose stay unknown")
+                if frequency is not None and (
+                        normalise_name(frequency) not in vocabulary.frequencies):
+                    hint = (closest(normalise_name(frequency), spellings)
+                            or " (once daily, twice daily, bid, ...)")
+                    yield name, (*at, "frequency"), (
+                        f"frequency {shown(frequency)} is not one the engine reads{hint}: "
+                        "rules about the daily dose stay unknown")
 
 
 def _typo_of(ident: str, known: Iterable[str]) -> str:
