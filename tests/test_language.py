@@ -311,7 +311,26 @@ def test_a_present_entry_contradicted_by_a_negative_is_unknown_and_says_so():
     result = outcome({"has": {"in": "conditions", "category": "intracranial_lesion"}}, patient)
     assert result.truth is U
     assert result.code == "has.conflict"
-    assert "the record contradicts itself" in result.explanation
+    # Not "Not recorded whether ...": it is recorded, twice, both ways.
+    assert result.explanation == (
+        "The record contradicts itself on any current or past condition in category "
+        "intracranial_lesion (meningioma (intracranial_lesion, current, 2025-03-14) against the "
+        "negative any intracranial_lesion (2026-05-02); correct one of them)")
+
+
+def test_a_negative_that_rules_out_part_of_a_has_leaves_only_the_rest_open():
+    # "No viral infection" recorded: only syphilis (asked by name) is still open, and only it
+    # is to collect; the sentence said "Not recorded whether ... syphilis or ... viral_infection".
+    patient = profile(conditions=[{"category": "viral_infection", "status": "absent",
+                                   "date": D(2026, 10, 20)}])
+    result = outcome({"has": {"in": "conditions", "name": ["syphilis"],
+                              "category": ["viral_infection"], "status": "current"}}, patient)
+    assert result.truth is U
+    assert result.explanation == (
+        "Not recorded whether there is any current condition named syphilis (the rest is ruled "
+        "out: recorded absent: any viral_infection (2026-10-20))")
+    assert [need.text for need in result.missing] == [
+        "conditions: whether there is any current condition named syphilis"]
 
 
 def test_a_diagnosis_recorded_after_a_negative_is_news_not_a_contradiction():

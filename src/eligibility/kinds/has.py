@@ -368,8 +368,9 @@ def describe_query(has: Has, vocabulary: Vocabulary) -> str:
 class HasPlan:
     """A `has` worked out once: its prepared query, and the fixed words of its sentences."""
 
-    __slots__ = ("attributes", "collect", "collection", "complete", "has", "names", "none",
-                 "query", "recorded", "singular", "unrecorded", "visit", "wanted")
+    __slots__ = ("attributes", "collect", "collection", "complete", "contradicted", "has",
+                 "names", "none", "parts", "query", "recorded", "singular", "unrecorded",
+                 "visit", "wanted")
 
     def __init__(self, has: Has, vocabulary: Vocabulary) -> None:
         collection = vocabulary.collections[has.in_]
@@ -390,7 +391,23 @@ class HasPlan:
         self.none = f"No {described}: "
         self.complete = f"the {collection.label} list is marked complete"
         self.unrecorded = f"Not recorded whether there is any {described}"
-        self.collect = (Need(has.in_, f"{collection.label}: whether there is any {described}"),)
+        self.contradicted = f"The record contradicts itself on any {described}"
+        self.collect: tuple[Need, ...] = (
+            Need(has.in_, f"{collection.label}: whether there is any {described}"),)
+        # Each name and category asked for on its own, when there are several: a record may
+        # rule out some of them (no viral infection) and leave the others open (syphilis).
+        self.parts: tuple[tuple[Query, str, Need], ...] = ()
+        if len(has.name) + len(has.category) > 1:
+            alone = [{"name": [name], "category": []} for name in has.name]
+            alone += [{"name": [], "category": [category]} for category in has.category]
+            parts = []
+            for update in alone:
+                part = has.model_copy(update=update)
+                words = describe_query(part, vocabulary)
+                parts.append((Query(collection, names=part.name, categories=part.category,
+                                    status=has.status), words,
+                              Need(has.in_, f"{collection.label}: whether there is any {words}")))
+            self.parts = tuple(parts)
 
     def _reference(self, context: Context) -> dt.date | None:
         if self.visit is None:
@@ -443,9 +460,8 @@ class HasPlan:
             pairs = "; ".join(f"{describe(entry)} against the negative "
                               f"{absent.get(id(negative)) or describe(negative)}"
                               for entry, negative in found.conflicts)
-            return Outcome(Truth.UNKNOWN, f"{self.unrecorded}: the record contradicts itself "
-                           f"({pairs}; correct one of them)", evidence, self.collect,
-                           code="has.conflict")
+            return Outcome(Truth.UNKNOWN, f"{self.contradicted} ({pairs}; correct one of "
+                           "them)", evidence, self.collect, code="has.conflict")
         collection = self.collection
         details = [f"{text} lacks {' and '.join(lacking)}"
                    for t, _, lacking, text in present if t is Truth.UNKNOWN]
@@ -463,8 +479,18 @@ class HasPlan:
                            "category: other)" if len(bare) == 1 else
                            f"{names} have no category, so any of them may be one (add their "
                            "categories, or category: other)")
-        sentence = self.unrecorded + (f" ({'; '.join(details)})" if details else "")
-        return Outcome(Truth.UNKNOWN, sentence, evidence, self.collect, code="has.unrecorded")
+        unrecorded, collect = self.unrecorded, self.collect
+        items = getattr(context.profile, listed_in).items
+        open_ = [part for part in self.parts if not part[0].covered(items)]
+        if 0 < len(open_) < len(self.parts):
+            # Some of what is asked is ruled out: say what is still open, and ask only for it.
+            unrecorded = "Not recorded whether there is any " + " or any ".join(
+                words for _, words, _ in open_)
+            collect = tuple(need for _, _, need in open_)
+            details.insert(0, "the rest is ruled out: " + self._coverage_reason(
+                items, absent, {}))
+        sentence = unrecorded + (f" ({'; '.join(details)})" if details else "")
+        return Outcome(Truth.UNKNOWN, sentence, evidence, collect, code="has.unrecorded")
 
     def _coverage_reason(self, entries: Sequence[Entry], described: Mapping[int, str],
                          why_not: Mapping[int, tuple[str, ...]]) -> str:
