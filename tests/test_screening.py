@@ -772,7 +772,7 @@ def test_all_of_with_an_unknown_part_asks_only_for_what_is_missing():
     both = {"all": [FVC_AT_LEAST_80, AGE_18_TO_75]}
     result = criterion_result(both, profile(fvc=fvc(90)))
     assert result.status is Status.UNKNOWN
-    assert texts(result.outcome.missing) == ("Age (years)",)
+    assert texts(result.outcome.missing) == ("Birth date (or age, with the screening date)",)
     assert result.outcome.explanation == "Age is not recorded"
 
 
@@ -842,7 +842,7 @@ def test_collect_next_lists_missing_facts_of_unknown_criteria_in_order_without_r
     assert [result.status for result in screening.results] == [
         Status.UNKNOWN, Status.UNKNOWN, Status.UNKNOWN, Status.FAIL, Status.UNKNOWN]
     assert texts(screening.collect_next) == (
-        "FVC (% predicted)", "Age (years)", "Sex",
+        "FVC (% predicted)", "Birth date (or age, with the screening date)", "Sex",
         "clinician assessment of E2: Is the patient's current medical condition poor?")
 
 
@@ -942,3 +942,15 @@ def test_a_copy_with_other_criteria_is_screened_by_its_own_criteria_not_the_orig
     copy = trial.model_copy(update={"criteria": trial.criteria[1:]})
     assert [r.criterion.id for r in screen_one(patient, copy).results] == ["I2"]
     assert [r.criterion.id for r in screen_one(patient, trial).results] == ["I1", "I2"]
+
+
+def test_a_derived_fact_that_cannot_be_worked_out_asks_for_what_it_is_worked_out_from():
+    # "Collect next" asked for ΔFS itself, which nobody measures: the onset date is missing.
+    condition_ = {"check": {"fact": "als.delta_fs", "op": "at_most", "value": 1.0}}
+    result = criterion_result(condition_, profile(
+        alsfrs_r=alsfrs_r(MEASURED), als={"diagnosed": True, "date": MEASURED}))
+    assert result.status is Status.UNKNOWN
+    assert result.outcome.explanation == (
+        "ΔFS cannot be worked out: ALS symptom onset is not recorded")
+    assert [(need.fact, need.text) for need in result.outcome.missing] == [
+        ("als.onset_date", "ALS symptom onset")]

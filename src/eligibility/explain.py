@@ -246,6 +246,11 @@ _LISTED = re.compile(r"^(.+ not scored): (.+)$")
 """A sentence that lists items (`ALSFRS-R items not scored: a, b`); two of one group merge."""
 
 
+def join_words(words: Sequence[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def join(sentences: Sequence[str]) -> str:
     """Several part sentences as one: `A; B`, each sentence said once, and the item lists of
     one group said in one sentence (`items not scored: a, b` and `...: b, c` as `a, b, c`)."""

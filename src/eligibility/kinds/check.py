@@ -151,7 +151,7 @@ class CheckPlan:
 
     def _not_read(self, context: Context) -> Outcome:
         if self.visit is None:
-            return self.missing
+            return self._inputs_missing(context) or self.missing
         name = self.visit.visit
         on = context.facts.visit(name)
         if on is None:
@@ -162,6 +162,32 @@ class CheckPlan:
         return Outcome(Truth.UNKNOWN, f"{self.fact.label} is not recorded at the {name} visit "
                        f"({on.isoformat()}{window})", (Evidence(self.check.fact, "missing"),),
                        (self.collect,), code="check.missing")
+
+
+    def _inputs_missing(self, context: Context) -> Outcome | None:
+        """For a fact worked out from others (ΔFS, an age), what to collect is what it is
+        worked out from: the symptom onset date, not ΔFS; the birth date, not an age."""
+        fact = self.fact
+        if fact.builtin is not None:
+            return Outcome(Truth.UNKNOWN, explain.missing_sentence(fact),
+                           (Evidence(fact.name, "missing"),),
+                           (Need("birth_date", "Birth date (or age, with the screening "
+                                               "date)"),), code="check.missing")
+        if fact.derive is None:
+            return None
+        known = context.facts.vocabulary.facts
+        lacking = [known[name] for name in dict.fromkeys(fact.derive.facts)
+                   if name in known and context.facts.get(name) is None]
+        if not lacking:
+            return None
+        words = explain.join_words([other.label for other in lacking])
+        verb = "is" if len(lacking) == 1 else "are"
+        return Outcome(
+            Truth.UNKNOWN, f"{fact.label} cannot be worked out: {words} {verb} not recorded",
+            (Evidence(fact.name, "missing"),),
+            tuple(Need(other.name, explain.to_collect(
+                other, self.days if other.kind != "date" else None)) for other in lacking),
+            code="check.missing")
 
 
 def _unit_label(fact: Fact) -> str:
