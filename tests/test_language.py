@@ -252,6 +252,23 @@ def test_first_with_every_source_unknown_asks_for_each():
     assert len(result.missing) == 3
 
 
+def test_first_does_not_ask_to_collect_a_source_that_waits_for_a_visit_not_yet_held():
+    # "SVC at the screening visit" cannot be collected before that visit; "SVC within 90 days"
+    # can, today. With the visit dated, the visit's SVC is asked for again.
+    svc = {"first": [
+        {"check": {"fact": "svc.percent_predicted", "op": "at_least", "value": 70,
+                   "at": {"visit": "screening"}}},
+        {"check": {"fact": "svc.percent_predicted", "op": "at_least", "value": 70,
+                   "measured_within_days": 90}}]}
+    pending = outcome(svc, profile())
+    assert pending.truth is U
+    assert [need.text for need in pending.missing] == [
+        "SVC (% predicted), measured within 90 days"]
+    dated = outcome(svc, profile(visits={"screening": D(2026, 11, 1)}))
+    assert [need.text for need in dated.missing] == [
+        "SVC (% predicted) at the screening visit", "SVC (% predicted), measured within 90 days"]
+
+
 # has: names, synonyms, codes and negatives
 
 

@@ -213,9 +213,10 @@ def describe_entry(entry: Any, attributes: Sequence[str] = ("severity", "control
         value = fields.get(attribute)
         if value is not None:
             details.append(f"{attribute}: {format_value(PLAIN, value)}")
-    details.append(_dose(fields))
-    if fields.get("start") is not None:
-        details.append(f"from {entry.start.isoformat()}")
+    dose = _dose(fields)
+    details.append(dose)
+    if fields.get("start") is not None and not dose.endswith(f" since {entry.start}"):
+        details.append(f"from {entry.start.isoformat()}")  # not when the dose says it
     if fields.get("stop") is not None:
         details.append(f"until {entry.stop.isoformat()}")
     if entry.date is not None:

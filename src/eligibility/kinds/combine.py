@@ -208,8 +208,12 @@ class FirstPlan:
                             f"{explain.join(against)})"
             code = "first.fallback" if index else "first.decided"
             return Outcome(part.truth, sentence, evidence, (), tuple(parts), code=code)
+        # What to collect now: a source that waits for a visit not yet held is not one (the
+        # SVC at the screening visit, when an SVC within 90 days would do today).
+        now = [part for part in parts
+               if part.missing and not part.code.endswith(".visit_pending")] or parts
         return Outcome(Truth.UNKNOWN, explain.join([part.explanation for part in parts]),
-                       evidence, _unique(need for part in parts for need in part.missing),
+                       evidence, _unique(need for part in now for need in part.missing),
                        tuple(parts), asks=all(part.asks for part in parts),
                        code="first.unknown")
 
