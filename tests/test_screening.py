@@ -954,3 +954,24 @@ def test_a_derived_fact_that_cannot_be_worked_out_asks_for_what_it_is_worked_out
         "ΔFS cannot be worked out: ALS symptom onset is not recorded")
     assert [(need.fact, need.text) for need in result.outcome.missing] == [
         ("als.onset_date", "ALS symptom onset")]
+
+
+def test_items_to_score_for_two_rules_over_one_group_are_asked_for_once():
+    # STR04 I3: every item at least 2, and the breathing items 4: with nothing scored the
+    # breathing items were asked for twice, once among all twelve and once alone.
+    recent = 90
+    every_item = {"every": {"in": "alsfrs_r.items", "op": "at_least", "value": 2,
+                            "measured_within_days": recent}}
+    breathing = {"every": {"in": "alsfrs_r.items", "only": ["dyspnea", "orthopnea"],
+                           "op": "equals", "value": 4, "measured_within_days": recent}}
+    trial = trial_with({"id": "I1", "kind": "inclusion", "text": "Items.", **every_item},
+                       {"id": "I2", "kind": "inclusion", "text": "Breathing.", **breathing})
+    needs = screen_one(profile(), trial).collect_next
+    assert len(needs) == 1
+    assert needs[0].text.startswith("ALSFRS-R items speech, salivation")
+    assert {"dyspnea", "orthopnea"} <= set(needs[0].items)
+    # Alone, the breathing rule still asks for its own items.
+    alone = screen_one(profile(), trial_with(
+        {"id": "I2", "kind": "inclusion", "text": "Breathing.", **breathing})).collect_next
+    assert [need.text for need in alone] == [
+        "ALSFRS-R items dyspnea, orthopnea, measured within 90 days"]

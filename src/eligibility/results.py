@@ -61,9 +61,24 @@ class Need(NamedTuple):
 
     fact: str
     text: str
+    # For items of a group still to score (`every`): which ones, so that a need for some of
+    # them is said once with a need for all of them (`collect_next`).
+    items: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return self.text
+
+    def covers(self, other: Need) -> bool:
+        """Whether collecting this settles `other` too: the same group's items, all of
+        `other`'s among them, with the same words around them."""
+        return (bool(other.items) and self.fact == other.fact
+                and set(other.items) <= set(self.items)
+                and _around(self) == _around(other))
+
+
+def _around(need: Need) -> str:
+    """A need's words without its list of items."""
+    return need.text.replace(", ".join(need.items), "", 1)
 
 
 class Outcome(NamedTuple):
@@ -125,4 +140,9 @@ class Screening:
         for result in self.with_status(Status.UNKNOWN):
             for need in result.outcome.missing:
                 seen.setdefault(need.text, need)
-        return tuple(seen.values())
+        needs = list(seen.values())
+        return tuple(need for need in needs
+                     if not any(other is not need and other.covers(need)
+                                and (not need.covers(other) or needs.index(other) <
+                                     needs.index(need))
+                                for other in needs))

@@ -271,7 +271,8 @@ def _every_unknown(every: Every, group: Group, unknown: Sequence[tuple[Sequence[
     if unscored:
         sentences.append(f"{label} not scored: {', '.join(unscored)}")
         recency = f", measured within {days} days" if days else ""
-        missing.append(Need(group.name, f"{label} {', '.join(unscored)}{recency}"))
+        missing.append(Need(group.name, f"{label} {', '.join(unscored)}{recency}",
+                            tuple(unscored)))
     return Outcome(Truth.UNKNOWN, "; ".join(sentences), evidence, tuple(missing),
                    code=f"every.{state}")
 
