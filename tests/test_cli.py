@@ -180,8 +180,9 @@ def test_unknown_trial_suggests_the_nearest_id() -> None:
     assert "(did you mean 'NCT06910384'?)" in result.stderr
 
 
-def test_trial_option_screens_only_that_trial() -> None:
-    document = json_report("--trial", "NCT06910384")
+@pytest.mark.parametrize("named", ["NCT06910384", "nct06910384", "STR04", "str04"])
+def test_trial_option_screens_only_that_trial(named: str) -> None:
+    document = json_report("--trial", named)
     assert [trial["id"] for trial in document["trials"]] == ["NCT06910384"]
 
 

@@ -37,7 +37,9 @@ def trials_or_exit(err: Console, rules: Path, wanted: list[str] | None, *,
             render_problems(err, error.problems)
         raise typer.Exit(1) from None
     if wanted:
+        # A short name (STR04) or an id in any case (nct06910384) names the trial.
         names = {t.trial.short_name.casefold(): t.id for t in trials if t.trial.short_name}
+        names |= {t.id.casefold(): t.id for t in trials}
         wanted = [names.get(ident.casefold(), ident) for ident in wanted]
         known = {t.id for t in trials}
         unknown = [ident for ident in wanted if ident not in known]
