@@ -681,3 +681,10 @@ def test_new_outside_any_project_names_the_schema_by_its_absolute_path(
     first = (tmp_path / "x" / "NCT09900004.yaml").read_text("utf-8").split("\n")[0]
     assert first == f"{MODELINE}{(REPO / 'docs' / 'schema' / 'rules.schema.json').resolve()}"
     assert Path(first.removeprefix(MODELINE)).is_file()
+
+
+@pytest.mark.parametrize("command", ["screen", "check"])
+def test_a_misspelt_file_name_suggests_the_file_it_may_be(command: str) -> None:
+    result = invoke(command, "patients/exmaple.yaml")
+    assert result.exit_code == 1
+    assert "(did you mean 'patients/example.yaml'?)" in result.output

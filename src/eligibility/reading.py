@@ -31,6 +31,7 @@ __all__ = [
     "Refused",
     "compose",
     "decode",
+    "near_name",
     "node_span",
     "read_bytes",
 ]
@@ -61,6 +62,20 @@ class Refused(Exception):
 # Reading files
 
 
+def near_name(path: Path) -> str:
+    """` (did you mean 'patients/example.yaml'?)` for a file misspelt in a folder that
+    exists, else nothing."""
+    import difflib
+
+    folder = path.parent
+    try:
+        names = [entry.name for entry in os.scandir(folder) if not entry.name.startswith(".")]
+    except OSError:
+        return ""
+    found = difflib.get_close_matches(path.name, names, n=1, cutoff=0.75)
+    return f" (did you mean {str(folder / found[0])!r}?)" if found else ""
+
+
 def read_bytes(path: Path, *, limit: int = MAX_FILE_BYTES, what: str = "YAML file") -> bytes:
     """The bytes of a regular file of at most `limit` bytes; raise Refused saying why not.
 
@@ -74,7 +89,7 @@ def read_bytes(path: Path, *, limit: int = MAX_FILE_BYTES, what: str = "YAML fil
     try:
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        raise refuse("no such file") from None
+        raise refuse(f"no such file{near_name(path)}") from None
     except IsADirectoryError:
         raise refuse(f"this is a folder; give a {what}") from None
     except OSError as error:

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from ..loading import InputError, Problem, check_trial, is_rule_file, load_trials, peek_text
 from ..patient import PatientProfile
+from ..reading import near_name
 from ..render import render_problems
 from ..rules import Trial
 from ..source import SourceSpan
@@ -104,7 +105,8 @@ def yaml_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
         elif path.exists() or path.is_symlink():  # a broken link: reading it says why
             files.append(path)
         else:
-            problems.append(Problem(SourceSpan(str(path), 0, 0), "", "no such file or folder"))
+            problems.append(Problem(SourceSpan(str(path), 0, 0), "",
+                                    f"no such file or folder{near_name(path)}"))
     return list(dict.fromkeys(files)), problems
 
 
