@@ -238,3 +238,22 @@ def test_the_heart_failure_example_passes_check_with_no_warning() -> None:
     result = invoke("check", EXAMPLE / "rules", EXAMPLE / "patients")
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().endswith("0 errors, 0 warnings")
+
+
+@pytest.mark.parametrize(("search", "found"), [
+    ("fvc_percent", "fvc.percent_predicted"),   # underscores and dots read alike
+    ("FVC percent", "fvc.percent_predicted"),
+    ("anticoag", "medications: anticoagulant"),
+])
+def test_the_vocabulary_command_finds_a_fact_however_its_name_is_spelt(search: str,
+                                                                       found: str) -> None:
+    result = invoke("vocabulary", search)
+    assert result.exit_code == 0, result.output
+    assert found in result.stdout
+
+
+def test_the_vocabulary_command_says_when_nothing_matches() -> None:
+    # It printed an empty table titled "Facts (0)".
+    result = invoke("vocabulary", "spirometry_fev6")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "No fact or list matches 'spirometry_fev6'"

@@ -22,7 +22,7 @@ from .loading import Problem
 from .page import criterion_rule, decided_by
 from .results import CriterionResult, Screening, Status, Verdict
 from .rules import Trial
-from .vocabulary import Vocabulary
+from .vocabulary import Vocabulary, closest
 
 __all__ = [
     "glyph",
@@ -294,9 +294,20 @@ def render_vocabulary(console: Console, vocabulary: Vocabulary, search: str | No
     author at the terminal; `search` keeps those whose name or label contains it."""
     from .reference import fact_rows
 
-    word = (search or "").casefold()
+    def plain(text: str) -> str:  # fvc_percent finds fvc.percent_predicted
+        return " ".join(re.sub(r"[._\-]", " ", text.casefold()).split())
+
+    word = plain(search or "")
     facts = [fact for fact in vocabulary.facts.values()
-             if word in fact.name.casefold() or word in fact.label.casefold()]
+             if word in plain(fact.name) or word in plain(fact.label)]
+    lists = [collection for collection in vocabulary.collections.values()
+             if word in plain(collection.name) or any(word in plain(category)
+                                                      for category in collection.categories)]
+    if not facts and not lists:
+        known = [*vocabulary.facts, *vocabulary.collections]
+        console.print(shown(f"No fact or list matches {search!r}"
+                            f"{closest(search or '', known)}"))
+        return
     table = Table(box=box.SIMPLE_HEAD, title=Text(f"Facts ({len(facts)})", style="table.title"),
                   title_justify="left", pad_edge=False)
     table.add_column(Text("Fact"), no_wrap=True)
@@ -307,10 +318,8 @@ def render_vocabulary(console: Console, vocabulary: Vocabulary, search: str | No
                                                    strict=True):
         table.add_row(shown(name), shown(kind + (" (derived)" if fact.derived else "")),
                       shown(unit), shown(allowed.replace("`", "")))
-    console.print(table)
-    lists = [collection for collection in vocabulary.collections.values()
-             if word in collection.name or any(word in category
-                                               for category in collection.categories)]
+    if facts:
+        console.print(table)
     for collection in lists:
         console.print(Text.assemble(shown(collection.name, "bold"),
                                     shown(f": {', '.join(collection.categories)}")),
