@@ -448,3 +448,15 @@ def test_an_answer_older_than_the_judgment_allows_is_asked_again():
     stale = criterion_result(rule, old).outcome
     assert stale.truth is U and stale.code == "judgment.stale"
     assert "older than the 90 days allowed" in stale.explanation
+
+
+def test_an_open_list_entry_read_and_not_matching_is_named_in_the_unknown_sentence():
+    # BiPAP 7 hours a day, when ventilation over 23 hours is asked about: the list was read,
+    # the entry does not match, and the open list keeps the question unknown; the sentence
+    # did not mention BiPAP at all.
+    patient = profile(procedures=[{"name": "BiPAP", "status": "current", "hours_per_day": 7}])
+    result = outcome({"has": {"in": "procedures", "category": ["ventilation"],
+                              "status": "current", "where": {"hours_per_day": {"above": 23}}}},
+                     patient)
+    assert result.truth is U
+    assert result.explanation.endswith("(BiPAP (current, hours_per_day: 7) does not match)")

@@ -465,6 +465,10 @@ class HasPlan:
         collection = self.collection
         details = [f"{text} lacks {' and '.join(lacking)}"
                    for t, _, lacking, text in present if t is Truth.UNKNOWN]
+        # What was read and does not fit, so the reader sees the list was looked at (BiPAP
+        # 7 hours a day, when more than 23 are asked about) and that it stays open.
+        details += [text + (f": {'; '.join(unsaid)}" if (unsaid := _unsaid(why, text)) else "")
+                    + " does not match" for t, _, why, text in present if t is Truth.FALSE]
         coarse = [entry for entry in found.unclassified
                   if entry.category or collection.categories_of(entry.name, ())]
         bare = [entry for entry in found.unclassified if entry not in coarse]
