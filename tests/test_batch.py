@@ -300,7 +300,7 @@ def test_batch_json_has_the_documented_shape(tmp_path: Path) -> None:
     assert [patient["patient_id"] for patient in document["patients"]] == [
         "P001-example", "P008-stale-fvc"]  # sorted by path: broken.yaml failed
     for patient in document["patients"]:
-        assert set(patient) == {"patient_id", "as_of", "trials"}
+        assert set(patient) == {"patient_id", "as_of", "trials", "collect_across_trials"}
         assert patient["as_of"] == AS_OF
         assert [trial["id"] for trial in patient["trials"]] == trial_ids
     assert document["failed_files"] == [{
