@@ -204,7 +204,10 @@ def test_matrix_totals_count_each_verdict_per_trial(tmp_path: Path) -> None:
     for index, trial in enumerate(document["patients"][0]["trials"]):
         verdicts = [patient["trials"][index]["verdict"] for patient in document["patients"]]
         counts = " · ".join(f"{verdicts.count(v)} {WORDS[v].lower()}" for v in WORDS)
-        assert f"{trial['id']}: {counts}" in result.stdout.splitlines()
+        misses = sum(patient["trials"][index]["near_miss"] is not None
+                     for patient in document["patients"])
+        near = f" ({misses} near miss{'es' if misses != 1 else ''})" if misses else ""
+        assert f"{trial['id']}: {counts}{near}" in result.stdout.splitlines()
 
 
 def test_detail_prints_every_patients_criterion_tables_and_the_matrix(tmp_path: Path) -> None:
