@@ -14,7 +14,8 @@ nothing else (a value "at the baseline visit" also needs that visit to take plac
 unlock* a trial when it decides every unknown criterion of the trial: with the answer recorded,
 the trial is eligible or ineligible, no longer in review. The list is ranked by the trials a
 need could unlock, then the trials it touches, the criteria it decides, the criteria it
-touches, and first appearance (in the order the trials were given). See docs/collect-next.md.
+touches, and first appearance (trials taken in the summary's order, best first). See
+docs/collect-next.md.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
+from .cohort import rank
 from .logic import Truth
 from .results import Need, Outcome, Screening, Status, Verdict
 from .vocabulary import Vocabulary
@@ -65,7 +67,7 @@ def collect_across(screenings: Sequence[Screening]) -> tuple[ToCollect, ...]:
     """The needs of every trial in review merged by what they name, best first (see the
     module's docstring for the ranking)."""
     found: dict[str, tuple[Need, Vocabulary, list[str], list[Criterion], list[str]]] = {}
-    for screening in screenings:
+    for screening in rank(screenings):
         if screening.verdict is not Verdict.NEEDS_REVIEW:
             continue
         trial = screening.trial.id

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
+from ..chart import About, about
 from ..importing.fhir import is_bundle
 from ..loading import Problem, check_patient_to_screen, screening_date, trials_vocabulary
 from ..results import Screening
@@ -52,6 +53,7 @@ class Work(NamedTuple):
     piece: Piece
     vocabulary: Vocabulary | None = None  # the trials' (`trials_vocabulary`) when None
     elsewhere: frozenset[str] = frozenset()  # trial ids of rule files not screened
+    chart: bool = False  # keep each patient's age and sex too, for the chart page's header
 
 
 class Screened(NamedTuple):
@@ -60,6 +62,7 @@ class Screened(NamedTuple):
     path: str
     problems: tuple[Problem, ...]
     piece: Any = None
+    about: About | None = None  # with `Work.chart`
 
 
 def screen_one(work: Work, path: str, text: str | None = None) -> Screened:
@@ -87,7 +90,8 @@ def screen_one(work: Work, path: str, text: str | None = None) -> Screened:
         return Screened(path, problems)
     on = screening_date(profile, work.as_of, work.today)
     return Screened(path, (), work.piece(profile.id, on,
-                                         screen_all(profile, work.trials, as_of=on)))
+                                         screen_all(profile, work.trials, as_of=on)),
+                    about(profile, on) if work.chart else None)
 
 
 def default_jobs() -> int:

@@ -130,7 +130,8 @@ def screen_command(
     files, problems = patient_files(patients)
     refuse_unfit_destination(err, destination, [*(f for f in files if f != STDIN), rules])
     stdin = standard_input(problems) if STDIN in files else None
-    work = Work(trials, as_of, dt.date.today(), keep, trials_vocabulary(trials), rule_ids(rules))
+    work = Work(trials, as_of, dt.date.today(), keep, trials_vocabulary(trials), rule_ids(rules),
+                chart=output is Format.HTML)
     single = len(files) <= 1 and not any(
         path.is_dir() or any(char in str(path) for char in "*?[") for path in patients)
     wanted = _verdicts(verdict)
@@ -178,7 +179,9 @@ def _screen_one_patient(out: Console, err: Console, work: Work, files: list[str]
         elif output is Format.HTML:
             from .sinks import Html, Sink, sink_for
 
-            sink: Sink = Html(stream, work.trials, batch=False)
+            html = Html(stream, work.trials, batch=False)
+            html.about(result.about if result is not None else None)
+            sink: Sink = html
             sink.patient(patient)
             sink.close()
         else:
@@ -217,6 +220,9 @@ def _screen_batch(out: Console, err: Console, work: Work, files: list[str],
                 output, stream, console, work.trials, as_of=work.as_of, detail=detail,
                 ascii_only=_ascii_only(destination),
                 pause=progress.paused if console is out else contextlib.nullcontext)
+            from .sinks import Html
+
+            chart = sink if isinstance(sink, Html) else None
             selecting = None
             if wanted or order is not Order.FILE:
                 sink = selecting = Selecting(sink, wanted=wanted, order=order)
@@ -231,6 +237,8 @@ def _screen_batch(out: Console, err: Console, work: Work, files: list[str],
                         problems += result.problems
                         sink.problems(result.problems)
                     if result.piece is not None:
+                        if chart is not None:
+                            chart.about(result.about)
                         sink.patient(result.piece)
                         screened += 1
                     progress.advance()
