@@ -169,8 +169,9 @@ def test_the_matrix_marks_near_misses_and_counts_them(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [(["--verdict", "eligable"], "got 'eligable' (did you mean 'eligible'?)"),
+     (["--verdict", " , "], "separated by commas, got nothing"),
      (["--sort", "name"], "expected one of file, id, best, got 'name'")],
-    ids=["misspelt-verdict", "unknown-order"],
+    ids=["misspelt-verdict", "no-verdict", "unknown-order"],
 )
 def test_a_bad_filter_or_order_is_a_usage_error(tmp_path, args, message):
     result = screen(ROOT / "patients", *args)
@@ -182,3 +183,17 @@ def test_one_profile_cannot_be_filtered_or_sorted():
     result = screen(ROOT / "patients" / "example.yaml", "--verdict", "eligible")
     assert result.exit_code == 2
     assert "--verdict and --sort choose among several patients" in result.stderr
+
+
+def test_a_trailing_comma_in_the_verdicts_is_forgiven(tmp_path):
+    result = screen(ROOT / "patients", "--verdict", "Eligible,", "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    assert "10 of 36 patients shown (--verdict eligible)" in result.stderr  # on AS_OF
+
+
+def test_a_population_table_cannot_be_filtered_here(tmp_path):
+    table = tmp_path / "registry.jsonl"
+    table.write_text('{"id": "P1"}\n', encoding="utf-8")
+    result = screen(table, "--sort", "best")
+    assert result.exit_code == 2
+    assert "a population table is screened in SQL" in result.stderr

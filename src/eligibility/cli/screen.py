@@ -64,7 +64,10 @@ def _verdicts(text: str | None) -> tuple[str, ...]:
     from ..vocabulary import closest
 
     words = tuple(word.strip().lower().replace("-", "_").replace(" ", "_")
-                  for word in text.split(","))
+                  for word in text.split(",") if word.strip())  # `eligible,` is a slip
+    if not words:
+        raise typer.BadParameter(f"expected verdicts among {', '.join(SHOWN)} separated by "
+                                 "commas, got nothing")
     for word in words:
         if word not in SHOWN:
             raise typer.BadParameter(f"expected verdicts among {', '.join(SHOWN)} separated "
@@ -118,6 +121,11 @@ def screen_command(
     if population(patients, engine):
         from .population import screen_table
 
+        if verdict is not None or order is not Order.FILE:
+            _, err = consoles()
+            say(err, "error: --verdict and --sort choose among profiles; a population table "
+                "is screened in SQL (filter or sort its output with SQL or a spreadsheet)")
+            raise typer.Exit(2)
         screen_table(patients[0], rules=rules, trial=trial, as_of=as_of, output=output.value,
                      destination=destination, explain=explain)
         return
