@@ -177,7 +177,8 @@ def test_a_derivation_error_points_at_its_derive_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("provider", "message"),
     [("spirometyr", "unknown provider 'spirometyr' (did you mean 'spirometry'?)"),
-     ("echo lab", "unknown provider 'echo lab' (declare it under providers:)")],
+     ("echo lab", "unknown provider 'echo lab' (declare it under providers: in a vocabulary "
+                  "file)")],
     ids=["misspelt", "not-declared"],
 )
 def test_a_provider_must_be_declared(tmp_path: Path, provider: str, message: str) -> None:

@@ -65,6 +65,7 @@ section.patient { border-top: 3px solid #1f2328; margin-top: 2.5rem; }
   tr, .trial > header, ul.collect { break-inside: avoid; }
   h2, h3, .trial > header, .keep-with-next { break-after: avoid; }
   a { color: inherit; text-decoration: none; }
+  caption, thead { break-after: avoid; }
   section.cohort table { font-size: 7.5pt; }
   section.cohort th, section.cohort td { padding: .2rem .2rem; }
   section.cohort .verdict { padding: 0 .2rem; border-width: 1px; }

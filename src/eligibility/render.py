@@ -227,9 +227,10 @@ def _collect_across(console: Console, merged: Sequence[ToCollect]) -> Renderable
         places = "; ".join(
             f"{trial} " + ", ".join(c.id + ("" if c.decided else "*") for c in item.criteria
                                      if c.trial == trial) for trial in item.trials)
-        name = ("", shown(f" ({item.fact})", "dim"))[item.fact != item.label]
-        cell = Text.assemble(shown(item.label), name, "\n", (f"{arrow} ", "dim"),
-                             shown(places, "dim"))
+        cell = shown(item.label)
+        if item.fact != item.label:  # a list's label is often its name
+            cell.append_text(shown(f" ({item.fact})", "dim"))
+        cell.append_text(Text.assemble("\n", (f"{arrow} ", "dim"), shown(places, "dim")))
         if item.unlocks:
             cell.append_text(Text.assemble("\n", shown(
                 f"could decide {', '.join(item.unlocks)} on its own", "green")))

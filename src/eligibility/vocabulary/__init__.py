@@ -423,7 +423,8 @@ class Vocabulary:
                   for name, collection in self.collections.items()]
         for path, provider in named:
             if provider and provider not in self.providers:
-                hint = closest(provider, self.providers) or " (declare it under providers:)"
+                hint = closest(provider, self.providers) or (
+                    " (declare it under providers: in a vocabulary file)")
                 yield path, f"unknown provider {provider!r}{hint}"
         for kind in ("assessments", "visits"):
             givers = [name for name, spec in specs.items() if kind in spec.answers]
