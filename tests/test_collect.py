@@ -69,6 +69,16 @@ def test_a_criterion_that_needs_two_things_is_touched_but_not_decided_by_either(
     assert pacing and not pacing[0].decided  # it needs the clinician's answer too
 
 
+def test_a_question_held_back_until_data_is_recorded_still_counts_as_a_need():
+    # Found by the property below: NCT00696332 I1 lists only the El Escorial category, but
+    # with a 'probable laboratory-supported' answer it asks the clinician; so it is touched,
+    # not decided, by the category alone.
+    escorial = next(item for item in collect_across(screened("contradicting-negative"))
+                    if item.fact == "als.el_escorial")
+    (talampanel,) = [c for c in escorial.criteria if (c.trial, c.id) == ("NCT00696332", "I1")]
+    assert not talampanel.decided
+
+
 def test_ineligible_and_eligible_trials_add_nothing_to_the_list():
     screenings = screened("example")
     in_review = {s.trial.id for s in screenings if s.verdict is Verdict.NEEDS_REVIEW}

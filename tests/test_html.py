@@ -568,6 +568,7 @@ def test_printing_lets_a_long_trial_table_break_but_not_a_row_or_after_a_heading
     assert "break-inside" not in rules.get("section.trial", {})
     assert rules["tr"]["break-inside"] == "avoid"
     assert rules["h3"]["break-after"] == "avoid"
+    assert rules["caption"]["break-after"] == rules["thead"]["break-after"] == "avoid"
 
 
 def test_batch_page_lists_a_profile_that_could_not_be_used(tmp_path: Path) -> None:
@@ -728,3 +729,13 @@ def test_a_patient_id_cannot_end_the_print_stylesheet(tmp_path: Path) -> None:
     assert page.all("script") == []
     assert len(page.all("style")) == 1
     assert f"Patient {ident}" in page.text
+
+
+def test_a_filtered_batch_page_holds_only_the_patients_shown(tmp_path: Path) -> None:
+    _, page, document = html_and_json(tmp_path, PATIENTS, "--rules", RULES, "--as-of", AS_OF,
+                                      "--verdict", "eligible", "--sort", "best")
+    shown = [squeeze(h.text) for h in page.all("h2") if h.text.startswith("Patient ")]
+    assert shown == [f"Patient {p['patient_id']}" for p in document["patients"]]
+    assert 0 < len(shown) < len(list(PATIENTS.glob("*.yaml")))
+    assert all(any(t["verdict"] == "eligible" for t in p["trials"])
+               for p in document["patients"])
