@@ -11,9 +11,8 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..chart import About, about
 from ..importing.fhir import is_bundle
 from ..loading import Problem, check_patient_to_screen, screening_date, trials_vocabulary
 from ..results import Screening
@@ -21,6 +20,9 @@ from ..rules import Trial
 from ..screening import screen_all
 from ..vocabulary import Vocabulary
 from .interrupt import cleaned_up
+
+if TYPE_CHECKING:  # the chart page's header; imported where it is made, for the HTML only
+    from ..chart import About
 
 __all__ = ["STDIN", "Piece", "Screened", "Work", "default_jobs", "keep", "screen_one", "screening"]
 
@@ -89,9 +91,13 @@ def screen_one(work: Work, path: str, text: str | None = None) -> Screened:
             problems = problems_in_bundle(problems, text)
         return Screened(path, problems)
     on = screening_date(profile, work.as_of, work.today)
+    who = None
+    if work.chart:
+        from ..chart import about
+
+        who = about(profile, on)
     return Screened(path, (), work.piece(profile.id, on,
-                                         screen_all(profile, work.trials, as_of=on)),
-                    about(profile, on) if work.chart else None)
+                                         screen_all(profile, work.trials, as_of=on)), who)
 
 
 def default_jobs() -> int:
