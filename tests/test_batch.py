@@ -204,7 +204,10 @@ def test_matrix_totals_count_each_verdict_per_trial(tmp_path: Path) -> None:
     for index, trial in enumerate(document["patients"][0]["trials"]):
         verdicts = [patient["trials"][index]["verdict"] for patient in document["patients"]]
         counts = " · ".join(f"{verdicts.count(v)} {WORDS[v].lower()}" for v in WORDS)
-        assert f"{trial['id']}: {counts}" in result.stdout.splitlines()
+        misses = sum(patient["trials"][index]["near_miss"] is not None
+                     for patient in document["patients"])
+        near = f" ({misses} near miss{'es' if misses != 1 else ''})" if misses else ""
+        assert f"{trial['id']}: {counts}{near}" in result.stdout.splitlines()
 
 
 def test_detail_prints_every_patients_criterion_tables_and_the_matrix(tmp_path: Path) -> None:
@@ -300,7 +303,7 @@ def test_batch_json_has_the_documented_shape(tmp_path: Path) -> None:
     assert [patient["patient_id"] for patient in document["patients"]] == [
         "P001-example", "P008-stale-fvc"]  # sorted by path: broken.yaml failed
     for patient in document["patients"]:
-        assert set(patient) == {"patient_id", "as_of", "trials"}
+        assert set(patient) == {"patient_id", "as_of", "trials", "collect_across_trials"}
         assert patient["as_of"] == AS_OF
         assert [trial["id"] for trial in patient["trials"]] == trial_ids
     assert document["failed_files"] == [{

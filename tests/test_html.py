@@ -24,9 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 from eligibility import __version__, cohort, html_report, load_patient, load_trial, screen
+from eligibility.chart import css_string
 from eligibility.cli import app
 from eligibility.html_report import _funnel
 
@@ -35,6 +38,7 @@ REPO = HERE.parent
 RULES = REPO / "rules"
 PATIENTS = REPO / "patients"
 EXAMPLE = PATIENTS / "example.yaml"
+STALE_FVC = PATIENTS / "stale-fvc.yaml"
 BAD = HERE / "data" / "bad"
 AS_OF = "2026-11-02"
 
@@ -42,7 +46,9 @@ TERMINAL_VARIABLES = ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACT
                       "COLUMNS", "LINES", "JUPYTER_COLUMNS", "JUPYTER_LINES")
 VERDICTS = {"eligible": "✓ Eligible", "ineligible": "✗ Ineligible",
             "needs_review": "? Needs review"}
-STATUSES = {"pass": "✓ pass", "fail": "✗ fail", "unknown": "? unknown"}
+STATUSES = {("inclusion", "pass"): "✓ met", ("inclusion", "fail"): "✗ not met",
+            ("inclusion", "unknown"): "? unknown", ("exclusion", "pass"): "✓ absent",
+            ("exclusion", "fail"): "✗ present", ("exclusion", "unknown"): "? unknown"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr"}
 URL_ATTRIBUTES = {"src", "href", "action", "formaction", "poster", "srcset", "data", "background",
@@ -120,16 +126,19 @@ def squeeze(text: str) -> str:
     return " ".join(text.split())
 
 
-def table_after(page: Page, heading: str) -> list[list[str]]:
-    """The cell texts, row by row, of the first table after the h2 or h3 reading `heading`."""
+def table_after(page: Page, heading: str, number: int = 1) -> list[list[str]]:
+    """The cell texts, row by row, of the `number`th table after the h2 or h3 reading
+    `heading` (and before the next heading)."""
     start = next(index for index, element in enumerate(page.elements)
                  if element.tag in ("h2", "h3") and squeeze(element.text) == heading)
     rows: list[list[str]] = []
     tables = 0
     for element in page.elements[start + 1:]:
         tables += element.tag == "table"
-        if tables > 1 or element.tag in ("h2", "h3"):
+        if tables > number or element.tag in ("h2", "h3"):
             break
+        if tables < number:
+            continue
         if element.tag == "tr":
             rows.append([])
         elif element.tag in ("td", "th") and rows:
@@ -147,6 +156,31 @@ def print_rules(page: Page) -> dict[str, dict[str, str]]:
             rules.setdefault(squeeze(selector), {}).update(
                 {name.strip(): value.strip() for name, value in found})
     return rules
+
+
+def trial_headings(page: Page) -> list[Element]:
+    """The h3 of each trial's section (the first part's own headings left out)."""
+    return [h for h in page.all("h3") if "first" not in h.classes]
+
+
+def items(page: Page, listing: Element) -> list[Element]:
+    """The li elements of a list, up to the next heading, table or section."""
+    start = page.elements.index(listing)
+    found = []
+    for element in page.elements[start + 1:]:
+        if element.tag in ("h2", "h3", "table", "section", "ul"):
+            break
+        if element.tag == "li":
+            found.append(element)
+    return found
+
+
+def ranked(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The trials of a one-patient document in the order the page ranks them."""
+    order = {"eligible": 0, "needs_review": 1, "ineligible": 2}
+    deciding = {"eligible": "pass", "needs_review": "unknown", "ineligible": "fail"}
+    return sorted(document["trials"], key=lambda t: (order[t["verdict"]],
+                                                     t["counts"][deciding[t["verdict"]]]))
 
 
 def parse(text: str) -> Page:
@@ -205,7 +239,7 @@ def rule_hashes(folder: Path = RULES) -> dict[str, str]:
 
 
 def expected_statuses(patients: list[dict[str, Any]]) -> Counter[str]:
-    return Counter(STATUSES[criterion["status"]] for patient in patients
+    return Counter(STATUSES[criterion["kind"], criterion["status"]] for patient in patients
                    for trial in patient["trials"] for criterion in trial["criteria"])
 
 
@@ -252,7 +286,7 @@ def test_one_patient_page_ranks_trials_as_the_summary_does(tmp_path: Path) -> No
     order = {"eligible": 0, "needs_review": 1, "ineligible": 2}
     ranked = sorted(document["trials"], key=lambda t: (order[t["verdict"]], t["counts"][
         {"eligible": "pass", "needs_review": "unknown", "ineligible": "fail"}[t["verdict"]]]))
-    headings = [" ".join(h.text.split()).split()[0] for h in page.all("h3")]
+    headings = [" ".join(h.text.split()).split()[0] for h in trial_headings(page)]
     assert headings == [trial["id"] for trial in ranked]
 
 
@@ -266,7 +300,7 @@ def test_one_patient_page_explains_what_each_status_means_before_any_result(
 
 def test_patient_summary_gives_each_trials_counts_and_registry_status(tmp_path: Path) -> None:
     _, page, document = html_and_json(tmp_path, EXAMPLE, "--rules", RULES)
-    header, *rows = table_after(page, "Patient P001-example")
+    header, *rows = table_after(page, "Patient P001-example", 2)  # after who the patient is
     assert header == ["Trial", "Name", "Verdict", "✓ pass", "✗ fail", "? unknown", "Registry",
                       "Deciding criteria"]
     by_id = {row[0]: row for row in rows}
@@ -277,20 +311,82 @@ def test_patient_summary_gives_each_trials_counts_and_registry_status(tmp_path: 
                                            str(counts["unknown"]), trial["overall_status"]]
 
 
-def test_each_criterion_row_gives_the_protocol_text_how_it_was_read_then_why(
+def test_inclusion_and_exclusion_criteria_are_apart_each_with_its_text_reading_then_why(
         tmp_path: Path) -> None:
     _, page, document = html_and_json(tmp_path, EXAMPLE, "--rules", RULES)
-    headings = [squeeze(h.text) for h in page.all("h3")]
+    headings = [squeeze(h.text) for h in trial_headings(page)]
     for trial in document["trials"]:
         heading = next(h for h in headings if h.startswith(f"{trial['id']} "))
-        header, *rows = table_after(page, heading)
-        assert header == ["ID", "Kind", "Status", "Criterion (protocol text) and why"]
-        assert [row[3] for row in rows] == [
-            squeeze(f"{criterion['text']} "
-                    + (f"Read as: {criterion['reading']} " if criterion["reading"] else "")
-                    + f"→ {criterion['explanation']}")
-            for criterion in trial["criteria"]]
+        for number, (kind, question) in enumerate(
+                [("inclusion", "Met?"), ("exclusion", "Present?")], start=1):
+            header, *rows = table_after(page, heading, number)
+            assert header == ["ID", question, "Criterion (protocol text) and why"]
+            criteria = [c for c in trial["criteria"] if c["kind"] == kind]
+            assert [row[:2] for row in rows] == [
+                [c["id"], STATUSES[kind, c["status"]]] for c in criteria]
+            assert [row[2] for row in rows] == [
+                squeeze(f"{criterion['text']} "
+                        + (f"Read as: {criterion['reading']} " if criterion["reading"] else "")
+                        + f"→ {criterion['explanation']}")
+                for criterion in criteria]
     assert any(c["reading"] for trial in document["trials"] for c in trial["criteria"])
+
+
+def test_a_failed_exclusion_is_present_and_a_failed_inclusion_not_met(tmp_path: Path) -> None:
+    _, page, _ = html_and_json(tmp_path, EXAMPLE, "--rules", RULES)
+    str04 = next(squeeze(h.text) for h in trial_headings(page) if h.text.startswith("NCT0691"))
+    _, *exclusions = table_after(page, str04, 2)
+    assert ["E4", "✗ present"] in [row[:2] for row in exclusions]  # an allergy to penicillin
+    orarials = next(squeeze(h.text) for h in trial_headings(page)
+                    if h.text.startswith("NCT03491462"))
+    _, *exclusions = table_after(page, orarials, 2)
+    assert ["E2", "✓ absent"] in [row[:2] for row in exclusions]  # not pregnant
+    jetals = next(squeeze(h.text) for h in trial_headings(page) if h.text.startswith("NCT0354"))
+    _, *inclusions = table_after(page, jetals, 1)
+    assert ["I1", "✗ not met"] in [row[:2] for row in inclusions]
+
+
+def test_the_first_part_names_each_failed_criterion_in_words(tmp_path: Path) -> None:
+    _, page, document = html_and_json(tmp_path, EXAMPLE, "--rules", RULES)
+    failed = [squeeze(li.text) for li in items(page, page.all("ul", "failed")[0])]
+    expected = [(trial, c) for trial in document["trials"] for c in trial["criteria"]
+                if c["status"] == "fail"]
+    assert len(failed) == len(expected) == 2
+    words = {"inclusion": "the patient does not meet inclusion",
+             "exclusion": "the patient has exclusion"}
+    for line, (trial, criterion) in zip(failed, sorted(
+            expected, key=lambda pair: [t["id"] for t in ranked(document)].index(
+                pair[0]["id"])), strict=True):
+        assert line.startswith(f"{trial['id']} ({trial['short_name']}): "
+                               f"{words[criterion['kind']]} {criterion['id']}, ")
+        assert squeeze(criterion["text"]) in line and squeeze(criterion["explanation"]) in line
+    patient = page.elements.index(page.all("section", "patient")[0])
+    first_trial = page.elements.index(page.all("section", "trial")[0])
+    assert patient < page.elements.index(page.all("ul", "failed")[0]) < first_trial
+
+
+def test_the_merged_collect_next_list_is_on_the_first_part_as_in_the_json(
+        tmp_path: Path) -> None:
+    _, page, document = html_and_json(tmp_path, STALE_FVC, "--rules", RULES)
+    header, *rows = table_after(page, "Collect next, across trials")
+    assert header == ["#", "Collect or ask", "Provided by", "Criteria it settles",
+                      "Could decide"]
+    merged = document["collect_across_trials"]
+    assert [row[0] for row in rows] == [str(n) for n in range(1, len(merged) + 1)]
+    assert [row[1] for row in rows] == [f"{item['label']}{item['fact']}" for item in merged]
+    assert [row[2] for row in rows] == [item["provided_by"] for item in merged]
+    assert rows[0][4] == "NCT06910384"  # the FVC settles STR04 on its own
+
+
+def test_the_patient_is_named_with_age_sex_and_screening_date(tmp_path: Path) -> None:
+    _, page, _ = html_and_json(tmp_path, EXAMPLE, "--rules", RULES)
+    (about,) = page.all("table", "about")
+    cells = [squeeze(cell.text) for cell in page.elements[page.elements.index(about):]
+             if cell.tag in ("th", "td")][:8]
+    assert cells == ["Patient", "P001-example", "Age", "58 years", "Sex", "female",
+                     "Screening date", AS_OF]
+    header = "Patient P001-example · 58 years · female · screened 2026-11-02"
+    assert f"@top-left {{ content: {css_string(header)};" in "\n".join(page.styles)
 
 
 def test_an_ineligible_trial_says_which_criteria_it_fails(tmp_path: Path) -> None:
@@ -472,6 +568,7 @@ def test_printing_lets_a_long_trial_table_break_but_not_a_row_or_after_a_heading
     assert "break-inside" not in rules.get("section.trial", {})
     assert rules["tr"]["break-inside"] == "avoid"
     assert rules["h3"]["break-after"] == "avoid"
+    assert rules["caption"]["break-after"] == rules["thead"]["break-after"] == "avoid"
 
 
 def test_batch_page_lists_a_profile_that_could_not_be_used(tmp_path: Path) -> None:
@@ -545,10 +642,12 @@ def test_the_first_printed_page_shows_the_patient_and_their_best_trial(tmp_path:
     assert PDFTOTEXT is not None
     first = squeeze(subprocess.run([PDFTOTEXT, "-f", "1", "-l", "1", str(pdf), "-"],
                                    capture_output=True, check=True, timeout=60).stdout.decode())
-    best = squeeze(page.all("h3")[0].text)
-    assert "Patient P001-example" in first
-    assert best.split(":")[0] in first
-    assert squeeze(page.all("div", "why")[0].text) in first
+    best = squeeze(trial_headings(page)[0].text)
+    assert "Patient P001-example · 58 years · female · screened 2026-11-02" in first
+    assert "Patient P001-example Age 58 years Sex female Screening date 2026-11-02" in first
+    assert best.split()[0] in first
+    assert "What rules the patient out" in first and "page 1 of " in first
+    assert squeeze(page.all("ul", "failed")[0].text)[:60] in first
 
 
 def test_a_folder_of_one_profile_is_a_batch_page_as_in_the_terminal(tmp_path: Path) -> None:
@@ -565,3 +664,78 @@ def test_the_page_says_when_it_was_made_as_people_read_a_time() -> None:
     assert html_report._when(moment) == "2026-12-04 14:19 UTC+01:00"
     assert html_report._when(moment.astimezone(dt.UTC)) == "2026-12-04 13:19 UTC"
     assert html_report._when(moment.replace(tzinfo=None)) == "2026-12-04 14:19"
+
+
+def pdf_pages(tmp_path: Path, report: Path) -> list[str]:
+    """The text of each page of `report` printed by chromium, squeezed."""
+    pdf = tmp_path / "report.pdf"
+    printed = chromium(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+                       report.as_uri())
+    assert printed.returncode == 0, printed.stderr.decode(errors="replace")[-2000:]
+    assert PDFTOTEXT is not None
+    text = subprocess.run([PDFTOTEXT, "-layout", str(pdf), "-"], capture_output=True,
+                          check=True, timeout=60).stdout.decode()
+    return [squeeze(page) for page in text.split("\f") if page.strip()]
+
+
+@needs_chromium
+@needs_pdftotext
+def test_every_printed_page_has_the_patient_header_and_its_number(tmp_path: Path) -> None:
+    report, _, _ = html_and_json(tmp_path, EXAMPLE, "--rules", RULES)
+    pages = pdf_pages(tmp_path, report)
+    assert len(pages) > 3
+    for number, page in enumerate(pages, start=1):
+        assert page.startswith("Patient P001-example · 58 years · female · screened "
+                               "2026-11-02 "), page[:120]
+        assert page.endswith(f"page {number} of {len(pages)}"), page[-120:]
+
+
+@needs_chromium
+@needs_pdftotext
+def test_in_a_printed_batch_each_patients_pages_carry_their_own_header(tmp_path: Path) -> None:
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    for name in ("example", "stale-fvc"):
+        shutil.copy(PATIENTS / f"{name}.yaml", folder)
+    report, _, _ = html_and_json(tmp_path, folder, "--rules", RULES, "--trial", "NCT06910384")
+    pages = pdf_pages(tmp_path, report)
+    header = re.compile(r"Screening of 2 patients|Patient \S+ · [^·]+ · [^·]+ · screened "
+                        r"\d{4}-\d{2}-\d{2}")
+    headers = [header.match(page)[0] for page in pages]  # type: ignore[index]
+    runs = [heading for number, heading in enumerate(headers)
+            if number == 0 or headers[number - 1] != heading]
+    assert runs == ["Screening of 2 patients",  # the matrix and the funnels
+                    "Patient P001-example · 58 years · female · screened 2026-11-02",
+                    "Patient P008-stale-fvc · 57 years · male · screened 2026-07-27",
+                    "Screening of 2 patients"]  # the rule files
+    assert all(page.endswith(f"page {n} of {len(pages)}") for n, page in enumerate(pages, 1))
+
+
+@given(text=st.text(max_size=40))
+def test_a_css_string_can_hold_any_text_and_end_nothing(text: str) -> None:
+    quoted = css_string(text)
+    assert re.fullmatch(r'"(?:[A-Za-z0-9 ]|\\[0-9a-f]{6} )*"', quoted)
+    unescaped = re.sub(r"\\([0-9a-f]{6}) ", lambda m: chr(int(m[1], 16)), quoted[1:-1])
+    assert unescaped == text
+
+
+def test_a_patient_id_cannot_end_the_print_stylesheet(tmp_path: Path) -> None:
+    ident = 'P-</style><script>alert(1)</script>"}@page{'
+    profile = tmp_path / "odd.yaml"
+    profile.write_text(EXAMPLE.read_text(encoding="utf-8").replace(
+        "id: P001-example", f"id: '{ident}'"), encoding="utf-8")
+    (tmp_path / "out").mkdir()
+    _, page, _ = html_and_json(tmp_path / "out", profile, "--rules", RULES)
+    assert page.all("script") == []
+    assert len(page.all("style")) == 1
+    assert f"Patient {ident}" in page.text
+
+
+def test_a_filtered_batch_page_holds_only_the_patients_shown(tmp_path: Path) -> None:
+    _, page, document = html_and_json(tmp_path, PATIENTS, "--rules", RULES, "--as-of", AS_OF,
+                                      "--verdict", "eligible", "--sort", "best")
+    shown = [squeeze(h.text) for h in page.all("h2") if h.text.startswith("Patient ")]
+    assert shown == [f"Patient {p['patient_id']}" for p in document["patients"]]
+    assert 0 < len(shown) < len(list(PATIENTS.glob("*.yaml")))
+    assert all(any(t["verdict"] == "eligible" for t in p["trials"])
+               for p in document["patients"])

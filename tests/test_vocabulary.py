@@ -174,6 +174,55 @@ def test_a_derivation_error_points_at_its_derive_line(tmp_path: Path) -> None:
         "'weight.kg + fvc.percent_predicted'"]
 
 
+@pytest.mark.parametrize(
+    ("provider", "message"),
+    [("spirometyr", "unknown provider 'spirometyr' (did you mean 'spirometry'?)"),
+     ("echo lab", "unknown provider 'echo lab' (declare it under providers: in a vocabulary "
+                  "file)")],
+    ids=["misspelt", "not-declared"],
+)
+def test_a_provider_must_be_declared(tmp_path: Path, provider: str, message: str) -> None:
+    path = write(tmp_path / "v.yaml", f"""\
+        vocabulary: {{name: respiratory}}
+        facts:
+          mip.cm_h2o:
+            kind: number
+            label: MIP
+            provided_by: {provider}
+        """)
+    vocabulary, problems = check_vocabulary(path)
+    assert vocabulary is None
+    assert [str(problem) for problem in problems] == [
+        f"{path}:6:18: facts.mip.cm_h2o.provided_by: {message}"]
+
+
+def test_a_file_may_declare_its_own_providers(tmp_path: Path) -> None:
+    path = write(tmp_path / "v.yaml", """\
+        vocabulary: {name: respiratory}
+        providers:
+          respiratory therapist: {description: the respiratory therapist}
+        facts:
+          mip.cm_h2o: {kind: number, label: MIP, provided_by: respiratory therapist}
+        """)
+    vocabulary, problems = check_vocabulary(path)
+    assert not problems and vocabulary is not None
+    assert vocabulary.provider("mip.cm_h2o") == "respiratory therapist"
+    assert vocabulary.provider("assessment:NCT00000001:E1") == "clinician"  # from core.yaml
+
+
+def test_only_one_provider_answers_the_clinician_questions(tmp_path: Path) -> None:
+    path = write(tmp_path / "v.yaml", """\
+        vocabulary: {name: other}
+        providers:
+          investigator: {description: the investigator, answers: [assessments]}
+        """)
+    vocabulary, problems = check_vocabulary(path)
+    assert vocabulary is None
+    assert [str(problem) for problem in problems] == [
+        f"{path}:3:58: providers.investigator.answers: assessments are already answered by "
+        "'clinician'"]
+
+
 # A rule file's own facts
 
 

@@ -8,9 +8,11 @@ from collections.abc import Mapping, Sequence
 from html import escape
 
 from . import __version__
+from .chart import About, criteria_tables, failed_summary, header_line, merged_list, page_rules
 from .cohort import Funnel, deciding, rank
+from .collect import collect_across, near_miss
 from .loading import Problem
-from .results import CriterionResult, Screening, Status, Verdict
+from .results import Screening, Status, Verdict
 
 __all__ = ["html_page"]
 
@@ -22,9 +24,10 @@ _VERDICT = {Verdict.ELIGIBLE: ("✓", "Eligible"), Verdict.INELIGIBLE: ("✗", "
 _VERDICT_CLASS = {Verdict.ELIGIBLE: "pass", Verdict.INELIGIBLE: "fail",
                   Verdict.NEEDS_REVIEW: "unknown"}
 _LEGEND = ("✓ pass: the criterion is no obstacle (an inclusion is met, an exclusion does not "
-           "apply) · ✗ fail: it rules the patient out · ? unknown: the record does not settle "
-           "it. A trial is eligible when every criterion passes, ineligible when any fails, and "
-           "needs review otherwise.")
+           "apply: its condition is absent) · ✗ fail: it rules the patient out (an inclusion "
+           "not met, an exclusion present) · ? unknown: the record does not settle it. A trial "
+           "is eligible when every criterion passes, ineligible when any fails, and needs "
+           "review otherwise.")
 
 _CSS = """
 :root { --pass: #1a7f37; --fail: #b42318; --unknown: #8a6100; --rule: #d0d7de; }
@@ -62,6 +65,10 @@ section.patient { border-top: 3px solid #1f2328; margin-top: 2.5rem; }
   tr, .trial > header, ul.collect { break-inside: avoid; }
   h2, h3, .trial > header, .keep-with-next { break-after: avoid; }
   a { color: inherit; text-decoration: none; }
+  caption, thead { break-after: avoid; }
+  section.cohort table { font-size: 7.5pt; }
+  section.cohort th, section.cohort td { padding: .2rem .2rem; }
+  section.cohort .verdict { padding: 0 .2rem; border-width: 1px; }
 }
 """
 
@@ -84,16 +91,6 @@ def _verdict_totals(counts: Mapping[Verdict, int], *, between: str = " · ") -> 
     return between.join(f"{counts.get(v, 0)} {_VERDICT[v][1].lower()}" for v in Verdict)
 
 
-def _criterion_row(result: CriterionResult) -> str:
-    criterion = result.criterion
-    reading = (f'<div class="reading">Read as: {escape(criterion.reading)}</div>\n'
-               if criterion.reading else "")
-    return (f"<tr><td><b>{escape(criterion.id)}</b></td><td>{criterion.kind}</td>"
-            f"<td>{_status(result.status)}</td><td>{escape(criterion.text)}\n{reading}"
-            f'<div class="why {result.status}">→ {escape(result.outcome.explanation)}</div>'
-            "</td></tr>")
-
-
 def _trial_section(screening: Screening) -> str:
     info = screening.trial.trial
     name = f" ({escape(info.short_name)})" if info.short_name else ""
@@ -108,10 +105,8 @@ def _trial_section(screening: Screening) -> str:
         parts.append(f'<p class="warning">Not recruiting: the registry lists this trial as '
                      f"{escape(info.overall_status)} (last update {updated}). "
                      "Confirm with the site before referring.</p>")
-    parts.append("</header><table><thead><tr><th>ID</th><th>Kind</th><th>Status</th>"
-                 "<th>Criterion (protocol text) and why</th></tr></thead><tbody>")
-    parts += [_criterion_row(result) for result in screening.results]
-    parts.append("</tbody></table>")
+    parts.append("</header>")
+    parts.append(criteria_tables(screening.results))
     if screening.verdict is Verdict.NEEDS_REVIEW and screening.collect_next:
         parts.append('<p class="keep-with-next"><b>Collect or assess next:</b></p>'
                      '<ul class="collect">')
@@ -131,17 +126,26 @@ def _summary_row(screening: Screening) -> str:
             f"<td>{escape(', '.join(deciding(screening)))}</td></tr>")
 
 
-def _patient_section(number: int, patient: Patient) -> str:
+def _patient_section(number: int, patient: Patient, who: About | None) -> str:
+    """A patient's part of the page: who they are, the trials ranked, what rules them out and
+    what to collect next (the first printed page), then each trial's criteria."""
     patient_id, as_of, screenings = patient
     ordered = rank(screenings)
     symbols = "".join(f'<th class="num">{_SYMBOL[s]} {s}</th>' for s in Status)
+    age = (who.age + " years" if who.age else "not recorded") if who else "not recorded"
+    sex = (who.sex or "not recorded") if who else "not recorded"
     return (f'<section class="patient" id="patient-{number}"><h2>Patient {escape(patient_id)}'
-            f'</h2><p class="meta">Screened as of {as_of.isoformat()} · '
+            '</h2><table class="about"><tbody>'
+            f"<tr><th>Patient</th><td>{escape(patient_id)}</td><th>Age</th><td>{escape(age)}"
+            f"</td><th>Sex</th><td>{escape(sex)}</td><th>Screening date</th>"
+            f"<td>{as_of.isoformat()}</td></tr></tbody></table>"
+            f'<p class="meta">Screened as of {as_of.isoformat()} · '
             f"{_plural(len(screenings), 'trial')}</p>"
             "<table><caption>Summary (best first)</caption><thead><tr><th>Trial</th>"
             f"<th>Name</th><th>Verdict</th>{symbols}<th>Registry</th>"
             "<th>Deciding criteria</th></tr></thead><tbody>"
             + "".join(_summary_row(s) for s in ordered) + "</tbody></table>"
+            + failed_summary(ordered) + merged_list(collect_across(ordered))
             + "\n".join(_trial_section(screening) for screening in ordered) + "</section>")
 
 
@@ -159,7 +163,7 @@ def _matrix(patients: Sequence[Patient]) -> str:
     for number, (ident, as_of, screenings) in enumerate(patients, start=1):
         day = "" if one_day else f'<td class="date">{as_of.isoformat()}</td>'
         cells = "".join(
-            f"<td>{_verdict(s.verdict)}<br>\n<small>{len(s.with_status(Status.FAIL))} fail, "
+            f"<td>{_verdict(s.verdict)}<br>\n<small>{_failed(s)}, "
             f"{len(s.with_status(Status.UNKNOWN))} unknown</small></td>" for s in screenings)
         body.append(f'<tr><td><a href="#patient-{number}"><b>{escape(ident)}</b></a></td>'
                     f"{day}{cells}</tr>")
@@ -171,6 +175,14 @@ def _matrix(patients: Sequence[Patient]) -> str:
     return (f'<h2>Summary</h2><p class="meta">{heading}</p><table><thead><tr><th>Patient</th>'
             f"{'' if one_day else '<th>As of</th>'}{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def _failed(screening: Screening) -> str:
+    """`2 fail`, or for a near miss the one criterion: `1 fail (near miss: E4)`."""
+    missed = near_miss(screening)
+    if missed is not None:
+        return f"1 fail (near miss: {escape(missed)})"
+    return f"{len(screening.with_status(Status.FAIL))} fail"
 
 
 def _funnel_row(ident: str, kind: str, counts: Sequence[str], remaining: int, patients: int,
@@ -228,10 +240,12 @@ def _rule_files(patients: Sequence[Patient]) -> str:
 
 def html_page(patients: Sequence[Patient], *, funnels: Sequence[Funnel] = (),
               problems: Sequence[Problem] = (), generated: dt.datetime | None = None,
-              batch: bool | None = None) -> str:
+              batch: bool | None = None, abouts: Mapping[str, About] | None = None) -> str:
     """The report page: for one patient their trials; for several, a summary matrix, each
     trial's funnel, then a section per patient; last, the rule files used. Status is shown by
-    symbol and word."""
+    symbol and word. Printed, every page of a patient's section is headed by their id, age and
+    sex (from `abouts`, by patient id) and screening date, and every page is numbered."""
+    abouts = abouts or {}
     batch = len(patients) > 1 if batch is None else batch  # a folder is a batch of one
     title = (f"Screening of patient {patients[0][0]}" if not batch and patients else
              f"Screening of {_plural(len(patients), 'patient')}")
@@ -239,7 +253,9 @@ def html_page(patients: Sequence[Patient], *, funnels: Sequence[Funnel] = (),
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<title>{escape(title)}</title><style>{_CSS}\n"
+        + _page_rules(title, patients, abouts, batch=batch)
+        + "</style></head><body>",
         f"<h1>{escape(title)}</h1>",
         f'<p class="meta">eligibility {__version__}{stamp}. A pre-screening aid: every '
         "result must be confirmed by the site.</p>",
@@ -251,10 +267,21 @@ def html_page(patients: Sequence[Patient], *, funnels: Sequence[Funnel] = (),
         parts.append("</ul>")
     if batch and patients:
         parts.append(_cohort(patients, funnels))
-    parts += [_patient_section(number, patient)
+    parts += [_patient_section(number, patient, abouts.get(patient[0]))
               for number, patient in enumerate(patients, start=1)]
     parts += [_rule_files(patients), "</body></html>"]
     return "\n".join(parts) + "\n"
+
+
+def _page_rules(title: str, patients: Sequence[Patient], abouts: Mapping[str, About], *,
+                batch: bool) -> str:
+    """Each printed page's header and number: one patient's header on every page of a
+    one-patient page; in a batch, the title on the cohort's pages and each patient's header on
+    theirs (each patient then starts a page, as it does anyway)."""
+    headers = [header_line(abouts.get(ident), ident, as_of) for ident, as_of, _ in patients]
+    if not batch and len(headers) == 1:
+        return page_rules(headers[0], [])
+    return page_rules(title, headers)
 
 
 def _when(moment: dt.datetime) -> str:

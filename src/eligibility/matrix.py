@@ -3,7 +3,8 @@
 Memory stays flat however many patients there are: each patient is kept as its verdict counts
 only until its rows are printed, in chunks. The columns are fixed from the trials (a verdict
 cell is never wider than `NEEDS REVIEW` or `19 fail, 19 unknown` for a trial of 19 criteria)
-and from the ids of the first chunk, so every chunk lines up with the header. Nothing is ever
+and from the ids of the first chunk, so every chunk lines up with the header. A near miss
+(a trial failed on exactly one criterion) names that criterion: `INELIGIBLE (E4)`. Nothing is ever
 cut: on a terminal a long id wraps inside its column, and where the columns do not fit the
 terminal each patient becomes a paragraph; piped, a longer id pushes its row to the right.
 """
@@ -20,6 +21,7 @@ from typing import Any, NamedTuple
 from rich.console import Console, RenderableType
 from rich.text import Span, Text
 
+from .collect import near_miss
 from .render import VERDICT_WORDS, glyph, plural, visible
 from .results import Screening, Status, Verdict
 from .rules import Trial
@@ -37,6 +39,7 @@ class Cell(NamedTuple):
     verdict: Verdict
     failed: int
     unknown: int
+    missed: str = ""  # the one criterion failed, for a near miss
 
 
 class MatrixRow(NamedTuple):
@@ -49,12 +52,21 @@ class MatrixRow(NamedTuple):
 
 def matrix_row(patient_id: str, as_of: dt.date, screenings: Sequence[Screening]) -> MatrixRow:
     return MatrixRow(patient_id, as_of, tuple(
-        Cell(s.verdict, len(s.with_status(Status.FAIL)), len(s.with_status(Status.UNKNOWN)))
+        Cell(s.verdict, len(s.with_status(Status.FAIL)), len(s.with_status(Status.UNKNOWN)),
+             near_miss(s) or "")
         for s in screenings))
 
 
-def _counts(cell: Cell) -> str:
-    return f"{cell.failed} fail, {cell.unknown} unknown"
+def _counts(cell: Cell, *, named: bool = False) -> str:
+    """`2 fail, 3 unknown`; with `named`, a near miss names its criterion: `1 fail: E4, ...`."""
+    failed = f"1 fail: {visible(cell.missed)}" if named and cell.missed else f"{cell.failed} fail"
+    return f"{failed}, {cell.unknown} unknown"
+
+
+def _verdict(cell: Cell) -> str:
+    """`INELIGIBLE`, or for a near miss `INELIGIBLE (E4)`: the one criterion it fails."""
+    word = VERDICT_WORDS[cell.verdict]
+    return f"{word} ({visible(cell.missed)})" if cell.missed else word
 
 
 class Matrix:
@@ -74,6 +86,7 @@ class Matrix:
         self._first, self._chunk = first, chunk
         self._rows: list[MatrixRow] = []
         self._totals = [Counter[Verdict]() for _ in self._trials]
+        self._misses = [0 for _ in self._trials]
         self._count = 0
         self._started = False
         self._streamed = False
@@ -83,13 +96,16 @@ class Matrix:
         self._widths = [max(len(t.id), len(visible(t.trial.short_name or "")),
                             *(len(word) for word in VERDICT_WORDS.values()),
                             len(_counts(Cell(Verdict.INELIGIBLE, len(t.criteria),
-                                             len(t.criteria)))))
+                                             len(t.criteria)))),
+                            len(_verdict(Cell(Verdict.INELIGIBLE, 1, 0, max(
+                                (c.id for c in t.criteria), key=len, default="")))))
                         for t in self._trials]
 
     def add(self, row: MatrixRow) -> None:
         self._count += 1
-        for totals, cell in zip(self._totals, row.cells, strict=True):
+        for index, (totals, cell) in enumerate(zip(self._totals, row.cells, strict=True)):
             totals[cell.verdict] += 1
+            self._misses[index] += bool(cell.missed)
         self._rows.append(row)
         if not self._started and len(self._rows) >= self._first:
             self._start(complete=False)
@@ -107,9 +123,13 @@ class Matrix:
         lines: list[RenderableType] = [Text("")]
         if self._streamed:
             lines.append(Text(plural(self._count, "patient")))
-        for trial, totals in zip(self._trials, self._totals, strict=True):
+        for trial, totals, misses in zip(self._trials, self._totals, self._misses, strict=True):
             counts = f" {dot} ".join(f"{totals[v]} {VERDICT_WORDS[v].lower()}" for v in Verdict)
-            lines.append(Text(f"{trial.id}: {counts}"))
+            near = f" ({misses} near miss{'es' if misses != 1 else ''})" if misses else ""
+            lines.append(Text(f"{trial.id}: {counts}{near}"))
+        if any(self._misses):
+            lines.append(Text("(E4) after a verdict: a near miss, failing that one criterion "
+                              "only.", style="dim"))
         self._print(*lines)
 
     def _print(self, *renderables: RenderableType) -> None:
@@ -183,8 +203,7 @@ class Matrix:
             for cell, column in zip(row.cells, self._widths, strict=True):
                 line.append((_GAP, ""))
                 if number == 0:
-                    line.append((VERDICT_WORDS[cell.verdict].ljust(column),
-                                 _STYLE[cell.verdict]))
+                    line.append((_verdict(cell).ljust(column), _STYLE[cell.verdict]))
                 elif number == 1:
                     line.append((_counts(cell).ljust(column), "dim"))
             lines.add(line)
@@ -196,7 +215,7 @@ class Matrix:
         for trial, cell in zip(self._trials, row.cells, strict=True):
             name = visible(f"{trial.id} {trial.trial.short_name or ''}".rstrip())
             lines.add([(f"  {name}: ", ""), (VERDICT_WORDS[cell.verdict], _STYLE[cell.verdict]),
-                       (f" ({_counts(cell)})", "dim")])
+                       (f" ({_counts(cell, named=True)})", "dim")])
 
 
 class _Lines:

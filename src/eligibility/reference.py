@@ -93,6 +93,7 @@ def vocabulary_markdown(vocabulary: Vocabulary) -> str:
         "- [Groups](#groups)",
         "- [Lists](#lists)",
         "- [Medication frequencies and dose units](#medication-frequencies-and-dose-units)",
+        "- [Providers](#providers)",
         "",
         "## Facts",
         "",
@@ -144,7 +145,27 @@ def vocabulary_markdown(vocabulary: Vocabulary) -> str:
     lines += ["", "Dose units: " + ", ".join(
         f"`{unit}` ({factor:g} {base})" for unit, (base, factor) in
         vocabulary.dose_units.items()) + ".", ""]
-    return "\n".join(lines)
+    return "\n".join(lines + _providers(vocabulary))
+
+
+def _providers(vocabulary: Vocabulary) -> list[str]:
+    """Who provides what: each provider with the facts and lists it provides."""
+    lines = ["## Providers", "",
+             "Who usually provides each fact and list (`provided_by`), as the merged \"collect "
+             "next\" list of a screening shows it ([collect-next.md](collect-next.md)).", "",
+             "| Provider | Who | Provides |", "| --- | --- | --- |"]
+    answers = {name: kind for kind, name in vocabulary.answered_by.items()}
+    for name, description in vocabulary.providers.items():
+        provides = [f"`{fact.name}`" for fact in vocabulary.facts.values()
+                    if fact.provided_by == name]
+        provides += [f"`{c.name}`" for c in vocabulary.collections.values()
+                     if c.provided_by == name]
+        if name in answers:
+            provides.insert(0, {"assessments": "answers to judgment questions (assessments)",
+                                "visits": "visit dates (visits)"}[answers[name]])
+        lines.append(f"| {_cell(name)} | {_cell(description)} | "
+                     f"{', '.join(provides) or '—'} |")
+    return [*lines, ""]
 
 
 def _collection(collection: Collection) -> list[str]:

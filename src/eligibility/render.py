@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .cohort import Funnel, deciding, rank
+from .collect import ToCollect, collect_across
 from .coverage import Coverage
 from .escapes import visible
 from .loading import Problem
@@ -102,6 +103,10 @@ def render_screenings(console: Console, screenings: Sequence[Screening], *, pati
     screenings = rank(screenings)
     if len(screenings) > 1:
         console.print(_summary(console, screenings))
+    merged = collect_across(screenings)
+    if len(screenings) > 1 and merged:
+        console.print()
+        console.print(_collect_across(console, merged))
     for screening in screenings:
         console.print()
         console.print(_trial(console, screening))
@@ -204,6 +209,36 @@ def _verdict(console: Console, screening: Screening) -> RenderableType:
             bullets.add_row(Text(f" {glyph(console, '•')}"), shown(item.text))
         lines.append(bullets)
     return Group(*lines)
+
+
+def _collect_across(console: Console, merged: Sequence[ToCollect]) -> RenderableType:
+    """The merged list: each thing to collect with who provides it, its fact name and the
+    trials and criteria it settles; `unlocks` marks a trial it could decide on its own."""
+    title = Text("Collect next, across trials (what decides the most first)",
+                 style="table.title")
+    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False)
+    table.add_column(Text("#"), justify="right", no_wrap=True)
+    table.add_column(Text("Collect or ask"), ratio=1, overflow="fold")
+    table.add_column(Text("From"), overflow="fold", max_width=12)
+    table.add_column(Text("Trials"), justify="right", no_wrap=True)
+    table.add_column(Text("Unlocks"), justify="right", no_wrap=True)
+    arrow = glyph(console, "→")
+    for number, item in enumerate(merged, start=1):
+        places = "; ".join(
+            f"{trial} " + ", ".join(c.id + ("" if c.decided else "*") for c in item.criteria
+                                     if c.trial == trial) for trial in item.trials)
+        cell = shown(item.label)
+        if item.fact != item.label:  # a list's label is often its name
+            cell.append_text(shown(f" ({item.fact})", "dim"))
+        cell.append_text(Text.assemble("\n", (f"{arrow} ", "dim"), shown(places, "dim")))
+        if item.unlocks:
+            cell.append_text(Text.assemble("\n", shown(
+                f"could decide {', '.join(item.unlocks)} on its own", "green")))
+        table.add_row(Text(str(number)), cell, shown(item.provided_by or "-"),
+                      Text(str(len(item.trials))), Text(str(len(item.unlocks))))
+    note = Text("* the criterion needs something else too. Each trial's own list below says "
+                "what exactly to collect.", style="dim")
+    return Group(table, note)
 
 
 def render_problems(console: Console, problems: Sequence[Problem]) -> None:

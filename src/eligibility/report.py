@@ -15,6 +15,7 @@ from typing import Any
 
 from . import __version__
 from .cohort import Funnel
+from .collect import ToCollect, collect_across, near_miss
 from .escapes import csv_cells, json_text
 from .loading import Problem
 from .results import CriterionResult, Evidence, Need, Screening, Status
@@ -55,7 +56,16 @@ def _patient(screenings: Sequence[Screening], *, patient_id: str, as_of: dt.date
         "patient_id": patient_id,
         "as_of": as_of.isoformat(),
         "trials": [_trial(screening) for screening in screenings],
+        "collect_across_trials": [_to_collect(item) for item in collect_across(screenings)],
     }
+
+
+def _to_collect(item: ToCollect) -> dict[str, Any]:
+    return {"fact": item.fact, "label": item.label, "provided_by": item.provided_by or None,
+            "questions": list(item.questions), "unlocks": list(item.unlocks),
+            "trials": list(item.trials),
+            "criteria": [{"trial": criterion.trial, "id": criterion.id,
+                          "decided": criterion.decided} for criterion in item.criteria]}
 
 
 def batch_report(patients: Sequence[tuple[str, dt.date, Sequence[Screening]]],
@@ -186,6 +196,7 @@ def _trial(screening: Screening) -> dict[str, Any]:
         "recruiting": info.recruiting,
         "rule_file": {"path": screening.trial.file, "sha256": screening.trial.sha256},
         "verdict": str(screening.verdict),
+        "near_miss": near_miss(screening),
         "counts": {str(status): count for status, count in counts.items()},
         "collect_next": [need.text for need in screening.collect_next],
         "collect": [_need(need) for need in screening.collect_next],

@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..importing import is_bundle
 from ..loading import Problem, check_patient_to_screen, screening_date, trials_vocabulary
@@ -20,6 +20,9 @@ from ..rules import Trial
 from ..screening import screen_all
 from ..vocabulary import Vocabulary
 from .interrupt import cleaned_up
+
+if TYPE_CHECKING:  # the chart page's header; imported where it is made, for the HTML only
+    from ..chart import About
 
 __all__ = ["STDIN", "Piece", "Screened", "Work", "default_jobs", "keep", "screen_one", "screening"]
 
@@ -52,6 +55,7 @@ class Work(NamedTuple):
     piece: Piece
     vocabulary: Vocabulary | None = None  # the trials' (`trials_vocabulary`) when None
     elsewhere: frozenset[str] = frozenset()  # trial ids of rule files not screened
+    chart: bool = False  # keep each patient's age and sex too, for the chart page's header
 
 
 class Screened(NamedTuple):
@@ -60,6 +64,7 @@ class Screened(NamedTuple):
     path: str
     problems: tuple[Problem, ...]
     piece: Any = None
+    about: About | None = None  # with `Work.chart`
 
 
 def screen_one(work: Work, path: str, text: str | None = None) -> Screened:
@@ -86,8 +91,13 @@ def screen_one(work: Work, path: str, text: str | None = None) -> Screened:
             problems = problems_in_bundle(problems, text)
         return Screened(path, problems)
     on = screening_date(profile, work.as_of, work.today)
+    who = None
+    if work.chart:
+        from ..chart import about
+
+        who = about(profile, on)
     return Screened(path, (), work.piece(profile.id, on,
-                                         screen_all(profile, work.trials, as_of=on)))
+                                         screen_all(profile, work.trials, as_of=on)), who)
 
 
 def default_jobs() -> int:

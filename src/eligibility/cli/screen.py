@@ -16,6 +16,7 @@ from ..escapes import json_text
 from ..loading import Problem, trials_vocabulary
 from ..render import render_funnel, render_problems, render_screenings
 from ..results import Screening
+from ..selection import SHOWN, Order
 from .batch import STDIN, Work, default_jobs, keep, screen_one, screening
 from .common import AsOf, RulesPath, TrialIds, choice, consoles, say
 from .inputs import patient_files, rule_ids, standard_input, trials_or_exit
@@ -56,6 +57,24 @@ def population(paths: list[Path], engine: Engine | None) -> bool:
 _MACHINE = (Format.JSON, Format.JSONL)  # formats that report a failed file in their output
 
 
+def _verdicts(text: str | None) -> tuple[str, ...]:
+    """Parse --verdict: words from SHOWN, separated by commas (`eligible,needs_review`)."""
+    if text is None:
+        return ()
+    from ..vocabulary import closest
+
+    words = tuple(word.strip().lower().replace("-", "_").replace(" ", "_")
+                  for word in text.split(",") if word.strip())  # `eligible,` is a slip
+    if not words:
+        raise typer.BadParameter(f"expected verdicts among {', '.join(SHOWN)} separated by "
+                                 "commas, got nothing")
+    for word in words:
+        if word not in SHOWN:
+            raise typer.BadParameter(f"expected verdicts among {', '.join(SHOWN)} separated "
+                                     f"by commas, got {word!r}{closest(word, SHOWN)}")
+    return words
+
+
 def screen_command(
     patients: Annotated[list[Path], typer.Argument(
         metavar="PATIENT", help="Patient profiles (YAML) or FHIR R4 bundles (*.json): files, "
@@ -78,6 +97,15 @@ def screen_command(
         "--jobs", "-j", min=1, metavar="N", help="Processes screening a batch; default: one "
         "per core.", show_default=False)] = None,
     engine: EngineOption = None,
+    verdict: Annotated[str | None, typer.Option(
+        "--verdict", metavar="VERDICT[,VERDICT]", help="With several patients: show only "
+        "those with a trial of one of these verdicts (eligible, needs_review, ineligible, "
+        "near_miss: failing exactly one criterion).", show_default=False)] = None,
+    order: Annotated[Order, typer.Option(
+        "--sort", parser=choice(Order), metavar="file|id|best", help="With several patients: "
+        "file (as given, written as they are screened), id, or best (most eligible trials "
+        "first, then most in review with fewest unknowns); sorting writes nothing until the "
+        "last patient is screened.")] = Order.FILE,
     explain: Annotated[list[str] | None, typer.Option(
         "--explain", metavar="ID", help="With a population table: screen this patient on the "
         "explained path instead (repeat for several).", show_default=False)] = None,
@@ -93,6 +121,11 @@ def screen_command(
     if population(patients, engine):
         from .population import screen_table
 
+        if verdict is not None or order is not Order.FILE:
+            _, err = consoles()
+            say(err, "error: --verdict and --sort choose among profiles; a population table "
+                "is screened in SQL (filter or sort its output with SQL or a spreadsheet)")
+            raise typer.Exit(2)
         screen_table(patients[0], rules=rules, trial=trial, as_of=as_of, output=output.value,
                      destination=destination, explain=explain)
         return
@@ -105,15 +138,21 @@ def screen_command(
     files, problems = patient_files(patients)
     refuse_unfit_destination(err, destination, [*(f for f in files if f != STDIN), rules])
     stdin = standard_input(problems) if STDIN in files else None
-    work = Work(trials, as_of, dt.date.today(), keep, trials_vocabulary(trials), rule_ids(rules))
+    work = Work(trials, as_of, dt.date.today(), keep, trials_vocabulary(trials), rule_ids(rules),
+                chart=output is Format.HTML)
     single = len(files) <= 1 and not any(
         path.is_dir() or any(char in str(path) for char in "*?[") for path in patients)
+    wanted = _verdicts(verdict)
     if single:
+        if wanted or order is not Order.FILE:
+            say(err, "error: --verdict and --sort choose among several patients; give a "
+                "folder, a pattern or several files")
+            raise typer.Exit(2)
         _screen_one_patient(out, err, work, files, stdin, problems, output, destination)
         return
     screened = _screen_batch(out, err, work, files, stdin, problems, output=output,
                              destination=destination, detail=detail,
-                             jobs=jobs or default_jobs())
+                             jobs=jobs or default_jobs(), wanted=wanted, order=order)
     if problems:
         say(err, _batch_outcome(len(files), screened), style="red")
         raise typer.Exit(1)
@@ -148,7 +187,9 @@ def _screen_one_patient(out: Console, err: Console, work: Work, files: list[str]
         elif output is Format.HTML:
             from .sinks import Html, Sink, sink_for
 
-            sink: Sink = Html(stream, work.trials, batch=False)
+            html = Html(stream, work.trials, batch=False)
+            html.about(result.about if result is not None else None)
+            sink: Sink = html
             sink.patient(patient)
             sink.close()
         else:
@@ -166,9 +207,12 @@ def _screen_one_patient(out: Console, err: Console, work: Work, files: list[str]
 
 def _screen_batch(out: Console, err: Console, work: Work, files: list[str],
                   stdin: str | None, problems: list[Problem], *, output: Format,
-                  destination: Path | None, detail: bool, jobs: int) -> int:
-    """Screen every file, writing each patient out as it comes; the number screened."""
-    from .sinks import sink_for
+                  destination: Path | None, detail: bool, jobs: int,
+                  wanted: tuple[str, ...] = (), order: Order = Order.FILE) -> int:
+    """Screen every file, writing each patient out as it comes (or, sorted, at the end); the
+    number screened."""
+    from .selecting import Selecting
+    from .sinks import Sink, sink_for
 
     if problems:
         render_problems(err, problems)
@@ -180,9 +224,16 @@ def _screen_batch(out: Console, err: Console, work: Work, files: list[str],
         # the matrix steps the bar aside for each chunk instead.
         raw_on_terminal = console is out and output is not Format.TABLE and _a_terminal()
         with Progress(err, 0 if raw_on_terminal else len(files)) as progress:
-            sink = sink_for(output, stream, console, work.trials, as_of=work.as_of,
-                            detail=detail, ascii_only=_ascii_only(destination),
-                            pause=progress.paused if console is out else contextlib.nullcontext)
+            sink: Sink = sink_for(
+                output, stream, console, work.trials, as_of=work.as_of, detail=detail,
+                ascii_only=_ascii_only(destination),
+                pause=progress.paused if console is out else contextlib.nullcontext)
+            from .sinks import Html
+
+            chart = sink if isinstance(sink, Html) else None
+            selecting = None
+            if wanted or order is not Order.FILE:
+                sink = selecting = Selecting(sink, wanted=wanted, order=order)
             sink.problems(problems)
             work = work._replace(piece=sink.piece)
             with screening(work, files, stdin=stdin,
@@ -194,10 +245,15 @@ def _screen_batch(out: Console, err: Console, work: Work, files: list[str],
                         problems += result.problems
                         sink.problems(result.problems)
                     if result.piece is not None:
+                        if chart is not None:
+                            chart.about(result.about)
                         sink.patient(result.piece)
                         screened += 1
                     progress.advance()
             sink.close()
+    if selecting is not None and wanted:
+        say(err, f"{selecting.shown} of {selecting.screened} patients shown (--verdict "
+            f"{','.join(wanted)})")
     return screened
 
 

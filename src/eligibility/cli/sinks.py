@@ -11,6 +11,7 @@ from typing import IO, Any, Protocol
 
 from rich.console import Console
 
+from ..chart import About
 from ..loading import Problem
 from ..matrix import Matrix, matrix_row
 from ..render import render_screenings
@@ -128,13 +129,19 @@ class Tables:
 
 
 class Html:
-    """The printable page: it needs every patient for its funnels, so it keeps them all."""
+    """The printable page: it needs every patient for its funnels, so it keeps them all;
+    `about` gives a patient's age and sex for the header of its printed pages."""
 
     def __init__(self, stream: IO[str], trials: Sequence[Trial], *, batch: bool) -> None:
         self.piece: Piece = keep
         self._stream, self._trials, self._batch = stream, trials, batch
         self._patients: list[Patient] = []
         self._problems: list[Problem] = []
+        self._abouts: dict[str, About] = {}
+
+    def about(self, who: About | None) -> None:
+        if who is not None:
+            self._abouts[who.patient_id] = who
 
     def patient(self, piece: Patient) -> None:
         self._patients.append(piece)
@@ -149,7 +156,7 @@ class Html:
         funnels = [funnel(trial, [patient[2][index] for patient in self._patients])
                    for index, trial in enumerate(self._trials)]
         self._stream.write(html_page(self._patients, funnels=funnels, problems=self._problems,
-                                     batch=self._batch,
+                                     batch=self._batch, abouts=self._abouts,
                                      generated=dt.datetime.now().astimezone()))
 
 

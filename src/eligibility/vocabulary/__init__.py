@@ -25,6 +25,7 @@ from .files import (
     ConstraintSpec,
     FactSpec,
     GroupSpec,
+    ProviderSpec,
     SlotSpec,
     VocabularyFile,
 )
@@ -312,6 +313,7 @@ class Vocabulary:
         collections: dict[str, list[CollectionSpec]] = {}
         frequencies: dict[str, tuple[str, float]] = {}
         dose_units: dict[str, tuple[str, float]] = {}
+        providers: dict[str, ProviderSpec] = {}
         problems: list[tuple[Path_, str]] = []
         specs: dict[str, FactSpec] = {}
         for origin, file in self.files:
@@ -328,6 +330,8 @@ class Vocabulary:
                 groups[name] = _group(name, group)
             for name, collection in file.collections.items():
                 collections.setdefault(name, []).append(collection)
+            for name, provider in file.providers.items():
+                providers.setdefault(name, provider)
             for name, frequency in file.frequencies.items():
                 for spelling in (name, *frequency.synonyms):
                     frequencies[normalise_name(spelling)] = (name, frequency.per_day)
@@ -340,7 +344,12 @@ class Vocabulary:
         self.dose_units: Mapping[str, tuple[str, float]] = MappingProxyType(dose_units)
         self.collections: Mapping[str, Collection] = MappingProxyType(
             {name: _collection(name, parts, problems) for name, parts in collections.items()})
+        self.providers: Mapping[str, str] = MappingProxyType(
+            {name: provider.description for name, provider in providers.items()})
+        self.answered_by: Mapping[str, str] = MappingProxyType(
+            {kind: name for name, provider in providers.items() for kind in provider.answers})
         problems += self._check_names()
+        problems += self._check_providers(providers)
         self.blocks: Mapping[str, Block] = MappingProxyType(self._blocks(blocks, problems))
         if not problems:
             problems += self._derive()
@@ -370,7 +379,7 @@ class Vocabulary:
     def extended(self, file: VocabularyFile, origin: str) -> Vocabulary:
         """This vocabulary with `file` added; the same vocabulary if it adds nothing new."""
         if not (file.facts or file.blocks or file.groups or file.collections
-                or file.frequencies or file.dose_units):
+                or file.frequencies or file.dose_units or file.providers):
             return self
         return Vocabulary((*self.files, (origin, file)))
 
@@ -404,6 +413,39 @@ class Vocabulary:
                 if f"{name}.{member}" not in self.facts:
                     yield ("groups", name, "slots"), (f"{name}.{member} is not a fact: a "
                                                       "group's members are facts")
+
+    def _check_providers(self, specs: Mapping[str, ProviderSpec]) -> Iterator[
+            tuple[Path_, str]]:
+        """Each `provided_by` names a provider, and each of `answers` has one provider."""
+        named = [(("facts", name, "provided_by"), fact.provided_by)
+                 for name, fact in self.facts.items()]
+        named += [(("collections", name, "provided_by"), collection.provided_by)
+                  for name, collection in self.collections.items()]
+        for path, provider in named:
+            if provider and provider not in self.providers:
+                hint = closest(provider, self.providers) or (
+                    " (declare it under providers: in a vocabulary file)")
+                yield path, f"unknown provider {provider!r}{hint}"
+        for kind in ("assessments", "visits"):
+            givers = [name for name, spec in specs.items() if kind in spec.answers]
+            if len(givers) > 1:
+                yield ("providers", givers[1], "answers"), (
+                    f"{kind} are already answered by {givers[0]!r}")
+
+    def provider(self, need: str) -> str:
+        """Who usually provides what a `Need` names (a fact, a group, a list, a clinician's
+        answer `assessment:...`, a visit date `visit:...`); empty when the data does not say."""
+        if need.startswith(("assessment:", "visit:")):
+            return self.answered_by.get(need.split(":")[0] + "s", "")
+        if need in self.facts:
+            return self.facts[need].provided_by
+        if need in self.collections:
+            return self.collections[need].provided_by
+        if need in self.groups:
+            members = {self.facts[f"{need}.{member}"].provided_by
+                       for member in self.groups[need].members()}
+            return members.pop() if len(members) == 1 else ""
+        return ""
 
     def _blocks(self, specs: Mapping[str, BlockSpec],
                 problems: list[tuple[Path_, str]]) -> dict[str, Block]:

@@ -22,6 +22,7 @@ __all__ = [
     "FactSpec",
     "FrequencySpec",
     "GroupSpec",
+    "ProviderSpec",
     "SlotSpec",
     "VocabularyFile",
     "VocabularyInfo",
@@ -67,8 +68,8 @@ class FactSpec(Spec):
                                       "may also state it (the stated value wins).")
     codes: Codes = Field(default_factory=dict, description="Standard codes by system: loinc, "
                          "snomed, rxnorm, atc.")
-    provided_by: str = Field("", description="Who usually provides it: lab, spirometry, "
-                             "neurologist, patient, record, ...")
+    provided_by: str = Field("", description="Who usually provides it: one of the providers "
+                             "(lab, spirometry, clinician, patient, record, ...).")
     decimals: Annotated[int, Field(ge=0, le=6)] | None = Field(
         None, description="Decimal places shown in explanations.")
 
@@ -158,7 +159,8 @@ class CollectionSpec(Spec):
     label: Text | None = None
     entry: Text | None = None
     description: str = ""
-    provided_by: str = ""
+    provided_by: str = Field("", description="Who usually provides the list: one of the "
+                             "providers.")
     dosing: StrictBool | None = Field(None, description="Entries give dose, unit, frequency "
                                       "and dose changes (medications).")
     singular_names: StrictBool | None = Field(
@@ -178,6 +180,17 @@ class FrequencySpec(Spec):
     synonyms: tuple[Text, ...] = ()
 
 
+class ProviderSpec(Spec):
+    """Who usually provides a fact (lab, spirometry, clinician): a word `provided_by` may use."""
+
+    description: Text = Field(description="Who this is, for a coordinator: 'the hospital or "
+                              "site laboratory'.")
+    answers: tuple[Literal["assessments", "visits"], ...] = Field(
+        (), description="What else this provider gives that is not a fact: assessments (a "
+        "clinician's answers to a trial's judgment questions), visits (the dates of trial "
+        "visits).")
+
+
 class VocabularyInfo(Spec):
     name: Text
     description: str = ""
@@ -192,6 +205,9 @@ class VocabularyFile(Spec):
     groups: dict[FactName, GroupSpec] = Field(default_factory=dict)
     collections: dict[Name, CollectionSpec] = Field(default_factory=dict)
     frequencies: dict[Text, FrequencySpec] = Field(default_factory=dict)
+    providers: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9 ]*$")], ProviderSpec] = Field(
+        default_factory=dict, description="Who usually provides facts: the words provided_by "
+        "may use.")
     dose_units: dict[Text, Annotated[dict[Text, Annotated[float, Field(gt=0)]],
                                      Field(min_length=1, max_length=1)]] = Field(
         default_factory=dict)
