@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
+from ..durations import Duration
 from ..importing.fhir import is_bundle
 from ..loading import Problem, check_patient_to_screen, screening_date, trials_vocabulary
 from ..results import Screening
@@ -52,6 +53,7 @@ class Work(NamedTuple):
     piece: Piece
     vocabulary: Vocabulary | None = None  # the trials' (`trials_vocabulary`) when None
     elsewhere: frozenset[str] = frozenset()  # trial ids of rule files not screened
+    horizon: Duration | None = None  # forecast each trial this far ahead; None: no forecast
 
 
 class Screened(NamedTuple):
@@ -86,8 +88,13 @@ def screen_one(work: Work, path: str, text: str | None = None) -> Screened:
             problems = problems_in_bundle(problems, text)
         return Screened(path, problems)
     on = screening_date(profile, work.as_of, work.today)
-    return Screened(path, (), work.piece(profile.id, on,
-                                         screen_all(profile, work.trials, as_of=on)))
+    screenings = screen_all(profile, work.trials, as_of=on)
+    if work.horizon is not None:
+        from ..forecast import attach, forecast_all
+
+        screenings = attach(screenings, forecast_all(profile, work.trials, as_of=on,
+                                                     horizon=work.horizon))
+    return Screened(path, (), work.piece(profile.id, on, screenings))
 
 
 def default_jobs() -> int:

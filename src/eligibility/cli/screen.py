@@ -12,12 +12,14 @@ from typing import IO, Annotated
 import typer
 from rich.console import Console
 
+from ..durations import Duration
 from ..escapes import json_text
+from ..forecast import DEFAULT_HORIZON
 from ..loading import Problem, trials_vocabulary
 from ..render import render_funnel, render_problems, render_screenings
 from ..results import Screening
 from .batch import STDIN, Work, default_jobs, keep, screen_one, screening
-from .common import AsOf, RulesPath, TrialIds, choice, consoles, say
+from .common import AsOf, RulesPath, TrialIds, choice, consoles, say, span
 from .inputs import patient_files, rule_ids, standard_input, trials_or_exit
 from .population import Engine, is_population_table
 from .progress import Progress
@@ -81,6 +83,13 @@ def screen_command(
     explain: Annotated[list[str] | None, typer.Option(
         "--explain", metavar="ID", help="With a population table: screen this patient on the "
         "explained path instead (repeat for several).", show_default=False)] = None,
+    forecast: Annotated[bool | None, typer.Option(
+        "--forecast/--no-forecast", help="Forecast each trial's eligibility window (the days "
+        "the screening would change if nothing new is recorded); default: for one patient, "
+        "not for a batch.", show_default=False)] = None,
+    horizon: Annotated[Duration, typer.Option(
+        "--horizon", parser=span, metavar="SPAN", help="How far the forecast looks ahead: "
+        "'24 months', '2 years', '90 days' (at most about 10 years).")] = DEFAULT_HORIZON,
 ) -> None:
     """Screen patients against every trial and explain each criterion.
 
@@ -108,6 +117,8 @@ def screen_command(
     work = Work(trials, as_of, dt.date.today(), keep, trials_vocabulary(trials), rule_ids(rules))
     single = len(files) <= 1 and not any(
         path.is_dir() or any(char in str(path) for char in "*?[") for path in patients)
+    if forecast if forecast is not None else single:
+        work = work._replace(horizon=horizon)
     if single:
         _screen_one_patient(out, err, work, files, stdin, problems, output, destination)
         return
