@@ -352,3 +352,11 @@ def test_the_html_page_shows_the_forecast_of_each_trial(tmp_path: Path) -> None:
     text = page.read_text(encoding="utf-8")
     assert text.count('<div class="forecast">') == len(SHIPPED)
     assert ("eligible until 2026-09-14; ineligible from 2026-09-15 (I4)") in text
+
+
+def test_a_population_table_refuses_the_forecast(tmp_path: Path) -> None:
+    table = tmp_path / "registry.parquet"
+    table.write_bytes(b"")
+    result = _invoke("screen", table, "--rules", RULES, "--forecast")
+    assert result.exit_code == 2, result.output
+    assert "--forecast needs profiles (YAML or FHIR)" in _words(result.output)

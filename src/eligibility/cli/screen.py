@@ -102,6 +102,10 @@ def screen_command(
     if population(patients, engine):
         from .population import screen_table
 
+        if forecast:
+            say(consoles()[1], "error: --forecast needs profiles (YAML or FHIR); a population "
+                "table is screened in SQL, for today's verdicts only")
+            raise typer.Exit(2)
         screen_table(patients[0], rules=rules, trial=trial, as_of=as_of, output=output.value,
                      destination=destination, explain=explain)
         return
