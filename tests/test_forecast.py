@@ -342,6 +342,11 @@ def test_a_batch_forecasts_only_when_asked(tmp_path: Path) -> None:
     assert asked.exit_code == 0, asked.output
     assert {trial["forecast"]["horizon"] for patient in json.loads(asked.stdout)["patients"]
             for trial in patient["trials"]} == {"24 months"}
+    horizon = _invoke("screen", folder, "--rules", RULES, "--format", "jsonl", "--horizon",
+                      "6 weeks")
+    assert horizon.exit_code == 0, horizon.output
+    assert {trial["forecast"]["to"] for line in horizon.stdout.splitlines()
+            for trial in json.loads(line)["trials"]} == {"2026-12-14", "2026-07-27"}
 
 
 def test_the_html_page_shows_the_forecast_of_each_trial(tmp_path: Path) -> None:

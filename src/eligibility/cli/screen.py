@@ -87,9 +87,10 @@ def screen_command(
         "--forecast/--no-forecast", help="Forecast each trial's eligibility window (the days "
         "the screening would change if nothing new is recorded); default: for one patient, "
         "not for a batch.", show_default=False)] = None,
-    horizon: Annotated[Duration, typer.Option(
+    horizon: Annotated[Duration | None, typer.Option(
         "--horizon", parser=span, metavar="SPAN", help="How far the forecast looks ahead: "
-        "'24 months', '2 years', '90 days' (at most about 10 years).")] = DEFAULT_HORIZON,
+        "'24 months', '2 years', '90 days' (at most about 10 years); given for a batch, it "
+        "asks for the forecast. Default: 24 months.", show_default=False)] = None,
 ) -> None:
     """Screen patients against every trial and explain each criterion.
 
@@ -102,7 +103,7 @@ def screen_command(
     if population(patients, engine):
         from .population import screen_table
 
-        if forecast:
+        if forecast or (forecast is None and horizon is not None):
             say(consoles()[1], "error: --forecast needs profiles (YAML or FHIR); a population "
                 "table is screened in SQL, for today's verdicts only")
             raise typer.Exit(2)
@@ -121,8 +122,8 @@ def screen_command(
     work = Work(trials, as_of, dt.date.today(), keep, trials_vocabulary(trials), rule_ids(rules))
     single = len(files) <= 1 and not any(
         path.is_dir() or any(char in str(path) for char in "*?[") for path in patients)
-    if forecast if forecast is not None else single:
-        work = work._replace(horizon=horizon)
+    if forecast if forecast is not None else (single or horizon is not None):
+        work = work._replace(horizon=horizon or DEFAULT_HORIZON)
     if single:
         _screen_one_patient(out, err, work, files, stdin, problems, output, destination)
         return
