@@ -43,7 +43,7 @@ th { background: #f6f8fa; font-weight: 600; }
 th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
 th.num, td.date { white-space: nowrap; }
 tr.start td, tr.totals td { background: #f6f8fa; }
-.status { white-space: nowrap; font-weight: 600; }
+.status, .future { white-space: nowrap; font-weight: 600; }
 .pass { color: var(--pass); } .fail { color: var(--fail); } .unknown { color: var(--unknown); }
 .verdict { display: inline-block; padding: .1rem .5rem; border: 2px solid currentColor;
            border-radius: .3rem; font-weight: 700; white-space: nowrap; }
