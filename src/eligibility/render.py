@@ -103,7 +103,7 @@ def render_screenings(console: Console, screenings: Sequence[Screening], *, pati
     screenings = rank(screenings)
     if len(screenings) > 1:
         console.print(_summary(console, screenings))
-        console.print(_forecast_summary(console, screenings))
+        console.print(_forecast_summary(screenings))
     for screening in screenings:
         console.print()
         console.print(_trial(console, screening))
@@ -353,7 +353,7 @@ def render_funnel(console: Console, funnel: Funnel) -> None:
             f"{step.criterion.id} ({step.failed})" for step in top)))
 
 
-def _forecast_summary(console: Console, screenings: Sequence[Screening]) -> RenderableType:
+def _forecast_summary(screenings: Sequence[Screening]) -> RenderableType:
     """After the summary: each trial's windows in a line, and what a forecast assumes."""
     from .forecast import ASSUMPTION, summary
 
