@@ -3,7 +3,9 @@ verdicts; the clinical boundaries fall on the right day; what `screen` prints an
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import itertools
 import json
 import re
@@ -147,7 +149,8 @@ def test_shipped_trials_forecast_together_as_each_alone(patient: PatientProfile,
     as_of = dt.date(2026, 11, 2)
     together = forecast_all(patient, SHIPPED, as_of=as_of, horizon=Duration(12, "months"))
     for trial, found in zip(SHIPPED, together, strict=True):
-        _assert_screening_agrees(found, patient, trial, as_of + dt.timedelta(offset))
+        _assert_screening_agrees(found, patient, trial,
+                                 min(found.end, as_of + dt.timedelta(offset)))
 
 
 @pytest.mark.parametrize("path", sorted(PATIENTS.glob("*.yaml")), ids=lambda path: path.stem)
@@ -365,3 +368,16 @@ def test_a_population_table_refuses_the_forecast(tmp_path: Path) -> None:
     result = _invoke("screen", table, "--rules", RULES, "--forecast")
     assert result.exit_code == 2, result.output
     assert "--forecast needs profiles (YAML or FHIR)" in _words(result.output)
+
+
+def test_csv_gives_each_row_its_trial_window_and_the_criterion_changes() -> None:
+    result = _invoke("screen", PATIENTS / "onset-exactly-2-years.yaml", "--rules", RULES,
+                     "--trial", "NCT06910384", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = {row["criterion_id"]: row for row in csv.DictReader(io.StringIO(result.stdout))}
+    assert rows["I4"]["forecast"].startswith("eligible until 2026-09-14; ineligible from "
+                                             "2026-09-15 (I4)")
+    assert rows["I4"]["status_changes"] == "2026-09-15 fail"
+    assert rows["I5"]["status_changes"] == "2026-12-01 unknown"
+    assert rows["E10"]["status_changes"] == "2026-10-02 unknown"
+    assert rows["S2"]["status_changes"] == ""

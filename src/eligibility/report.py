@@ -135,7 +135,8 @@ def funnel_report(funnel: Funnel) -> dict[str, Any]:
 _compact = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per cell
 
 CSV_FIELDS = ("patient_id", "as_of", "trial_id", "verdict", "criterion_id", "kind", "status",
-              "applies", "explanation", "missing", "facts_read", "text", "rule_sha256")
+              "applies", "explanation", "missing", "facts_read", "text", "rule_sha256",
+              "forecast", "status_changes")
 
 
 def csv_rows(document: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
@@ -144,6 +145,7 @@ def csv_rows(document: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     patients = document.get("patients", [document])
     for patient in patients:
         for trial in patient["trials"]:
+            forecast = trial.get("forecast") or {"summary": "", "changes": []}
             for criterion in trial["criteria"]:
                 yield {
                     "patient_id": patient["patient_id"], "as_of": patient["as_of"],
@@ -154,6 +156,10 @@ def csv_rows(document: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
                     "missing": "; ".join(criterion["missing"]),
                     "facts_read": _compact(criterion["facts_read"]),
                     "text": criterion["text"], "rule_sha256": trial["rule_file"]["sha256"],
+                    "forecast": forecast["summary"],
+                    "status_changes": "; ".join(
+                        f"{change['date']} {item['to']}" for change in forecast["changes"]
+                        for item in change["criteria"] if item["id"] == criterion["id"]),
                 }
 
 
