@@ -381,3 +381,21 @@ def test_csv_gives_each_row_its_trial_window_and_the_criterion_changes() -> None
     assert rows["I5"]["status_changes"] == "2026-12-01 unknown"
     assert rows["E10"]["status_changes"] == "2026-10-02 unknown"
     assert rows["S2"]["status_changes"] == ""
+
+
+def test_a_criterion_that_fails_as_a_reading_goes_stale_gives_the_failure_as_reason() -> None:
+    """Staleness is the reason only for a criterion it made unknown: on the day the FVC goes
+    stale the patient also turns 61, and the criterion fails on age."""
+    taken = dt.date(2026, 10, 20)
+    stale = taken + dt.timedelta(31)
+    patient = profile(fvc={"percent_predicted": 90, "date": taken},
+                      birth_date=stale - relativedelta(years=61))
+    trial = single_criterion_trial({"all": [
+        {"check": {"fact": "fvc.percent_predicted", "op": "at_least", "value": 80,
+                   "measured_within_days": 30}},
+        {"check": {"fact": "age", "op": "at_most", "value": 60}}]})
+    found = forecast(patient, trial, as_of=dt.date(2026, 11, 2), horizon=Duration(60, "days"))
+    ((on, change),) = [(step.on, change) for step in found.steps for change in step.changes]
+    assert (on, change.after) == (stale, Status.FAIL)
+    assert "goes stale" not in change.reason
+    assert "Age 61 years" in change.reason

@@ -171,7 +171,9 @@ def _changes(profile: PatientProfile, trial: Trial, day: dt.date,
 
 def _reason(trial: Trial, before: CriterionResult, after: CriterionResult) -> str:
     """Why a status changed, in a few words: observations going stale (`FVC of 2026-10-20
-    goes stale`), else the sentence the criterion gives that day."""
+    goes stale`) when that made it unknown, else the sentence the criterion gives that day."""
+    if after.status is not Status.UNKNOWN:
+        return after.outcome.explanation
     old = {_key(evidence) for evidence in before.outcome.evidence if evidence.state != "stale"}
     stale: dict[str, list[str]] = {}
     facts = trial.vocabulary.facts
