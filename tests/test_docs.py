@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from eligibility.forecast import attach, forecast_all
 from eligibility.loading import Problem, load_patient, load_trials, screening_date
 from eligibility.operators import OPERATORS
 from eligibility.patient import profile_model
@@ -122,7 +123,9 @@ def _example_report() -> dict[str, Any]:
     profile = load_patient(ROOT / "patients" / "example.yaml")
     trials = load_trials(ROOT / "rules")
     on = screening_date(profile, None, dt.date.today())
-    return report(screen_all(profile, trials, as_of=on), patient_id=profile.id, as_of=on)
+    screenings = attach(screen_all(profile, trials, as_of=on),
+                        forecast_all(profile, trials, as_of=on))
+    return report(screenings, patient_id=profile.id, as_of=on)
 
 
 def _report_keys() -> set[str]:
@@ -134,6 +137,12 @@ def _report_keys() -> set[str]:
     keys |= set(trial["counts"])
     keys |= {key for criterion in criteria for key in criterion}
     keys |= {key for item in evidence for key in item}
+    forecasts = [each["forecast"] for each in document["trials"]]
+    keys |= {key for forecast in forecasts for key in forecast}
+    keys |= {key for forecast in forecasts for window in forecast["windows"] for key in window}
+    changes = [change for forecast in forecasts for change in forecast["changes"]]
+    keys |= {key for change in changes for key in change}
+    keys |= {key for change in changes for item in change["criteria"] for key in item}
     return keys
 
 

@@ -36,6 +36,7 @@ from eligibility.escapes import csv_cell, json_text, visible
 from eligibility.loading import Problem
 from eligibility.matrix import render_matrix
 from eligibility.render import render_problems, render_screenings, render_trial_page
+from eligibility.report import CSV_FIELDS
 from eligibility.rules import Trial
 from eligibility.source import SourceSpan
 
@@ -286,7 +287,7 @@ def test_a_bare_carriage_return_never_splits_a_csv_row(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "\r" not in result.stdout
     rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
-    assert {len(row) for row in rows} == {13}
+    assert {len(row) for row in rows} == {len(CSV_FIELDS)}
     assert {row[0] for row in rows[1:]} == {"a\\rb"}
 
 

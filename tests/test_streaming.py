@@ -97,7 +97,7 @@ def test_a_json_batch_of_only_broken_files_is_an_empty_document(tmp_path: Path) 
 def test_json_lines_give_each_patient_as_its_one_patient_document(tmp_path: Path) -> None:
     folder = cohort(tmp_path / "in", 4)
     shutil.copy(BROKEN, folder / "p0002a-broken.yaml")
-    result = screen(folder, "--format", "jsonl")
+    result = screen(folder, "--format", "jsonl", "--forecast")  # one patient: by default
     assert result.exit_code == 1, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [record.get("patient_id") or record["failed_file"]["file"] for record in records] == [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from html import escape
@@ -45,7 +46,7 @@ th { background: #f6f8fa; font-weight: 600; }
 th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
 th.num, td.date { white-space: nowrap; }
 tr.start td, tr.totals td { background: #f6f8fa; }
-.status { white-space: nowrap; font-weight: 600; }
+.status, .future { white-space: nowrap; font-weight: 600; }
 .pass { color: var(--pass); } .fail { color: var(--fail); } .unknown { color: var(--unknown); }
 .verdict { display: inline-block; padding: .1rem .5rem; border: 2px solid currentColor;
            border-radius: .3rem; font-weight: 700; white-space: nowrap; }
@@ -112,6 +113,7 @@ def _trial_section(screening: Screening) -> str:
                      '<ul class="collect">')
         parts += [f"<li>{escape(item.text)}</li>" for item in screening.collect_next]
         parts.append("</ul>")
+    parts.append(_forecast(screening))
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -287,3 +289,28 @@ def _page_rules(title: str, patients: Sequence[Patient], abouts: Mapping[str, Ab
 def _when(moment: dt.datetime) -> str:
     """A time as people read it on a printed page: `2026-12-04 14:19 UTC`."""
     return f"{moment:%Y-%m-%d %H:%M} {moment.tzname() or ''}".rstrip()
+
+
+def _forecast(screening: Screening) -> str:
+    """A trial's forecast: its windows in a line, then each day a criterion's status changes."""
+    from .forecast import ASSUMPTION, change_words, summary
+
+    forecast = screening.forecast
+    if forecast is None:
+        return ""
+    rows = "".join(
+        f'<tr><td class="date">{step.on.isoformat()}</td>'
+        f"<td>{_future(step.verdict) if step.verdict is not before.verdict else ''}</td><td>"
+        + "<br>\n".join(escape(change_words(change)) for change in step.changes) + "</td></tr>"
+        for before, step in itertools.pairwise(forecast.steps))
+    table = ("<table><thead><tr><th>From</th><th>Verdict</th><th>What changes, and why</th>"
+             f"</tr></thead><tbody>{rows}</tbody></table>" if rows else "")
+    return (f'<div class="forecast"><p class="keep-with-next"><b>Forecast to '
+            f"{forecast.end.isoformat()}, {ASSUMPTION}:</b> {escape(summary(forecast))}</p>"
+            f"{table}</div>")
+
+
+def _future(verdict: Verdict) -> str:
+    """A verdict the forecast expects: coloured, without the badge of the verdict now."""
+    symbol, word = _VERDICT[verdict]
+    return f'<span class="future {_VERDICT_CLASS[verdict]}">{symbol} {word}</span>'

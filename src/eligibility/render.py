@@ -7,6 +7,7 @@ markup, and a control character in it is printed as an escape (`escapes.visible`
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -103,6 +104,7 @@ def render_screenings(console: Console, screenings: Sequence[Screening], *, pati
     screenings = rank(screenings)
     if len(screenings) > 1:
         console.print(_summary(console, screenings))
+        console.print(_forecast_summary(screenings))
     merged = collect_across(screenings)
     if len(screenings) > 1 and merged:
         console.print()
@@ -208,6 +210,7 @@ def _verdict(console: Console, screening: Screening) -> RenderableType:
         for item in screening.collect_next:
             bullets.add_row(Text(f" {glyph(console, '•')}"), shown(item.text))
         lines.append(bullets)
+    lines.append(_forecast_block(console, screening))
     return Group(*lines)
 
 
@@ -392,3 +395,46 @@ def render_funnel(console: Console, funnel: Funnel) -> None:
     if top:
         console.print(shown("Excludes the most: " + ", ".join(
             f"{step.criterion.id} ({step.failed})" for step in top)))
+
+
+def _forecast_summary(screenings: Sequence[Screening]) -> RenderableType:
+    """After the summary: each trial's windows in a line, and what a forecast assumes."""
+    from .forecast import ASSUMPTION, summary
+
+    found = [screening for screening in screenings if screening.forecast is not None]
+    if not found:
+        return Group()
+    end = found[0].forecast.end.isoformat()  # type: ignore[union-attr]
+    grid = Table.grid(padding=(0, 1), pad_edge=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    for screening in found:
+        assert screening.forecast is not None
+        grid.add_row(shown(f"{screening.trial.trial.short_name or screening.trial.id}:", "bold"),
+                     shown(summary(screening.forecast)))
+    return Group(Text(f"Forecast to {end}, {ASSUMPTION}", style="table.title"), grid)
+
+
+def _forecast_block(console: Console, screening: Screening) -> RenderableType:
+    """Under a trial's verdict: its windows, then each day a criterion's status changes."""
+    from .forecast import ASSUMPTION, change_words, summary, verdict_words
+
+    forecast = screening.forecast
+    if forecast is None:
+        return Group()
+    lines: list[RenderableType] = [Text.assemble(
+        (f"Forecast to {forecast.end.isoformat()}, {ASSUMPTION}: ", "bold"),
+        shown(summary(forecast)))]
+    grid = Table.grid(padding=(0, 1), pad_edge=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    arrow = glyph(console, "→")
+    for before, step in itertools.pairwise(forecast.steps):
+        verdict = (f"{verdict_words(step.verdict).upper()}: " if step.verdict is not
+                   before.verdict else "")
+        for index, change in enumerate(step.changes):
+            grid.add_row(Text(step.on.isoformat() if index == 0 else ""),
+                         shown((verdict if index == 0 else "") + change_words(change, arrow)))
+    if forecast.steps[1:]:
+        lines.append(grid)
+    return Group(*lines)

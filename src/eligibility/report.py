@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .cohort import Funnel
@@ -19,6 +19,9 @@ from .collect import ToCollect, collect_across, near_miss
 from .escapes import csv_cells, json_text
 from .loading import Problem
 from .results import CriterionResult, Evidence, Need, Screening, Status
+
+if TYPE_CHECKING:
+    from .forecast import Forecast
 
 __all__ = [
     "CSV_FIELDS",
@@ -29,6 +32,7 @@ __all__ = [
     "csv_header",
     "csv_rows",
     "csv_text",
+    "forecast_report",
     "funnel_report",
     "patient_csv",
     "patient_json",
@@ -141,7 +145,8 @@ def funnel_report(funnel: Funnel) -> dict[str, Any]:
 _compact = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per cell
 
 CSV_FIELDS = ("patient_id", "as_of", "trial_id", "verdict", "criterion_id", "kind", "status",
-              "applies", "explanation", "missing", "facts_read", "text", "rule_sha256")
+              "applies", "explanation", "missing", "facts_read", "text", "rule_sha256",
+              "forecast", "status_changes")
 
 
 def csv_rows(document: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
@@ -150,6 +155,7 @@ def csv_rows(document: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     patients = document.get("patients", [document])
     for patient in patients:
         for trial in patient["trials"]:
+            forecast = trial.get("forecast") or {"summary": "", "changes": []}
             for criterion in trial["criteria"]:
                 yield {
                     "patient_id": patient["patient_id"], "as_of": patient["as_of"],
@@ -160,6 +166,10 @@ def csv_rows(document: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
                     "missing": "; ".join(criterion["missing"]),
                     "facts_read": _compact(criterion["facts_read"]),
                     "text": criterion["text"], "rule_sha256": trial["rule_file"]["sha256"],
+                    "forecast": forecast["summary"],
+                    "status_changes": "; ".join(
+                        f"{change['date']} {item['to']}" for change in forecast["changes"]
+                        for item in change["criteria"] if item["id"] == criterion["id"]),
                 }
 
 
@@ -201,6 +211,7 @@ def _trial(screening: Screening) -> dict[str, Any]:
         "collect_next": [need.text for need in screening.collect_next],
         "collect": [_need(need) for need in screening.collect_next],
         "criteria": [_criterion(result) for result in screening.results],
+        "forecast": None if screening.forecast is None else forecast_report(screening.forecast),
     }
 
 
@@ -236,4 +247,30 @@ def _evidence(evidence: Evidence) -> dict[str, Any]:
         "value": value,
         "unit": evidence.unit or None,
         "date": evidence.date.isoformat() if evidence.date else None,
+    }
+
+
+def forecast_report(forecast: Forecast) -> dict[str, Any]:
+    """A trial's forecast as JSON-ready data: its windows and each day a status changes."""
+    from .forecast import ASSUMPTION, summary
+
+    def day(value: dt.date | None) -> str | None:
+        return None if value is None else value.isoformat()
+
+    return {
+        "assumes": ASSUMPTION,
+        "from": day(forecast.start),
+        "to": day(forecast.end),
+        "horizon": str(forecast.horizon),
+        "summary": summary(forecast),
+        "windows": [{"verdict": str(window.verdict), "from": day(window.start),
+                     "until": day(window.end),
+                     "opened_by": [change.criterion_id for change in window.opened_by],
+                     "closed_by": [change.criterion_id for change in window.closed_by]}
+                    for window in forecast.windows],
+        "changes": [{"date": day(step.on), "verdict": str(step.verdict), "criteria": [
+            {"id": change.criterion_id, "from": str(change.before), "to": str(change.after),
+             "reason": change.reason, "explanation": change.result.outcome.explanation,
+             "code": change.result.outcome.code} for change in step.changes]}
+            for step in forecast.steps[1:]],
     }

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .logic import Truth
 
 if TYPE_CHECKING:  # results are made by screening, which imports the rules
+    from .forecast import Forecast
     from .rules import Criterion, Trial
 
 __all__ = ["CriterionResult", "Evidence", "Need", "Outcome", "Screening", "Status", "Verdict"]
@@ -120,6 +121,8 @@ class Screening:
     patient_id: str
     as_of: dt.date
     results: tuple[CriterionResult, ...]
+    forecast: Forecast | None = field(default=None, compare=False)
+    """The days ahead on which the screening would change (`forecast.attach`), if asked."""
 
     @property
     def verdict(self) -> Verdict:

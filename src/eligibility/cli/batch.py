@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..durations import Duration
 from ..importing import is_bundle
 from ..loading import Problem, check_patient_to_screen, screening_date, trials_vocabulary
 from ..results import Screening
@@ -56,6 +57,7 @@ class Work(NamedTuple):
     vocabulary: Vocabulary | None = None  # the trials' (`trials_vocabulary`) when None
     elsewhere: frozenset[str] = frozenset()  # trial ids of rule files not screened
     chart: bool = False  # keep each patient's age and sex too, for the chart page's header
+    horizon: Duration | None = None  # forecast each trial this far ahead; None: no forecast
 
 
 class Screened(NamedTuple):
@@ -96,8 +98,13 @@ def screen_one(work: Work, path: str, text: str | None = None) -> Screened:
         from ..chart import about
 
         who = about(profile, on)
-    return Screened(path, (), work.piece(profile.id, on,
-                                         screen_all(profile, work.trials, as_of=on)), who)
+    screenings = screen_all(profile, work.trials, as_of=on)
+    if work.horizon is not None:
+        from ..forecast import attach, forecast_all
+
+        screenings = attach(screenings, forecast_all(profile, work.trials, as_of=on,
+                                                     horizon=work.horizon))
+    return Screened(path, (), work.piece(profile.id, on, screenings), who)
 
 
 def default_jobs() -> int:

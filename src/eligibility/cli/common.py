@@ -14,6 +14,7 @@ from typing import IO, Annotated, Literal, TypeVar, cast
 import typer
 from rich.console import Console
 
+from ..durations import Duration
 from ..escapes import visible
 
 E = TypeVar("E", bound=StrEnum)
@@ -94,6 +95,21 @@ def _date(text: str | None) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def span(text: str | Duration) -> Duration:
+    """Parse --horizon: a span of time no longer than a forecast looks."""
+    from ..durations import parse_duration
+    from ..forecast import LONGEST_HORIZON
+
+    try:
+        found = parse_duration(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    if found.after(dt.date(2000, 1, 1)) - dt.date(2000, 1, 1) > dt.timedelta(LONGEST_HORIZON):
+        raise typer.BadParameter(f"{found} is further than a forecast looks (at most "
+                                 f"{LONGEST_HORIZON} days, about 10 years)")
+    return found
 
 
 def choice(kind: type[E]) -> Callable[[str], E]:

@@ -12,13 +12,15 @@ from typing import IO, Annotated
 import typer
 from rich.console import Console
 
+from ..durations import Duration
 from ..escapes import json_text
+from ..forecast import DEFAULT_HORIZON
 from ..loading import Problem, trials_vocabulary
 from ..render import render_funnel, render_problems, render_screenings
 from ..results import Screening
 from ..selection import SHOWN, Order
 from .batch import STDIN, Work, default_jobs, keep, screen_one, screening
-from .common import AsOf, RulesPath, TrialIds, choice, consoles, say
+from .common import AsOf, RulesPath, TrialIds, choice, consoles, say, span
 from .inputs import patient_files, rule_ids, standard_input, trials_or_exit
 from .population import Engine, is_population_table
 from .progress import Progress
@@ -109,6 +111,14 @@ def screen_command(
     explain: Annotated[list[str] | None, typer.Option(
         "--explain", metavar="ID", help="With a population table: screen this patient on the "
         "explained path instead (repeat for several).", show_default=False)] = None,
+    forecast: Annotated[bool | None, typer.Option(
+        "--forecast/--no-forecast", help="Forecast each trial's eligibility window (the days "
+        "the screening would change if nothing new is recorded); default: for one patient, "
+        "not for a batch.", show_default=False)] = None,
+    horizon: Annotated[Duration | None, typer.Option(
+        "--horizon", parser=span, metavar="SPAN", help="How far the forecast looks ahead: "
+        "'24 months', '2 years', '90 days' (at most about 10 years); given for a batch, it "
+        "asks for the forecast. Default: 24 months.", show_default=False)] = None,
 ) -> None:
     """Screen patients against every trial and explain each criterion.
 
@@ -125,6 +135,10 @@ def screen_command(
             _, err = consoles()
             say(err, "error: --verdict and --sort choose among profiles; a population table "
                 "is screened in SQL (filter or sort its output with SQL or a spreadsheet)")
+            raise typer.Exit(2)
+        if forecast or (forecast is None and horizon is not None):
+            say(consoles()[1], "error: --forecast needs profiles (YAML or FHIR); a population "
+                "table is screened in SQL, for today's verdicts only")
             raise typer.Exit(2)
         screen_table(patients[0], rules=rules, trial=trial, as_of=as_of, output=output.value,
                      destination=destination, explain=explain)
@@ -143,6 +157,8 @@ def screen_command(
     single = len(files) <= 1 and not any(
         path.is_dir() or any(char in str(path) for char in "*?[") for path in patients)
     wanted = _verdicts(verdict)
+    if forecast if forecast is not None else (single or horizon is not None):
+        work = work._replace(horizon=horizon or DEFAULT_HORIZON)
     if single:
         if wanted or order is not Order.FILE:
             say(err, "error: --verdict and --sort choose among several patients; give a "
