@@ -20,7 +20,7 @@ from .observations import Facts
 from .patient import PatientProfile
 from .results import CriterionResult, Evidence, Screening, Status, Verdict
 from .rules import Trial
-from .screening import screen, trial_plan
+from .screening import screen, status_functions
 
 __all__ = ["ASSUMPTION", "DEFAULT_HORIZON", "LONGEST_HORIZON", "Change", "Forecast", "Step",
            "Window", "attach", "change_words", "forecast", "forecast_all", "summary",
@@ -122,16 +122,24 @@ def forecast_all(profile: PatientProfile, trials: Sequence[Trial], *, as_of: dt.
     for one trial: a profile's facts on a date do not depend on the trial."""
     end = horizon_end(as_of, horizon)
     days = [as_of + dt.timedelta(offset) for offset in range((end - as_of).days + 1)]
-    plans = [trial_plan(trial) for trial in trials]
+    functions = [status_functions(trial) for trial in trials]
     daily: list[list[tuple[Status, ...]]] = [[] for _ in trials]
+    # A day's facts are read once for the trials that share a vocabulary, and carried to the
+    # next day where they do not depend on the date (`Facts.on`: only ages and what is
+    # derived from the screening date are read again).
+    carried: dict[int, Facts] = {}
     for day in days:
         shared: dict[int, Facts] = {}
         for index, trial in enumerate(trials):
-            facts = shared.get(id(trial.vocabulary))
+            key = id(trial.vocabulary)
+            facts = shared.get(key)
             if facts is None:
-                facts = shared[id(trial.vocabulary)] = Facts(profile, day, trial.vocabulary)
+                before = carried.get(key)
+                facts = shared[key] = (before.on(day) if before is not None
+                                       else Facts(profile, day, trial.vocabulary))
             context = Context(profile, facts, day, trial.id)
-            daily[index].append(tuple([plan.status(context) for plan in plans[index]]))
+            daily[index].append(tuple([status(context) for status in functions[index]]))
+        carried = shared
     return tuple(_forecast(profile, trial, days, statuses, horizon)
                  for trial, statuses in zip(trials, daily, strict=True))
 
