@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from types import FrameType
 from typing import Any
 
-__all__ = ["cleaned_up"]
+__all__ = ["cleaned_up", "held"]
 
 _SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
                  if hasattr(signal, name))
@@ -46,6 +46,22 @@ def cleaned_up(*, temporary: str | None = None, children: Iterable[int] = ()) ->
         _children.difference_update(pids)
         if not _temporaries and not _children:
             _restore()
+
+
+@contextlib.contextmanager
+def held() -> Iterator[None]:
+    """Stopping signals wait until the block ends (where the platform can hold them), so that
+    a temporary file created in it and handed to `cleaned_up` in it is never left behind by a
+    signal that arrives in between."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = mask(signal.SIG_BLOCK, _SIGNALS)
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, previous)
 
 
 def _restore() -> None:

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 
 from .common import say
-from .interrupt import cleaned_up
+from .interrupt import cleaned_up, held
 
 _STANDARD_OUTPUT = frozenset({"-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"})
 
@@ -107,10 +107,13 @@ def atomic_stream(destination: Path, *, replace: bool = True) -> Iterator[IO[str
     ends normally. On an error, Ctrl-C, or a termination or hang-up signal the temporary file
     is removed and `destination` is left as it was (see `interrupt`)."""
     folder = destination.parent if str(destination.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{destination.name}.",
-                                         suffix=".tmp")
+    guard = contextlib.ExitStack()
+    with held():  # a signal between creating the file and guarding it would leave it behind
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{destination.name}.",
+                                             suffix=".tmp")
+        guard.enter_context(cleaned_up(temporary=temporary))
     try:
-        with cleaned_up(temporary=temporary):
+        with guard:
             os.chmod(temporary, _mode_for(destination))  # mkstemp makes it private
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                 yield stream
