@@ -20,6 +20,7 @@ from ..kinds.judgment import Judgment
 from ..vocabulary import Vocabulary
 from . import build as b
 from .has import has_truth
+from .history import at_visit, change_truth
 from .layout import stored
 from .operators import ages, observation_test
 
@@ -100,7 +101,7 @@ def _check(node: Check, scope: Scope) -> exp.Expr:
                            "population table cannot store")
     history = b.column(node.fact)
     if node.at is not None:
-        observation = _at_visit(history, node.at.visit, node.at.within_days, scope)
+        observation = at_visit(history, node.at.visit, node.at.within_days)
     else:
         observation = b.last(history)
     value = b.field(observation, "value")
@@ -114,22 +115,6 @@ def _check(node: Check, scope: Scope) -> exp.Expr:
     return b.case(pairs, test)
 
 
-def _at_visit(history: exp.Expr, visit: str, within_days: int,
-              scope: Scope) -> exp.Expr:
-    """Once the visit is dated: the observation recorded for it (the last one), else the
-    first dated on its day; a window of days around it has no SQL form yet."""
-    if within_days:
-        raise scope.refuse("at a visit within_days has no SQL form yet")
-    on = b.field(b.last(b.filtered(b.column("visits"), lambda v: exp.EQ(
-        this=b.field(v, "name"), expression=b.literal(visit)))), "date")
-    labelled = b.filtered(history, lambda o: exp.EQ(this=b.field(o, "visit"),
-                                                    expression=b.literal(visit)))
-    dated = b.filtered(history, lambda o: exp.EQ(this=b.field(o, "date"), expression=on))
-    return b.case([(exp.Is(this=on, expression=b.NULL), b.NULL),
-                   (exp.GT(this=b.length(labelled), expression=exp.Literal.number(0)),
-                    b.last(labelled))], b.first(dated))
-
-
 def _has(node: Has, scope: Scope) -> exp.Expr:
     return has_truth(node, scope.vocabulary, scope.as_of, scope.refuse)
 
@@ -138,10 +123,21 @@ def _every(node: Every, scope: Scope) -> exp.Expr:
     """Each slot of the latest record meets the test; a slot's first scored member decides
     it (COALESCE skips the unscored, whose test is NULL even for `recorded`), and an unscored
     slot is unknown."""
-    if node.at is not None:
-        raise scope.refuse("every at a visit has no SQL form yet")
     group = scope.vocabulary.groups[node.in_]
-    record = b.last(b.column(node.in_))
+    records = b.column(node.in_)
+    if node.at is None:
+        record = b.last(records)
+    else:
+        # The table keeps a group's records by date, and of one day's records the first
+        # written last; the one recorded for a visit is the last written (`written`).
+        def last_written(recorded: exp.Expr) -> exp.Expr:
+            latest = exp.ArrayMax(this=exp.Transform(this=recorded, expression=b.lambda_(
+                lambda r: b.field(r, "written"))))
+            return b.last(b.filtered(recorded, lambda r: exp.EQ(
+                this=b.field(r, "written"), expression=latest)))
+
+        record = at_visit(records, node.at.visit, node.at.within_days, labelled=last_written,
+                          pick=b.last)
     check = Check.model_construct(fact=f"{node.in_}.{group.members()[0]}", op=node.op,
                                   value=node.value)
     fact = scope.vocabulary.facts[check.fact]
@@ -163,11 +159,11 @@ def _every(node: Every, scope: Scope) -> exp.Expr:
     return b.case(pairs, every)
 
 
-def _refused(node: Any, scope: Scope) -> exp.Expr:
-    raise scope.refuse(f"the {type(node).key!r} condition has no SQL form yet")
+def _change(node: Change, scope: Scope) -> exp.Expr:
+    return change_truth(node, scope.as_of)
 
 
 _KINDS: Mapping[type, Callable[[Any, Scope], exp.Expr]] = {
     Check: _check, AllOf: _all, AnyOf: _any, Not: _not, First: _first, Judgment: _judgment,
-    Has: _has, Every: _every, Change: _refused,
+    Has: _has, Every: _every, Change: _change,
 }
