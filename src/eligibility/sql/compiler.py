@@ -13,7 +13,7 @@ from ..rules import Criterion, Trial
 from . import build as b
 from .conditions import CompileError, Scope, truth
 
-__all__ = ["AS_OF", "CompileError", "TrialQuery", "compile_trial", "compile_trials"]
+__all__ = ["AS_OF", "CompileError", "TrialQuery", "compile_trial", "compile_trials", "written"]
 
 AS_OF = "__as_of"
 """The column holding each row's screening date."""
@@ -30,10 +30,14 @@ class TrialQuery:
 
     def sql(self, dialect: str = "duckdb") -> str:
         """The query in a dialect sqlglot writes (`duckdb`, `spark`)."""
-        query: exp.Expr = self.query
-        if dialect == "spark":
-            query = query.transform(_spark_overlaps)
-        return query.sql(dialect=dialect)
+        return written(self.query, dialect)
+
+
+def written(query: exp.Expr, dialect: str) -> str:
+    """A query over compiled trials in a dialect sqlglot writes (`duckdb`, `spark`)."""
+    if dialect == "spark":
+        query = query.transform(_spark_overlaps)
+    return query.sql(dialect=dialect)
 
 
 def _spark_overlaps(node: exp.Expr) -> exp.Expr:
