@@ -34,7 +34,7 @@ def export_command(
         metavar="PATIENT", help="Patient profiles (YAML): files, folders or quoted globs.",
         show_default=False, readable=False)],
     destination: Annotated[Path, typer.Option(
-        "--output", "-o", help="The table to write: .parquet, .jsonl or .ndjson.",
+        "--output", "-o", help="The table to write: .parquet, .jsonl, .ndjson or .csv.",
         show_default=False)],
     rules: RulesPath = Path("rules"),
 ) -> None:
@@ -99,7 +99,7 @@ class TableFormat(StrEnum):
 
 def is_population_table(path: Path) -> bool:
     """Whether a file named on the command line is a population table (by its suffix)."""
-    return path.suffix.lower() in (".parquet", ".jsonl", ".ndjson")
+    return path.suffix.lower() in (".parquet", ".jsonl", ".ndjson", ".csv")
 
 
 def _opened(err: Console, table: Path, vocabulary: Vocabulary, engine: Engine,

@@ -38,7 +38,7 @@ EngineOption = Annotated[Engine | None, typer.Option(
     "--engine", parser=choice(Engine), metavar="python|duckdb|spark", help="python (profile "
     "by profile), duckdb (a population table, in one SQL query per trial, embedded) or spark "
     "(the same queries on a Spark cluster, --spark-master); default: duckdb for a .parquet, "
-    ".jsonl or .ndjson file, else python.", show_default=False)]
+    ".jsonl, .ndjson or .csv file, else python.", show_default=False)]
 SparkMaster = Annotated[str, typer.Option(
     "--spark-master", metavar="URL", help="With --engine spark: the cluster's URL "
     "(spark://host:7077, yarn, ...) or local[N] for N cores of this machine.")]
@@ -53,7 +53,7 @@ def population(paths: list[Path], engine: Engine | None) -> bool:
     if (engine is not Engine.PYTHON) != table:
         _, err = consoles()
         say(err, f"error: --engine {engine.value} screens one population table (.parquet, "
-            ".jsonl or .ndjson)" if engine is not Engine.PYTHON else "error: --engine python "
+            ".jsonl, .ndjson or .csv)" if engine is not Engine.PYTHON else "error: --engine python "
             "screens profiles (YAML); a population table needs --engine duckdb or spark")
         raise typer.Exit(2)
     return table
@@ -105,7 +105,7 @@ def screen_command(
     out, err = consoles()
     if output is Format.PARQUET or explain:
         say(err, f"error: {'--format parquet' if explain is None else '--explain'} needs a "
-            "population table (.parquet, .jsonl or .ndjson; see eligibility export)")
+            "population table (.parquet, .jsonl, .ndjson or .csv; see eligibility export)")
         raise typer.Exit(2)
     trials = trials_or_exit(err, rules, trial, unknown_exit=2)
     files, problems = patient_files(patients)
