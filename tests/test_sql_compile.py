@@ -54,3 +54,14 @@ def test_a_form_without_sql_is_refused_at_compile_time_naming_trial_and_criterio
     assert str(raised.value) == (
         "NCT00000001 I7: cannot compile to SQL: 'als.months_since_onset' is derived from the "
         "screening date, which the population table cannot store")
+
+
+def test_the_has_of_a_trial_on_one_list_read_its_entries_in_one_pass() -> None:
+    allorx = next(trial for trial in TRIALS if trial.id == "NCT05003921")
+    sql = compile_trial(allorx).sql("duckdb")
+    on_conditions = [criterion for criterion in allorx.criteria
+                     if getattr(criterion.condition, "in_", None) == "conditions"]
+    assert len(on_conditions) == 4
+    assert sql.count('AS "__conditions_levels0"') == 1
+    assert sql.count("LIST_REDUCE(") == len({"conditions", "medications", "prior_therapies",
+                                             "allergies"})

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlglot import exp
 
 from ..rules import Criterion, Trial
 from . import build as b
-from .conditions import CompileError, Scope, truth
+from .conditions import CompileError, Scope, list_levels, truth
 
 __all__ = ["AS_OF", "CompileError", "TrialQuery", "compile_trial", "compile_trials", "written"]
 
@@ -91,12 +92,18 @@ def compile_trial(trial: Trial, *, as_of: dt.date | None = None,
     that has no SQL form."""
     day = b.column(AS_OF)
     truths = []
+    lists: dict[str, list[Any]] = {}
     for criterion in trial.criteria:
-        scope = Scope(trial.vocabulary, trial.id, criterion.id, day)
+        scope = Scope(trial.vocabulary, trial.id, criterion.id, day, lists)
         truths.append(exp.alias_(_truth(criterion, scope), criterion.id, quoted=True))
+    shared = list_levels(lists)
     ids = tuple(criterion.id for criterion in trial.criteria)
     dated = exp.select(exp.Star(), exp.alias_(as_of_column(as_of, today or dt.date.today()),
                                               AS_OF, quoted=True)).from_(source)
+    if shared:  # the columns several criteria read, worked out once per row
+        dated = exp.select(exp.Star(), *[exp.alias_(value, name, quoted=True)
+                                         for name, value in shared.items()]).from_(
+            dated.subquery("dated"))
     decided = exp.select(b.column("patient_id"), *truths).from_(dated.subquery("patients"))
     statuses = exp.select(b.column("patient_id"), *[
         exp.alias_(_status(criterion), criterion.id, quoted=True)

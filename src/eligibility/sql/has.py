@@ -50,11 +50,13 @@ def _matches(query: Query, entry: exp.Expr) -> exp.Expr:
     """Whether the entry is (or names) something asked for, never NULL (`Query.matches`)."""
     if query.anything:
         return b.TRUE
+    # The list overlap in a CASE branch: DuckDB works out both sides of an AND for every
+    # entry, and the overlap of each entry's categories is what costs (half of a `has`).
     return exp.or_(
         b.is_true(b.in_list(_f(entry, "key"), sorted(query.names))),
         b.is_true(b.in_list(_f(entry, "category"), sorted(query.categories))),
-        exp.and_(b.is_true(_f(entry, "coded")),
-                 b.overlaps(_f(entry, "categories"), query.categories)))
+        b.case([(b.is_true(_f(entry, "coded")),
+                 b.overlaps(_f(entry, "categories"), query.categories))], b.FALSE))
 
 
 def _status_fit(status: str, entry: exp.Expr, as_of: exp.Expr) -> Level:
@@ -232,8 +234,9 @@ def _unclassified(query: Query, entry: exp.Expr) -> exp.Expr:
     return exp.and_(exp.not_(b.is_true(_f(entry, "classified"))), maybe)
 
 
-def has_truth(has: Has, vocabulary: Vocabulary, as_of: exp.Expr,
-              refuse: Refuse) -> exp.Expr:
+def has_truth(has: Has, vocabulary: Vocabulary, as_of: exp.Expr, refuse: Refuse, *,
+              levels: Callable[[str, Callable[[exp.Expr], exp.Expr]],
+                               Callable[[int], exp.Expr]] | None = None) -> exp.Expr:
     """`has` as a SQL boolean (NULL unknown), as `matching.Query.truth` decides it."""
     from ..kinds.has import HasPlan
     from .history import visit_date
@@ -249,10 +252,21 @@ def has_truth(has: Has, vocabulary: Vocabulary, as_of: exp.Expr,
     # and the rest is read from those few levels. The costlier tests (contradictions, entries
     # that may be unclassified, covers) sit in the CASE branches that need them only.
     about = b.filtered(items, lambda e: _matches(query, e))
-    levels = exp.Transform(this=about, expression=b.lambda_(lambda e: b.case(
-        [(_absent(e), exp.Literal.number(-1))], _fit(has, vocabulary, query, e, as_of, reference))))
-    def holds(level: int) -> exp.Expr:
-        return b.contains(levels, exp.Literal.number(level))
+    # One level per entry, NULL for those not about what is asked; whether some entry
+    # reaches a level is read from a column worked out once for every `has` of the trial on
+    # this list (`levels`), else from the levels listed here.
+    def level(e: exp.Expr) -> exp.Expr:
+        return b.case([(exp.not_(_matches(query, e)), b.NULL),
+                       (_absent(e), exp.Literal.number(-1))],
+                      _fit(has, vocabulary, query, e, as_of, reference))
+
+    if levels is not None:
+        holds = levels(has.in_, level)
+    else:
+        listed_levels = exp.Transform(this=items, expression=b.lambda_(level))
+
+        def holds(value: int) -> exp.Expr:
+            return b.contains(listed_levels, exp.Literal.number(value))
 
     matched = b.filtered(about, lambda e: exp.and_(_present(e), exp.EQ(
         this=_fit(has, vocabulary, query, e, as_of, reference), expression=_LEVEL[2])))
