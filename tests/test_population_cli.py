@@ -156,3 +156,19 @@ def test_every_shipped_trial_screens_the_exported_patients_as_the_python_path_do
              for line in map(json.loads, duck.stdout.splitlines())}
     assert len({trial for _, trial in found}) == 7
     assert found == expected
+
+
+def test_a_table_exported_by_an_earlier_version_is_one_message_not_a_traceback(
+        registry: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old.parquet"  # a group's records without 'written', as before
+    items = '"alsfrs_r.items"'
+    duckdb.sql(f"COPY (SELECT * REPLACE (list_transform({items}, lambda r: "
+               f"struct_pack(date := r.date, visit := r.visit)) AS {items}) "
+               f"FROM read_parquet('{registry}')) TO '{old}' (FORMAT parquet)")
+    for command in (["screen", str(old), "--trial", "NCT03127267"],
+                    ["funnel", "NCT03127267", str(old)]):
+        result = _run(*command)
+        assert result.exit_code == 1, result.output
+        assert "cannot be screened" in result.output
+        assert "export it again with eligibility export" in " ".join(result.output.split())
+        assert "Traceback" not in result.output

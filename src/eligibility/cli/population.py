@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from enum import StrEnum
@@ -148,6 +149,28 @@ def _spark(err: Console, table: Path, vocabulary: Vocabulary, master: str) -> An
         raise typer.Exit(1) from None
 
 
+@contextlib.contextmanager
+def _query_errors(err: Console, table: Path, engine: Engine) -> Iterator[None]:
+    """A table whose columns are named as the layout's but hold other fields (one exported by
+    an earlier version) fails in the query: one message and exit 1, not a traceback."""
+    failure: type[Exception]
+    if engine is Engine.SPARK:
+        from pyspark.errors import PySparkException
+
+        failure = PySparkException
+    else:
+        import duckdb
+
+        failure = duckdb.Error
+    try:
+        yield
+    except failure as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        say(err, f"error: {table}: cannot be screened: {first} (a table exported by an "
+            "earlier version: export it again with eligibility export)")
+        raise typer.Exit(1) from None
+
+
 def _compiled(err: Console, trials: tuple[Any, ...], as_of: dt.date | None) -> tuple[Any, ...]:
     """The trials that compile to SQL; each criterion that does not is reported."""
     from ..sql.compiler import compile_trials
@@ -191,7 +214,8 @@ def screen_table(table: Path, *, rules: Path, trial: list[str] | None, as_of: dt
         compiled = _compiled(err, trials, as_of)
         from .population_output import write_statuses
 
-        counts = write_statuses(out, err, connection, compiled, kind, destination)
+        with _query_errors(err, table, engine):
+            counts = write_statuses(out, err, connection, compiled, kind, destination)
     if len(compiled) < len(trials):
         patients = f"{counts} patient{'s' if counts != 1 else ''}"
         say(err, f"{len(trials) - len(compiled)} of {len(trials)} trials could not be compiled "
@@ -258,7 +282,8 @@ def funnel_table(trial_id: str, table: Path, *, rules: Path, as_of: dt.date | No
             raise typer.Exit(1)
         from ..sql.duck import funnel_counts
 
-        patients, steps, verdicts = funnel_counts(connection, compiled[0])
+        with _query_errors(err, table, engine):
+            patients, steps, verdicts = funnel_counts(connection, compiled[0])
     result = Funnel(chosen, patients, tuple(
         FunnelStep(criterion, *counts) for criterion, counts in zip(
             chosen.criteria, steps, strict=True)),
