@@ -961,3 +961,125 @@ def _trials(draw: st.DrawFn) -> Trial:
 def trials() -> st.SearchStrategy[Trial]:
     """A trial (id TRIAL_ID) of one to four criteria C1, C2, ..., some with `applies_to`."""
     return _trials()
+
+
+# Profiles about visits: records near the visits, some labelled with one, and medications
+# with regimens, so that the forms reading a visit, a window of days or a dose decide
+
+_NEAR_DAYS = st.sampled_from([0, 0, 0, -1, 1, -14, 14, -15, 15, -30, 30, -31, 31]) | (
+    st.integers(-31, 31))
+_VISIT_DAYS = dates(dt.date(2024, 1, 1), dt.date(2025, 12, 31))
+REGIMEN_DOSES = st.sampled_from([0.5, 50, 100, 200, 700])
+REGIMEN_UNITS = st.sampled_from(["mg", "g", "mcg", "mL"])
+REGIMEN_FREQUENCIES = st.sampled_from(["once daily", "twice daily", "BID", "weekly",
+                                       "every other day", "as needed"])
+
+
+@st.composite
+def _records_near(draw: st.DrawFn, visits: Mapping[str, dt.date],
+                  record: st.SearchStrategy[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Two to four records, each dated a few days from a visit (ties either side included),
+    maybe labelled with a visit; no two share a day and a visit."""
+    found: dict[tuple[dt.date, str | None], dict[str, Any]] = {}
+    for _ in range(draw(st.integers(2, 4))):
+        near = draw(st.sampled_from(sorted(visits)))
+        day = visits[near] + dt.timedelta(days=draw(_NEAR_DAYS))
+        label = draw(st.sampled_from([near, None, None, *sorted(visits)]))
+        found.setdefault((day, label), {**draw(record), "date": day,
+                                        **({"visit": label} if label else {})})
+    return list(found.values())
+
+
+@st.composite
+def _regimens(draw: st.DrawFn) -> dict[str, Any]:
+    """A medication's dose: one with its unit, frequency and start, or a list of regimens."""
+    if draw(st.booleans()):
+        days = sorted(draw(st.sets(_VISIT_DAYS, min_size=1, max_size=3)))
+        return {"doses": [_without_none({"from": day, "dose": draw(REGIMEN_DOSES),
+                                         "unit": draw(REGIMEN_UNITS),
+                                         "frequency": draw(_maybe(REGIMEN_FREQUENCIES))})
+                          for day in days]}
+    return _without_none({"dose": draw(REGIMEN_DOSES), "unit": draw(REGIMEN_UNITS),
+                          "frequency": draw(_maybe(REGIMEN_FREQUENCIES)),
+                          "dose_since": draw(_maybe(_VISIT_DAYS))})
+
+
+_SCORED = st.fixed_dictionaries({"items": st.fixed_dictionaries(
+    {slot[0]: scores for slot in ALSFRS_R.slots})})
+_VISIT_GAPS = st.integers(7, 120)
+_SPAN_DAYS = st.sampled_from([28, 84, 182])
+
+
+@st.composite
+def _visit_profile_fields(draw: st.DrawFn) -> dict[str, Any]:
+    fields = draw(_PROFILE_FIELDS)
+    # The visits in their usual order, weeks apart, some of them recorded.
+    day, visits = draw(_VISIT_DAYS), {}
+    for name in VISITS:
+        visits[name] = day
+        day += dt.timedelta(days=draw(_VISIT_GAPS))
+    kept = draw(st.lists(st.sampled_from(VISITS), min_size=1, max_size=3, unique=True))
+    visits = {name: on for name, on in visits.items() if name in kept}
+    fields["visits"] = visits
+    # Every item scored, mostly, so that the total (which `change` reads) is known.
+    fields["alsfrs_r"] = draw(_records_near(visits, _SCORED | alsfrs_r_blocks()))
+    fields["fvc"] = draw(_records_near(visits, fvc_blocks))
+    for block in ("alsfrs_r", "fvc"):  # maybe one about a span before the latest, for change
+        records = fields[block]
+        latest = max(record["date"] for record in records)
+        day = latest - dt.timedelta(days=draw(_SPAN_DAYS) + draw(_NEAR_DAYS))
+        if draw(st.booleans()) and all(record["date"] != day for record in records):
+            records.append({**records[0], "date": day})
+    medications = []
+    for entry in draw(st.lists(entries("medications", ("current", "current", "past", None)),
+                               max_size=2)):
+        entry = {key: value for key, value in entry.items()
+                 if key not in ("dose", "unit", "frequency", "dose_since")}
+        medications.append({**entry, **draw(_regimens())})
+    fields["medications"] = _once_each("medications", medications)
+    return fields
+
+
+_VISIT_PROFILES = _visit_profile_fields().map(PatientProfile.model_validate)
+
+
+def visit_profiles() -> st.SearchStrategy[PatientProfile]:
+    """Profiles whose records lie near their visits (some labelled with one) and whose
+    medications state doses, as plain dose or as regimens, in various units and frequencies."""
+    return _VISIT_PROFILES
+
+
+@st.composite
+def _every_at_visit(draw: st.DrawFn) -> dict[str, Any]:
+    """`every` over the assessment at a visit (or the one dated nearest it)."""
+    body = draw(_every_mappings())["every"]
+    body.pop("measured_within_days", None)
+    body["at"] = {"visit": draw(_VISIT_NAMES), "within_days": draw(_NEAR)}
+    return {"every": body}
+
+
+@st.composite
+def _dose_has(draw: st.DrawFn) -> dict[str, Any]:
+    """`has` of a medication at a daily dose (in mg or g), maybe stable for a span, maybe
+    counted back from a visit."""
+    body: dict[str, Any] = {"in": "medications", "name": [draw(NAMES["medications"])],
+                            "status": draw(_HAS_STATUSES),
+                            "daily_dose": {"op": draw(st.sampled_from(["equals", "at_least",
+                                                                       "below"])),
+                                           "value": draw(st.sampled_from([0.1, 50, 100, 200,
+                                                                          1400])),
+                                           "unit": draw(st.sampled_from(["mg", "g", "mcg"]))}}
+    if draw(st.booleans()):
+        body["stable_for"] = draw(_SPANS)
+    if draw(st.booleans()):
+        body["at"] = {"visit": draw(_VISIT_NAMES)}
+    return {"has": body}
+
+
+_VISIT_LEAVES = st.one_of(_HISTORY_LEAVES, _every_at_visit(), _dose_has())
+
+
+def history_leaf_mappings() -> st.SearchStrategy[dict[str, Any]]:
+    """The leaves that read a visit, a window of days around one, a change between two
+    assessments, or an entry's own dates and doses."""
+    return _VISIT_LEAVES

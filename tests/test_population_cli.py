@@ -4,6 +4,8 @@ a trial that does not compile is named with its criteria, and --explain re-scree
 from __future__ import annotations
 
 import json
+import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -54,17 +56,29 @@ def test_screen_jsonl_gives_a_line_per_patient_and_trial_with_each_status(regist
 
 def test_a_trial_that_does_not_compile_is_named_with_its_criteria_and_the_rest_screened(
         registry: Path, tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    shutil.copy(ROOT / "rules" / f"{STR04}.yaml", rules)
+    (rules / "NCT00000001.yaml").write_text(textwrap.dedent("""\
+        trial: {id: NCT00000001, title: A test trial, overall_status: RECRUITING}
+        criteria:
+          - id: I7
+            kind: inclusion
+            text: Onset within 24 months.
+            check: {fact: als.months_since_onset, op: at_most, value: 24}
+    """))
     out = tmp_path / "statuses.csv"
-    result = _run("screen", str(registry), "--format", "csv", "-o", str(out))
+    result = runner.invoke(app, ["screen", str(registry), "--format", "csv", "-o", str(out),
+                                 "--rules", str(rules)])
     assert result.exit_code == 1, result.output
-    assert ("error: NCT03548311 I3: cannot compile to SQL: the 'change' condition has no SQL "
-            "form yet (screen this trial from the YAML profiles, or a patient of the table "
-            "with --explain ID)") in result.output
-    assert "3 of 7 trials could not be compiled to SQL" in result.output
+    assert ("error: NCT00000001 I7: cannot compile to SQL: 'als.months_since_onset' is derived "
+            "from the screening date, which the population table cannot store (screen this "
+            "trial from the YAML profiles, or a patient of the table with --explain ID)"
+            ) in " ".join(result.output.split())
+    assert "1 of 2 trials could not be compiled to SQL" in " ".join(result.output.split())
     header, *rows = out.read_text().splitlines()
     assert header == "patient_id,trial,verdict,criterion,status"
-    assert {row.split(",")[1] for row in rows} == {"NCT00696332", "NCT03491462",
-                                                   "NCT05003921", STR04}
+    assert {row.split(",")[1] for row in rows} == {STR04}
 
 
 def test_parquet_output_is_one_row_per_patient_trial_and_criterion(registry: Path,
@@ -123,3 +137,38 @@ def test_the_verdict_table_of_one_patient_says_patient(tmp_path: Path) -> None:
     result = _run("screen", str(table), "--trial", STR04)
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("1 patient\n"), result.stdout
+
+
+@pytest.mark.parametrize("as_of", [None, "2027-02-28", "2028-02-29"])
+def test_every_shipped_trial_screens_the_exported_patients_as_the_python_path_does(
+        registry: Path, as_of: str | None) -> None:
+    dated = ["--as-of", as_of] if as_of else []
+    python = _run("screen", str(ROOT / "patients"), "--format", "jsonl", *dated)
+    duck = _run("screen", str(registry), "--engine", "duckdb", "--format", "jsonl", *dated)
+    assert python.exit_code == 0, python.output
+    assert duck.exit_code == 0, duck.output
+    expected = {(line["patient_id"], trial["id"]): {
+                    "verdict": trial["verdict"],
+                    **{criterion["id"]: criterion["status"] for criterion in trial["criteria"]}}
+                for line in map(json.loads, python.stdout.splitlines())
+                for trial in line["trials"]}
+    found = {(line.pop("patient_id"), line.pop("trial")): line
+             for line in map(json.loads, duck.stdout.splitlines())}
+    assert len({trial for _, trial in found}) == 7
+    assert found == expected
+
+
+def test_a_table_exported_by_an_earlier_version_is_one_message_not_a_traceback(
+        registry: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old.parquet"  # a group's records without 'written', as before
+    items = '"alsfrs_r.items"'
+    duckdb.sql(f"COPY (SELECT * REPLACE (list_transform({items}, lambda r: "
+               f"struct_pack(date := r.date, visit := r.visit)) AS {items}) "
+               f"FROM read_parquet('{registry}')) TO '{old}' (FORMAT parquet)")
+    for command in (["screen", str(old), "--trial", "NCT03127267"],
+                    ["funnel", "NCT03127267", str(old)]):
+        result = _run(*command)
+        assert result.exit_code == 1, result.output
+        assert "cannot be screened" in result.output
+        assert "export it again with eligibility export" in " ".join(result.output.split())
+        assert "Traceback" not in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ def _export(*args: str) -> object:
     return runner.invoke(app, ["export", *args, "--rules", str(ROOT / "rules")])
 
 
-@pytest.mark.parametrize("suffix", [".parquet", ".jsonl"])
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl", ".csv"])
 def test_export_writes_one_row_per_profile_with_each_fact_history(tmp_path: Path,
                                                                    suffix: str) -> None:
     table = tmp_path / f"registry{suffix}"
@@ -56,11 +57,54 @@ def test_export_reports_a_bad_profile_writes_the_others_and_exits_1(tmp_path: Pa
     assert len(table.read_text().splitlines()) == 1
 
 
-def test_export_to_a_csv_file_is_a_usage_error_naming_the_formats(tmp_path: Path) -> None:
-    result = _export(str(ROOT / "patients"), "-o", str(tmp_path / "registry.csv"))
+def test_export_to_an_unknown_suffix_is_a_usage_error_naming_the_formats(
+        tmp_path: Path) -> None:
+    result = _export(str(ROOT / "patients"), "-o", str(tmp_path / "registry.xlsx"))
     assert result.exit_code == 2, result.output
-    assert "expected a .parquet, .jsonl or .ndjson file" in result.output
-    assert not (tmp_path / "registry.csv").exists()
+    assert "expected a .parquet, .jsonl, .ndjson or .csv file" in result.output
+    assert not (tmp_path / "registry.xlsx").exists()
+
+
+def test_a_csv_table_keeps_nested_columns_as_json_and_screens_as_parquet_does(
+        tmp_path: Path) -> None:
+    for suffix in (".csv", ".parquet"):
+        result = _export(str(ROOT / "patients"), "-o", str(tmp_path / f"registry{suffix}"))
+        assert result.exit_code == 0, result.output
+    header, first = (tmp_path / "registry.csv").read_text().splitlines()[:2]
+    assert header.startswith("patient_id,age,screening_date,visits,assessments,")
+    assert ',"[{""value"":' in first  # a history: its JSON in a quoted cell
+
+    def screened(table: str) -> list[str]:
+        result = runner.invoke(app, ["screen", str(tmp_path / table), "--format", "jsonl",
+                                     "--rules", str(ROOT / "rules")])
+        assert result.exit_code == 0, result.output
+        return sorted(result.stdout.splitlines())
+
+    assert screened("registry.csv") == screened("registry.parquet")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("id,sex,age\nP1,female,60\n", "not a population table of this vocabulary: no column "
+     "patient_id, screening_date, visits, assessments, birth_date and"),
+    (None, 'cannot be read as csv: Conversion Error: Failed to cast value to numerical: '
+     '"eighty"'),
+], ids=["a-spreadsheet-of-patients", "a-nested-cell-that-does-not-fit"])
+def test_a_csv_that_is_not_a_population_table_is_an_input_error(
+        tmp_path: Path, text: str | None, message: str) -> None:
+    table = tmp_path / "registry.csv"
+    if text is None:
+        result = _export(str(ROOT / "patients" / "example.yaml"), "-o", str(table))
+        assert result.exit_code == 0, result.output
+        rows = list(csv.reader(table.open()))
+        rows[1][rows[0].index("fvc.percent_predicted")] = '[{"value": "eighty"}]'
+        with table.open("w", newline="") as stream:
+            csv.writer(stream).writerows(rows)
+    else:
+        table.write_text(text)
+    result = runner.invoke(app, ["screen", str(table), "--rules", str(ROOT / "rules")])
+    assert result.exit_code == 1, result.output
+    assert message in " ".join(result.output.split())
+    assert "Traceback" not in result.output
 
 
 def test_neither_the_library_nor_the_command_line_imports_the_sql_engines() -> None:

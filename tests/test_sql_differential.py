@@ -4,15 +4,18 @@ criterion the status and the trial the verdict that the per-patient Python path 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import AS_OF
+from conftest import AS_OF, TRIAL_INFO
+from eligibility.patient import PatientProfile
 from eligibility.rules import Trial
 from eligibility.screening import verdicts
-from strategies import dates, profiles, trials
+from strategies import CRITERION_IDS, dates, history_leaf_mappings, profiles, trials, visit_profiles
 
 pytest.importorskip("duckdb")
 pytest.importorskip("sqlglot")
@@ -29,10 +32,8 @@ SCREENING_DATES = st.one_of(
 )
 
 # What may be refused at compile time in generated rules: facts worked out from the screening
-# date, which a table cannot store, and the forms docs/population.md lists as not compiled yet
-# (change, has with daily_dose or at, every or check at a visit with a window). Anything else
-# refused fails the test.
-EXPECTED_REFUSALS = ("is derived from the screening date", "has no SQL form yet")
+# date, which a table cannot store. Anything else refused fails the test.
+EXPECTED_REFUSALS = ("is derived from the screening date",)
 
 
 def _compiles(trial: Trial) -> bool:
@@ -120,3 +121,43 @@ def test_the_three_valued_edges_agree(rule: str, as_of: dt.date) -> None:
     for patient in patients:
         statuses, verdict = verdicts(patient, trial, as_of=as_of)
         assert found[patient.id][1:] == (*[str(s) for s in statuses], str(verdict)), patient.id
+
+
+def _named(leaf: dict[str, Any], names: Sequence[str], draw: st.DrawFn) -> dict[str, Any]:
+    """A medication `has` asks for a name some patient lists, so that its doses and spans
+    decide rather than its name."""
+    body = leaf.get("has")
+    if names and isinstance(body, dict) and body["in"] == "medications":
+        return {"has": {**body, "name": [draw(st.sampled_from(names))], "category": []}}
+    return leaf
+
+
+@st.composite
+def _visit_cases(draw: st.DrawFn) -> tuple[Trial, list[PatientProfile]]:
+    """Patients with records near their visits and doses, and a trial of one to three
+    criteria, each a leaf reading a visit, a window, a change or a dose (maybe negated)."""
+    patients = draw(st.lists(visit_profiles(), min_size=1, max_size=4))
+    names = sorted({entry.name for patient in patients for entry in patient.medications.items
+                    if entry.name})
+    criteria = []
+    for ident in CRITERION_IDS[:draw(st.integers(1, 3))]:
+        leaf = _named(draw(history_leaf_mappings()), names, draw)
+        if draw(st.booleans()):
+            leaf = {"not": leaf}
+        criteria.append({"id": ident, "kind": draw(st.sampled_from(["inclusion", "exclusion"])),
+                         "text": f"Criterion {ident}.", "condition": leaf})
+    return Trial.model_validate({"trial": dict(TRIAL_INFO), "criteria": criteria}), patients
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=_visit_cases(), as_of=st.none() | SCREENING_DATES)
+def test_the_forms_reading_visits_windows_changes_and_doses_agree(case, as_of) -> None:
+    trial, patients = case
+    patients = [patient.model_copy(update={"id": f"P{index}"})
+                for index, patient in enumerate(patients)]
+    found = screen_profiles(patients, trial, as_of=as_of, today=AS_OF)
+    for patient in patients:
+        on = as_of or patient.screening_date or AS_OF
+        statuses, verdict = verdicts(patient, trial, as_of=on)
+        assert found[patient.id][1:] == (*[str(s) for s in statuses], str(verdict)), (
+            patient.id, on)

@@ -46,3 +46,59 @@ def test_spark_gives_each_shipped_profile_the_statuses_and_verdict_of_the_python
         assert found[1:] == (*[str(s) for s in expected], str(verdict)), (trial_id, found[0])
         seen += 1
     assert seen == len(profiles) * len(trials)
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    table = tmp_path_factory.mktemp("population") / "registry.parquet"
+    result = CliRunner().invoke(app, ["export", str(ROOT / "patients"), "-o", str(table),
+                                      "--rules", str(ROOT / "rules")])
+    assert result.exit_code == 0, result.output
+    return table
+
+
+def _both(*args: str) -> tuple[str, str]:
+    """The command's output with --engine duckdb, then with --engine spark on local[2]."""
+    found = []
+    for engine in (["--engine", "duckdb"], ["--engine", "spark", "--spark-master", "local[2]"]):
+        result = CliRunner().invoke(app, [*args, *engine, "--rules", str(ROOT / "rules"),
+                                          "--as-of", "2027-01-01"])
+        assert result.exit_code == 0, result.output
+        found.append(result.stdout)
+    return found[0], found[1]
+
+
+@pytest.mark.parametrize("output", ["jsonl", "csv", "table"])
+def test_screen_with_engine_spark_writes_what_duckdb_writes(registry: Path, output: str) -> None:
+    duck, spark = _both("screen", str(registry), "--format", output, "--trial", "NCT03127267",
+                        "--trial", "NCT06910384")
+    if output == "table":
+        assert spark == duck
+    else:  # the same lines; the order of patients is the engine's
+        assert sorted(spark.splitlines()) == sorted(duck.splitlines())
+        assert len(duck.splitlines()) >= 2 * 36
+
+
+def test_funnel_with_engine_spark_is_the_funnel_duckdb_gives(registry: Path) -> None:
+    duck, spark = _both("funnel", "NCT06910384", str(registry), "--format", "json")
+    assert spark == duck
+
+
+def test_engine_spark_explains_a_patient_of_the_table(registry: Path) -> None:
+    duck, spark = _both("screen", str(registry), "--explain", "P006-75th-birthday",
+                        "--trial", "NCT06910384")
+    assert spark == duck and "P006-75th-birthday" in spark
+
+
+def test_engine_spark_refuses_a_json_lines_table_and_parquet_output(tmp_path: Path) -> None:
+    table = tmp_path / "registry.jsonl"
+    table.write_text("")
+    result = CliRunner().invoke(app, ["screen", str(table), "--engine", "spark",
+                                      "--rules", str(ROOT / "rules")])
+    assert result.exit_code == 1, result.output
+    assert "Spark reads a Parquet population table" in result.output
+    result = CliRunner().invoke(app, ["screen", str(table), "--engine", "spark", "--format",
+                                      "parquet", "-o", str(tmp_path / "out.parquet"),
+                                      "--rules", str(ROOT / "rules")])
+    assert result.exit_code == 2, result.output
+    assert "--engine spark writes table, jsonl or csv" in " ".join(result.output.split())

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from enum import StrEnum
@@ -21,10 +22,12 @@ from .writing import refuse_unfit_destination
 
 
 class Engine(StrEnum):
-    """Where a screening runs: profile by profile in Python, or on a table in DuckDB."""
+    """Where a screening runs: profile by profile in Python, or on a table in DuckDB or
+    Spark."""
 
     PYTHON = "python"
     DUCKDB = "duckdb"
+    SPARK = "spark"
 
 
 def export_command(
@@ -32,7 +35,7 @@ def export_command(
         metavar="PATIENT", help="Patient profiles (YAML): files, folders or quoted globs.",
         show_default=False, readable=False)],
     destination: Annotated[Path, typer.Option(
-        "--output", "-o", help="The table to write: .parquet, .jsonl or .ndjson.",
+        "--output", "-o", help="The table to write: .parquet, .jsonl, .ndjson or .csv.",
         show_default=False)],
     rules: RulesPath = Path("rules"),
 ) -> None:
@@ -97,14 +100,18 @@ class TableFormat(StrEnum):
 
 def is_population_table(path: Path) -> bool:
     """Whether a file named on the command line is a population table (by its suffix)."""
-    return path.suffix.lower() in (".parquet", ".jsonl", ".ndjson")
+    return path.suffix.lower() in (".parquet", ".jsonl", ".ndjson", ".csv")
 
 
-def _opened(err: Console, table: Path, vocabulary: Vocabulary) -> Any:
-    """A DuckDB connection with the table as `population`; exit 1 when it cannot be read."""
+def _opened(err: Console, table: Path, vocabulary: Vocabulary, engine: Engine,
+            master: str) -> Any:
+    """A connection with the table as `population` (DuckDB's, or a Spark session's on
+    `master`); exit 1 when it cannot be read."""
     from ..sql.duck import connect
     from ..sql.tables import TableError, open_table
 
+    if engine is Engine.SPARK:
+        return _spark(err, table, vocabulary, master)
     connection = connect()
     try:
         open_table(connection, table, vocabulary)
@@ -113,6 +120,55 @@ def _opened(err: Console, table: Path, vocabulary: Vocabulary) -> Any:
         say(err, f"error: {error}")
         raise typer.Exit(1) from None
     return connection
+
+
+def _spark(err: Console, table: Path, vocabulary: Vocabulary, master: str) -> Any:
+    """The table opened in a Spark session on `master`; exit 1 when Spark or the table
+    cannot be used."""
+    from ..sql.tables import TableError
+
+    try:
+        from ..sql.spark import SparkTable, session
+    except ImportError:
+        say(err, "error: --engine spark needs pyspark (pip install 'eligibility[spark]') and a "
+            "Java runtime")
+        raise typer.Exit(1) from None
+    from pyspark.errors import PySparkException
+
+    try:
+        spark = session(master)
+    except (PySparkException, OSError, ValueError) as error:
+        say(err, f"error: cannot start Spark on {master!r}: "
+            f"{str(error).strip().splitlines()[0] if str(error).strip() else error!r} (is a "
+            "Java runtime installed, and the cluster's URL right?)")
+        raise typer.Exit(1) from None
+    try:
+        return SparkTable(spark, table, vocabulary)
+    except TableError as error:
+        say(err, f"error: {error}")
+        raise typer.Exit(1) from None
+
+
+@contextlib.contextmanager
+def _query_errors(err: Console, table: Path, engine: Engine) -> Iterator[None]:
+    """A table whose columns are named as the layout's but hold other fields (one exported by
+    an earlier version) fails in the query: one message and exit 1, not a traceback."""
+    failure: type[Exception]
+    if engine is Engine.SPARK:
+        from pyspark.errors import PySparkException
+
+        failure = PySparkException
+    else:
+        import duckdb
+
+        failure = duckdb.Error
+    try:
+        yield
+    except failure as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        say(err, f"error: {table}: cannot be screened: {first} (a table exported by an "
+            "earlier version: export it again with eligibility export)")
+        raise typer.Exit(1) from None
 
 
 def _compiled(err: Console, trials: tuple[Any, ...], as_of: dt.date | None) -> tuple[Any, ...]:
@@ -127,10 +183,11 @@ def _compiled(err: Console, trials: tuple[Any, ...], as_of: dt.date | None) -> t
 
 
 def screen_table(table: Path, *, rules: Path, trial: list[str] | None, as_of: dt.date | None,
-                 output: str, destination: Path | None, explain: list[str] | None) -> None:
-    """`screen --engine duckdb`: every patient of the table against every trial that compiles
-    to SQL, written as statuses and verdicts; with --explain, chosen patients screened on
-    the explained path instead."""
+                 output: str, destination: Path | None, explain: list[str] | None,
+                 engine: Engine = Engine.DUCKDB, master: str = "local[2]") -> None:
+    """`screen --engine duckdb|spark`: every patient of the table against every trial that
+    compiles to SQL, written as statuses and verdicts; with --explain, chosen patients
+    screened on the explained path instead."""
     out, err = consoles()
     trials = trials_or_exit(err, rules, trial, unknown_exit=2)
     vocabulary = trials_vocabulary(trials)
@@ -143,9 +200,13 @@ def screen_table(table: Path, *, rules: Path, trial: list[str] | None, as_of: dt
     if kind is TableFormat.PARQUET and destination is None:
         say(err, "error: --format parquet needs --output FILE")
         raise typer.Exit(2)
+    if kind is TableFormat.PARQUET and engine is Engine.SPARK:
+        say(err, "error: --engine spark writes table, jsonl or csv (a Spark cluster writes "
+            "Parquet as a folder of parts: screen with --format jsonl or csv, or in DuckDB)")
+        raise typer.Exit(2)
     if destination is not None:
         refuse_unfit_destination(err, destination, [table, rules])
-    connection = _opened(err, table, vocabulary)
+    connection = _opened(err, table, vocabulary, engine, master)
     with connection:
         if explain:
             _explain(out, err, connection, explain, trials, vocabulary, as_of)
@@ -153,7 +214,8 @@ def screen_table(table: Path, *, rules: Path, trial: list[str] | None, as_of: dt
         compiled = _compiled(err, trials, as_of)
         from .population_output import write_statuses
 
-        counts = write_statuses(out, err, connection, compiled, kind, destination)
+        with _query_errors(err, table, engine):
+            counts = write_statuses(out, err, connection, compiled, kind, destination)
     if len(compiled) < len(trials):
         patients = f"{counts} patient{'s' if counts != 1 else ''}"
         say(err, f"{len(trials) - len(compiled)} of {len(trials)} trials could not be compiled "
@@ -165,14 +227,18 @@ def _explain(out: Console, err: Console, connection: Any, wanted: list[str],
              trials: tuple[Any, ...], vocabulary: Vocabulary, as_of: dt.date | None) -> None:
     """Screen the chosen patients of the table on the explained path, as `screen` does one
     profile."""
+    from sqlglot import exp
+
     from ..loading import screening_date
     from ..render import render_screenings
     from ..screening import screen_all
+    from ..sql import build as b
     from ..sql.layout import profile_of
 
-    found = dict(connection.execute(
-        "SELECT patient_id, profile FROM population WHERE list_contains(?, patient_id)",
-        [wanted]).fetchall())
+    query = exp.select(b.column("patient_id"), b.column("profile")).from_("population").where(
+        b.in_list(b.column("patient_id"), wanted))
+    found = dict(_all_rows(connection.execute(query.sql(getattr(connection, "dialect",
+                                                                    "duckdb")))))
     missing = [ident for ident in wanted if ident not in found]
     for ident in wanted:
         if ident in found:
@@ -193,22 +259,31 @@ def _explain(out: Console, err: Console, connection: Any, wanted: list[str],
         raise typer.Exit(1)
 
 
+def _all_rows(cursor: Any) -> list[tuple[Any, ...]]:
+    found: list[tuple[Any, ...]] = []
+    while rows := cursor.fetchmany(10_000):
+        found += rows
+    return found
+
+
 def funnel_table(trial_id: str, table: Path, *, rules: Path, as_of: dt.date | None,
-                 output: str) -> None:
-    """`funnel --engine duckdb`: one trial's attrition over the whole table, in one query."""
+                 output: str, engine: Engine = Engine.DUCKDB, master: str = "local[2]") -> None:
+    """`funnel --engine duckdb|spark`: one trial's attrition over the whole table, in one
+    query."""
     from ..cohort import Funnel, FunnelStep
     from ..results import Verdict
 
     out, err = consoles()
     (chosen,) = trials_or_exit(err, rules, [trial_id])
-    connection = _opened(err, table, chosen.vocabulary)
+    connection = _opened(err, table, chosen.vocabulary, engine, master)
     with connection:
         compiled = _compiled(err, (chosen,), as_of)
         if not compiled:
             raise typer.Exit(1)
         from ..sql.duck import funnel_counts
 
-        patients, steps, verdicts = funnel_counts(connection, compiled[0])
+        with _query_errors(err, table, engine):
+            patients, steps, verdicts = funnel_counts(connection, compiled[0])
     result = Funnel(chosen, patients, tuple(
         FunnelStep(criterion, *counts) for criterion, counts in zip(
             chosen.criteria, steps, strict=True)),

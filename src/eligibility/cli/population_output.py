@@ -5,6 +5,8 @@ per trial on the terminal."""
 from __future__ import annotations
 
 import contextlib
+import csv
+import json
 import os
 import shutil
 import sys
@@ -18,7 +20,7 @@ from rich.table import Table
 from sqlglot import exp
 
 from ..sql import build as b
-from ..sql.compiler import TrialQuery
+from ..sql.compiler import TrialQuery, written
 from .population import TableFormat
 
 __all__ = ["write_statuses"]
@@ -78,8 +80,12 @@ def write_statuses(out: Console, err: Console, connection: Any,
                    destination: Path | None) -> int:
     """Screen every trial over the table and write the result; the number of patients."""
     patients = int(connection.execute("SELECT count(*) FROM population").fetchone()[0])
+    dialect = getattr(connection, "dialect", "duckdb")  # a SparkTable says "spark"
     if kind is TableFormat.TABLE:
-        _summary(out, connection, compiled, patients)
+        _summary(out, connection, compiled, patients, dialect)
+        return patients
+    if dialect != "duckdb":
+        _write_rows(connection, compiled, kind, destination, dialect)
         return patients
     if kind is TableFormat.JSONL:
         with _target(destination, ".jsonl") as path, open(path, "wb") as stream:
@@ -104,8 +110,32 @@ def write_statuses(out: Console, err: Console, connection: Any,
     return patients
 
 
+def _write_rows(connection: Any, compiled: Sequence[TrialQuery], kind: TableFormat,
+                destination: Path | None, dialect: str) -> None:
+    """JSON Lines or CSV written here from the rows an engine without DuckDB's COPY streams
+    back (Spark), in the layout DuckDB writes."""
+    with _target(destination, f".{kind.value}") as path, open(
+            path, "w", encoding="utf-8", newline="") as stream:
+        table = csv.writer(stream, lineterminator="\n")
+        if kind is TableFormat.CSV:
+            table.writerow(["patient_id", "trial", "verdict", "criterion", "status"])
+        for trial in compiled:
+            cursor = connection.execute(written(_flat(trial), dialect))
+            while rows := cursor.fetchmany(10_000):
+                for patient, ident, verdict, *statuses in rows:
+                    if kind is TableFormat.JSONL:
+                        stream.write(json.dumps({
+                            "patient_id": patient, "trial": ident, "verdict": verdict,
+                            **dict(zip(trial.criteria, statuses, strict=True))},
+                            ensure_ascii=False, separators=(",", ":")) + "\n")
+                    else:
+                        table.writerows([patient, ident, verdict, criterion, status]
+                                        for criterion, status in zip(
+                                            trial.criteria, statuses, strict=True))
+
+
 def _summary(out: Console, connection: Any, compiled: Sequence[TrialQuery],
-             patients: int) -> None:
+             patients: int, dialect: str) -> None:
     """Verdicts per trial, as counts of the table's patients."""
     table = Table(title=f"{patients} patient{'s' if patients != 1 else ''}",
                   title_justify="left")
@@ -117,6 +147,6 @@ def _summary(out: Console, connection: Any, compiled: Sequence[TrialQuery],
             this=b.column("verdict"), expression=b.literal(verdict)), exp.Literal.number(1))],
             exp.Literal.number(0))) for verdict in _VERDICTS]).from_(
             trial.query.subquery("screened"))
-        found = connection.execute(counts.sql("duckdb")).fetchone()
+        found = connection.execute(written(counts, dialect)).fetchone()
         table.add_row(trial.trial.id, *[str(int(count or 0)) for count in found])
     out.print(table, soft_wrap=True, markup=False)

@@ -38,22 +38,26 @@ class Format(StrEnum):
 
 Patient = tuple[str, dt.date, tuple[Screening, ...]]
 EngineOption = Annotated[Engine | None, typer.Option(
-    "--engine", parser=choice(Engine), metavar="python|duckdb", help="python (profile by "
-    "profile) or duckdb (a population table, in one SQL query per trial); default: duckdb "
-    "for a .parquet, .jsonl or .ndjson file, else python.", show_default=False)]
+    "--engine", parser=choice(Engine), metavar="python|duckdb|spark", help="python (profile "
+    "by profile), duckdb (a population table, in one SQL query per trial, embedded) or spark "
+    "(the same queries on a Spark cluster, --spark-master); default: duckdb for a .parquet, "
+    ".jsonl, .ndjson or .csv file, else python.", show_default=False)]
+SparkMaster = Annotated[str, typer.Option(
+    "--spark-master", metavar="URL", help="With --engine spark: the cluster's URL "
+    "(spark://host:7077, yarn, ...) or local[N] for N cores of this machine.")]
 
 
 def population(paths: list[Path], engine: Engine | None) -> bool:
-    """Whether the command screens a population table: with --engine duckdb, or one file
-    named like a table; a usage error (exit 2) when the two disagree."""
+    """Whether the command screens a population table: with --engine duckdb or spark, or one
+    file named like a table; a usage error (exit 2) when the two disagree."""
     table = len(paths) == 1 and is_population_table(paths[0])
     if engine is None:
         return table
-    if (engine is Engine.DUCKDB) != table:
+    if (engine is not Engine.PYTHON) != table:
         _, err = consoles()
-        say(err, "error: --engine duckdb screens one population table (.parquet, .jsonl or "
-            ".ndjson)" if engine is Engine.DUCKDB else "error: --engine python screens "
-            "profiles (YAML); a population table needs --engine duckdb")
+        say(err, f"error: --engine {engine.value} screens one population table (.parquet, "
+            ".jsonl, .ndjson or .csv)" if engine is not Engine.PYTHON else "error: --engine python "
+            "screens profiles (YAML); a population table needs --engine duckdb or spark")
         raise typer.Exit(2)
     return table
 _MACHINE = (Format.JSON, Format.JSONL)  # formats that report a failed file in their output
@@ -119,6 +123,7 @@ def screen_command(
         "--horizon", parser=span, metavar="SPAN", help="How far the forecast looks ahead: "
         "'24 months', '2 years', '90 days' (at most about 10 years); given for a batch, it "
         "asks for the forecast. Default: 24 months.", show_default=False)] = None,
+    spark_master: SparkMaster = "local[2]",
 ) -> None:
     """Screen patients against every trial and explain each criterion.
 
@@ -141,12 +146,13 @@ def screen_command(
                 "table is screened in SQL, for today's verdicts only")
             raise typer.Exit(2)
         screen_table(patients[0], rules=rules, trial=trial, as_of=as_of, output=output.value,
-                     destination=destination, explain=explain)
+                     destination=destination, explain=explain,
+                     engine=engine or Engine.DUCKDB, master=spark_master)
         return
     out, err = consoles()
     if output is Format.PARQUET or explain:
         say(err, f"error: {'--format parquet' if explain is None else '--explain'} needs a "
-            "population table (.parquet, .jsonl or .ndjson; see eligibility export)")
+            "population table (.parquet, .jsonl, .ndjson or .csv; see eligibility export)")
         raise typer.Exit(2)
     trials = trials_or_exit(err, rules, trial, unknown_exit=2)
     files, problems = patient_files(patients)
@@ -317,13 +323,15 @@ def funnel_command(
         "--format", parser=choice(Format), metavar="table|json", help="table or json.")] = (
         Format.TABLE),
     engine: EngineOption = None,
+    spark_master: SparkMaster = "local[2]",
 ) -> None:
     """Show how many patients pass, fail or are unknown on each criterion, in protocol order,
     and how many remain after each: the attrition a cohort tool reports."""
     if population(patients, engine):
         from .population import funnel_table
 
-        funnel_table(trial, patients[0], rules=rules, as_of=as_of, output=output.value)
+        funnel_table(trial, patients[0], rules=rules, as_of=as_of, output=output.value,
+                     engine=engine or Engine.DUCKDB, master=spark_master)
         return
     from ..cohort import funnel
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlglot import exp
 
 from ..rules import Criterion, Trial
 from . import build as b
-from .conditions import CompileError, Scope, truth
+from .conditions import CompileError, Scope, list_levels, truth
 
-__all__ = ["AS_OF", "CompileError", "TrialQuery", "compile_trial", "compile_trials"]
+__all__ = ["AS_OF", "CompileError", "TrialQuery", "compile_trial", "compile_trials", "written"]
 
 AS_OF = "__as_of"
 """The column holding each row's screening date."""
@@ -30,10 +31,14 @@ class TrialQuery:
 
     def sql(self, dialect: str = "duckdb") -> str:
         """The query in a dialect sqlglot writes (`duckdb`, `spark`)."""
-        query: exp.Expr = self.query
-        if dialect == "spark":
-            query = query.transform(_spark_overlaps)
-        return query.sql(dialect=dialect)
+        return written(self.query, dialect)
+
+
+def written(query: exp.Expr, dialect: str) -> str:
+    """A query over compiled trials in a dialect sqlglot writes (`duckdb`, `spark`)."""
+    if dialect == "spark":
+        query = query.transform(_spark_overlaps)
+    return query.sql(dialect=dialect)
 
 
 def _spark_overlaps(node: exp.Expr) -> exp.Expr:
@@ -87,12 +92,18 @@ def compile_trial(trial: Trial, *, as_of: dt.date | None = None,
     that has no SQL form."""
     day = b.column(AS_OF)
     truths = []
+    lists: dict[str, list[Any]] = {}
     for criterion in trial.criteria:
-        scope = Scope(trial.vocabulary, trial.id, criterion.id, day)
+        scope = Scope(trial.vocabulary, trial.id, criterion.id, day, lists)
         truths.append(exp.alias_(_truth(criterion, scope), criterion.id, quoted=True))
+    shared = list_levels(lists)
     ids = tuple(criterion.id for criterion in trial.criteria)
     dated = exp.select(exp.Star(), exp.alias_(as_of_column(as_of, today or dt.date.today()),
                                               AS_OF, quoted=True)).from_(source)
+    if shared:  # the columns several criteria read, worked out once per row
+        dated = exp.select(exp.Star(), *[exp.alias_(value, name, quoted=True)
+                                         for name, value in shared.items()]).from_(
+            dated.subquery("dated"))
     decided = exp.select(b.column("patient_id"), *truths).from_(dated.subquery("patients"))
     statuses = exp.select(b.column("patient_id"), *[
         exp.alias_(_status(criterion), criterion.id, quoted=True)

@@ -5,7 +5,7 @@ SQL yet raises `CompileError` naming the trial and criterion."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlglot import exp
@@ -20,10 +20,15 @@ from ..kinds.judgment import Judgment
 from ..vocabulary import Vocabulary
 from . import build as b
 from .has import has_truth
+from .history import at_visit, change_truth
 from .layout import stored
 from .operators import ages, observation_test
 
-__all__ = ["CompileError", "Scope", "truth"]
+__all__ = ["CompileError", "Scope", "list_levels", "truth"]
+
+Level = Callable[[exp.Expr], exp.Expr]
+LEVELS_PER_COLUMN = 21
+"""Three bits per `has`, in a signed 64-bit number."""
 
 
 class CompileError(Exception):
@@ -36,16 +41,67 @@ class CompileError(Exception):
 
 @dataclass(frozen=True)
 class Scope:
-    """What a condition is compiled against: the vocabulary, whose criterion it is, and the
-    screening date of each row."""
+    """What a condition is compiled against: the vocabulary, whose criterion it is, the
+    screening date of each row, and the `has` of the trial on each list (`entry_levels`)."""
 
     vocabulary: Vocabulary
     trial: str
     criterion: str
     as_of: exp.Expr
+    lists: dict[str, list[tuple[str, Level]]] = field(default_factory=dict)
 
     def refuse(self, message: str) -> CompileError:
         return CompileError(self.trial, self.criterion, message)
+
+    def entry_levels(self, listed: str, level: Level) -> Callable[[int], exp.Expr]:
+        """Whether some entry of the list `listed` has a level (2, 1, or -1 for a negative;
+        `level` gives an entry's level, NULL for one not asked about): the levels of every
+        `has` of the trial on one list are worked out in one pass over its entries, three bits
+        per `has` in one number per patient (`list_levels`)."""
+        tests = self.lists.setdefault(listed, [])
+        key = level(exp.to_identifier("_probe")).sql("duckdb")
+        index = next((i for i, (known, _) in enumerate(tests) if known == key), len(tests))
+        if index == len(tests):
+            tests.append((key, level))
+        chunk, place = divmod(index, LEVELS_PER_COLUMN)
+        column = b.column(f"__{listed}_levels{chunk}")
+
+        def holds(value: int) -> exp.Expr:
+            bit = {-1: 1, 1: 2, 2: 4}[value] << (3 * place)
+            return b.is_true(exp.NEQ(this=exp.BitwiseAnd(
+                this=column, expression=exp.Literal.number(bit)), expression=exp.Literal.number(0)))
+
+        return holds
+
+
+def list_levels(lists: dict[str, list[tuple[str, Level]]]) -> dict[str, exp.Expr]:
+    """The columns `Scope.entry_levels` reads: per list (and per 21 `has` on it), the bits of
+    the levels its entries reach, OR-ed over the entries (an empty list gives 0)."""
+    found: dict[str, exp.Expr] = {}
+    for listed, tests in lists.items():
+        for chunk in range(0, len(tests), LEVELS_PER_COLUMN):
+            def bits(entry: exp.Expr, part: list[tuple[str, Level]] = tests[
+                    chunk:chunk + LEVELS_PER_COLUMN]) -> exp.Expr:
+                total: exp.Expr | None = None
+                for place, (_, level) in enumerate(part):
+                    # -1, 0, 1, 2 -> bits 1, 0, 2, 4 (a lookup, so the level is written once)
+                    one = exp.Mul(this=exp.func("COALESCE", exp.Bracket(
+                        this=b.array([1, 0, 2, 4]), expressions=[exp.Add(
+                            this=level(entry), expression=exp.Literal.number(2))],
+                        offset=1, safe=True), exp.Literal.number(0)),
+                        expression=exp.Literal.number(1 << (3 * place)))
+                    total = one if total is None else exp.Add(this=total, expression=one)
+                assert total is not None
+                return total
+
+            merge = exp.Lambda(this=exp.BitwiseOr(this=exp.to_identifier("_a"),
+                                                  expression=exp.to_identifier("_b")),
+                               expressions=[exp.to_identifier("_a"), exp.to_identifier("_b")])
+            found[f"__{listed}_levels{chunk // LEVELS_PER_COLUMN}"] = exp.Reduce(
+                this=exp.Transform(this=b.field(b.column(listed), "items"),
+                                   expression=b.lambda_(bits)),
+                initial=exp.cast(exp.Literal.number(0), "BIGINT"), merge=merge)
+    return found
 
 
 def truth(node: Node, scope: Scope) -> exp.Expr:
@@ -100,7 +156,7 @@ def _check(node: Check, scope: Scope) -> exp.Expr:
                            "population table cannot store")
     history = b.column(node.fact)
     if node.at is not None:
-        observation = _at_visit(history, node.at.visit, node.at.within_days, scope)
+        observation = at_visit(history, node.at.visit, node.at.within_days)
     else:
         observation = b.last(history)
     value = b.field(observation, "value")
@@ -114,34 +170,30 @@ def _check(node: Check, scope: Scope) -> exp.Expr:
     return b.case(pairs, test)
 
 
-def _at_visit(history: exp.Expr, visit: str, within_days: int,
-              scope: Scope) -> exp.Expr:
-    """Once the visit is dated: the observation recorded for it (the last one), else the
-    first dated on its day; a window of days around it has no SQL form yet."""
-    if within_days:
-        raise scope.refuse("at a visit within_days has no SQL form yet")
-    on = b.field(b.last(b.filtered(b.column("visits"), lambda v: exp.EQ(
-        this=b.field(v, "name"), expression=b.literal(visit)))), "date")
-    labelled = b.filtered(history, lambda o: exp.EQ(this=b.field(o, "visit"),
-                                                    expression=b.literal(visit)))
-    dated = b.filtered(history, lambda o: exp.EQ(this=b.field(o, "date"), expression=on))
-    return b.case([(exp.Is(this=on, expression=b.NULL), b.NULL),
-                   (exp.GT(this=b.length(labelled), expression=exp.Literal.number(0)),
-                    b.last(labelled))], b.first(dated))
-
-
 def _has(node: Has, scope: Scope) -> exp.Expr:
-    return has_truth(node, scope.vocabulary, scope.as_of, scope.refuse)
+    return has_truth(node, scope.vocabulary, scope.as_of, scope.refuse,
+                     levels=scope.entry_levels)
 
 
 def _every(node: Every, scope: Scope) -> exp.Expr:
     """Each slot of the latest record meets the test; a slot's first scored member decides
     it (COALESCE skips the unscored, whose test is NULL even for `recorded`), and an unscored
     slot is unknown."""
-    if node.at is not None:
-        raise scope.refuse("every at a visit has no SQL form yet")
     group = scope.vocabulary.groups[node.in_]
-    record = b.last(b.column(node.in_))
+    records = b.column(node.in_)
+    if node.at is None:
+        record = b.last(records)
+    else:
+        # The table keeps a group's records by date, and of one day's records the first
+        # written last; the one recorded for a visit is the last written (`written`).
+        def last_written(recorded: exp.Expr) -> exp.Expr:
+            latest = exp.ArrayMax(this=exp.Transform(this=recorded, expression=b.lambda_(
+                lambda r: b.field(r, "written"))))
+            return b.last(b.filtered(recorded, lambda r: exp.EQ(
+                this=b.field(r, "written"), expression=latest)))
+
+        record = at_visit(records, node.at.visit, node.at.within_days, labelled=last_written,
+                          pick=b.last)
     check = Check.model_construct(fact=f"{node.in_}.{group.members()[0]}", op=node.op,
                                   value=node.value)
     fact = scope.vocabulary.facts[check.fact]
@@ -163,11 +215,11 @@ def _every(node: Every, scope: Scope) -> exp.Expr:
     return b.case(pairs, every)
 
 
-def _refused(node: Any, scope: Scope) -> exp.Expr:
-    raise scope.refuse(f"the {type(node).key!r} condition has no SQL form yet")
+def _change(node: Change, scope: Scope) -> exp.Expr:
+    return change_truth(node, scope.as_of)
 
 
 _KINDS: Mapping[type, Callable[[Any, Scope], exp.Expr]] = {
     Check: _check, AllOf: _all, AnyOf: _any, Not: _not, First: _first, Judgment: _judgment,
-    Has: _has, Every: _every, Change: _refused,
+    Has: _has, Every: _every, Change: _change,
 }

@@ -16,13 +16,14 @@ from ..patient import PatientProfile
 from ..rules import Trial
 from ..vocabulary import Vocabulary
 from . import build as b
-from .compiler import TrialQuery, compile_trial
+from .compiler import TrialQuery, compile_trial, written
 from .layout import columns, row
 
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["FunnelCounts", "connect", "funnel_counts", "screen_profiles", "statuses"]
+__all__ = ["FunnelCounts", "connect", "funnel_counts", "funnel_numbers", "funnel_query",
+           "screen_profiles", "statuses"]
 
 Row = tuple[Any, ...]
 
@@ -53,6 +54,15 @@ patients per verdict."""
 def funnel_counts(connection: duckdb.DuckDBPyConnection, compiled: TrialQuery) -> FunnelCounts:
     """A funnel's counts in one query: each criterion's statuses, how many patients have
     failed none of the criteria so far, and how many it is the first to exclude."""
+    dialect = getattr(connection, "dialect", "duckdb")  # a SparkTable says "spark"
+    found = connection.execute(written(funnel_query(compiled), dialect)).fetchone()
+    assert found is not None
+    return funnel_numbers(compiled, tuple(found))
+
+
+def funnel_query(compiled: TrialQuery) -> exp.Expr:
+    """The one query of a funnel's counts (any dialect): patients, five counts per criterion,
+    then patients per verdict."""
     ids = compiled.criteria
     selected: list[exp.Expr] = [exp.func("COUNT", exp.Star())]
 
@@ -74,9 +84,12 @@ def funnel_counts(connection: duckdb.DuckDBPyConnection, compiled: TrialQuery) -
         ]
     for verdict in ("eligible", "needs_review", "ineligible"):
         selected.append(count(exp.EQ(this=b.column("verdict"), expression=b.literal(verdict))))
-    query = b.grouped(exp.select(*selected).from_(compiled.query.subquery("screened")))
-    found = connection.execute(query.sql("duckdb")).fetchone()
-    assert found is not None
+    return b.grouped(exp.select(*selected).from_(compiled.query.subquery("screened")))
+
+
+def funnel_numbers(compiled: TrialQuery, found: Row) -> FunnelCounts:
+    """`funnel_query`'s one row as counts."""
+    ids = compiled.criteria
     numbers = [int(value or 0) for value in found]
     steps = tuple(tuple(numbers[1 + 5 * i: 6 + 5 * i]) for i in range(len(ids)))
     verdicts = dict(zip(("eligible", "needs_review", "ineligible"), numbers[-3:], strict=True))

@@ -13,7 +13,7 @@ from typing import Any
 from sqlglot import exp
 
 from ..durations import Duration
-from ..kinds.has import Has
+from ..kinds.has import DoseTest, Has
 from ..matching import Query
 from ..vocabulary import Vocabulary
 from . import build as b
@@ -50,11 +50,13 @@ def _matches(query: Query, entry: exp.Expr) -> exp.Expr:
     """Whether the entry is (or names) something asked for, never NULL (`Query.matches`)."""
     if query.anything:
         return b.TRUE
+    # The list overlap in a CASE branch: DuckDB works out both sides of an AND for every
+    # entry, and the overlap of each entry's categories is what costs (half of a `has`).
     return exp.or_(
         b.is_true(b.in_list(_f(entry, "key"), sorted(query.names))),
         b.is_true(b.in_list(_f(entry, "category"), sorted(query.categories))),
-        exp.and_(b.is_true(_f(entry, "coded")),
-                 b.overlaps(_f(entry, "categories"), query.categories)))
+        b.case([(b.is_true(_f(entry, "coded")),
+                 b.overlaps(_f(entry, "categories"), query.categories))], b.FALSE))
 
 
 def _status_fit(status: str, entry: exp.Expr, as_of: exp.Expr) -> Level:
@@ -129,12 +131,7 @@ def _stable_for(span: Duration, entry: exp.Expr, reference: exp.Expr) -> Level:
         (b.is_true(exp.EQ(this=status, expression=b.literal("current"))), _LEVEL[2]),
         (b.is_true(exp.EQ(this=status, expression=b.literal("past"))), _LEVEL[0]),
     ], _LEVEL[1])
-    doses = _f(entry, "doses")
-    since = b.case([
-        (exp.GT(this=b.length(doses), expression=exp.Literal.number(0)),
-         b.last(b.filtered(doses, lambda began: exp.LTE(this=began, expression=reference)))),
-        (b.is_true(_f(entry, "dosed")), _f(entry, "dose_since")),
-    ], b.NULL)
+    since = _regimen(entry, reference, "since", "dose_since")
     return b.case([
         (exp.EQ(this=taking, expression=_LEVEL[0]), _LEVEL[0]),
         (_null(since), _LEVEL[1]),
@@ -143,9 +140,41 @@ def _stable_for(span: Duration, entry: exp.Expr, reference: exp.Expr) -> Level:
     ], _LEVEL[1])
 
 
-def _fit(has: Has, query: Query, entry: exp.Expr, as_of: exp.Expr) -> Level:
-    """How far a present matching entry fits the rule: the least of its status and filters,
-    in the order `has._filters` lists them."""
+def _regimen(entry: exp.Expr, reference: exp.Expr, part: str, own: str) -> exp.Expr:
+    """A part of the regimen in effect on the reference date (`matching.regimen`): of the last
+    of `doses` begun by then, else of the entry's own dose; NULL when none is."""
+    doses = _f(entry, "doses")
+    return b.case([
+        (exp.GT(this=b.length(doses), expression=exp.Literal.number(0)),
+         b.field(b.last(b.filtered(doses, lambda dose: exp.LTE(
+             this=b.field(dose, "since"), expression=reference))), part)),
+        (b.is_true(_f(entry, "dosed")), _f(entry, own)),
+    ], b.NULL)
+
+
+def _daily_dose(test: DoseTest, vocabulary: Vocabulary, entry: exp.Expr,
+                reference: exp.Expr) -> Level:
+    """The daily dose of the regimen in effect, in the unit asked for, tested
+    (`has._daily_dose`): unknown without a dose, or a frequency and unit the vocabulary
+    knows in the same base unit. The table holds the daily dose in its base unit; dividing by
+    the unit asked for and rounding to 9 places is what `matching.daily_dose` does."""
+    base, factor = vocabulary.dose_units[test.unit]
+    daily = _regimen(entry, reference, "daily", "dose_daily")
+    unit = _regimen(entry, reference, "base", "dose_base")
+    amount = exp.Round(this=exp.Div(this=daily, expression=exp.Literal.number(factor)),
+                       decimals=exp.Literal.number(9))
+    holds = (exp.Between(this=amount, low=b.literal(test.value[0]),
+                         high=b.literal(test.value[1]))
+             if test.op == "between" else _COMPARE[test.op](amount, b.literal(test.value)))
+    return b.case([(exp.or_(_null(daily), exp.not_(b.is_true(exp.EQ(
+        this=unit, expression=b.literal(base))))), _LEVEL[1]), (holds, _LEVEL[2])], _LEVEL[0])
+
+
+def _fit(has: Has, vocabulary: Vocabulary, query: Query, entry: exp.Expr, as_of: exp.Expr,
+         reference: exp.Expr) -> Level:
+    """How far a present matching entry fits the rule: the least of its status (on the
+    screening date) and filters (on the reference date), in the order `has._filters` lists
+    them."""
     levels = [_status_fit(query.status, entry, as_of)]
     if has.severity:
         levels.append(_attribute("severity", list(has.severity), entry))
@@ -153,11 +182,13 @@ def _fit(has: Has, query: Query, entry: exp.Expr, as_of: exp.Expr) -> Level:
         levels.append(_attribute("controlled", has.controlled, entry))
     levels += [_attribute(name, test, entry) for name, test in has.where.items()]
     if has.within is not None:
-        levels.append(_within(has.within, entry, as_of))
+        levels.append(_within(has.within, entry, reference))
     if has.started_within is not None:
-        levels.append(_started_within(has.started_within, entry, as_of))
+        levels.append(_started_within(has.started_within, entry, reference))
     if has.stable_for is not None:
-        levels.append(_stable_for(has.stable_for, entry, as_of))
+        levels.append(_stable_for(has.stable_for, entry, reference))
+    if has.daily_dose is not None:
+        levels.append(_daily_dose(has.daily_dose, vocabulary, entry, reference))
     return levels[0] if len(levels) == 1 else exp.func("LEAST", *levels)
 
 
@@ -203,15 +234,17 @@ def _unclassified(query: Query, entry: exp.Expr) -> exp.Expr:
     return exp.and_(exp.not_(b.is_true(_f(entry, "classified"))), maybe)
 
 
-def has_truth(has: Has, vocabulary: Vocabulary, as_of: exp.Expr,
-              refuse: Refuse) -> exp.Expr:
+def has_truth(has: Has, vocabulary: Vocabulary, as_of: exp.Expr, refuse: Refuse, *,
+              levels: Callable[[str, Callable[[exp.Expr], exp.Expr]],
+                               Callable[[int], exp.Expr]] | None = None) -> exp.Expr:
     """`has` as a SQL boolean (NULL unknown), as `matching.Query.truth` decides it."""
-    for name in ("daily_dose", "at"):
-        if getattr(has, name) not in (None, (), {}):
-            raise refuse(f"has with {name} has no SQL form yet")
     from ..kinds.has import HasPlan
+    from .history import visit_date
 
     query = HasPlan(has, vocabulary).query
+    # Spans and doses are counted back from the visit `at` names, once it is dated; the
+    # status of an entry is still read on the screening date.
+    reference = as_of if has.at is None else visit_date(has.at.visit)
     listed = b.column(has.in_)
     items, complete = b.field(listed, "items"), b.is_true(b.field(listed, "complete"))
 
@@ -219,13 +252,24 @@ def has_truth(has: Has, vocabulary: Vocabulary, as_of: exp.Expr,
     # and the rest is read from those few levels. The costlier tests (contradictions, entries
     # that may be unclassified, covers) sit in the CASE branches that need them only.
     about = b.filtered(items, lambda e: _matches(query, e))
-    levels = exp.Transform(this=about, expression=b.lambda_(lambda e: b.case(
-        [(_absent(e), exp.Literal.number(-1))], _fit(has, query, e, as_of))))
-    def holds(level: int) -> exp.Expr:
-        return b.contains(levels, exp.Literal.number(level))
+    # One level per entry, NULL for those not about what is asked; whether some entry
+    # reaches a level is read from a column worked out once for every `has` of the trial on
+    # this list (`levels`), else from the levels listed here.
+    def level(e: exp.Expr) -> exp.Expr:
+        return b.case([(exp.not_(_matches(query, e)), b.NULL),
+                       (_absent(e), exp.Literal.number(-1))],
+                      _fit(has, vocabulary, query, e, as_of, reference))
+
+    if levels is not None:
+        holds = levels(has.in_, level)
+    else:
+        listed_levels = exp.Transform(this=items, expression=b.lambda_(level))
+
+        def holds(value: int) -> exp.Expr:
+            return b.contains(listed_levels, exp.Literal.number(value))
 
     matched = b.filtered(about, lambda e: exp.and_(_present(e), exp.EQ(
-        this=_fit(has, query, e, as_of), expression=_LEVEL[2])))
+        this=_fit(has, vocabulary, query, e, as_of, reference), expression=_LEVEL[2])))
     negatives = b.filtered(about, _absent)
     uncontradicted = b.exists(matched, lambda entry: exp.not_(
         b.exists(negatives, lambda negative: _covers(negative, entry))))
@@ -237,7 +281,9 @@ def has_truth(has: Has, vocabulary: Vocabulary, as_of: exp.Expr,
     zero = exp.Literal.number(0)
     # The truth straight away (not a level mapped afterwards, which would write, and make
     # DuckDB evaluate, the whole expression twice).
+    pending = [(exp.Is(this=reference, expression=b.NULL), b.NULL)] if has.at else []
     return b.case([
+        *pending,
         (exp.EQ(this=b.length(items), expression=zero), b.case([(complete, b.FALSE)], b.NULL)),
         (holds(2), b.case([(exp.or_(exp.not_(holds(-1)), uncontradicted), b.TRUE)], b.NULL)),
         (holds(1), b.NULL),

@@ -32,10 +32,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..expressions import AS_OF
-from ..matching import absent_category, entry_key
+from ..matching import Regimen, absent_category, entry_key
 from ..observations import Facts
 from ..patient import Entry, PatientProfile
-from ..vocabulary import Collection, Fact, Vocabulary
+from ..vocabulary import Collection, Fact, Vocabulary, normalise_name
 
 __all__ = ["OBSERVATION", "attributes", "columns", "entry_type", "fact_columns",
            "group_columns", "profile_of", "row", "stored"]
@@ -47,7 +47,8 @@ OBSERVATION = "STRUCT(value {value}, date DATE, visit VARCHAR, low DOUBLE, high 
 _ENTRY = ("key VARCHAR, category VARCHAR, coded BOOLEAN, categories VARCHAR[], direct VARCHAR[], "
           "classified BOOLEAN, absent_category VARCHAR, status VARCHAR, start DATE, stop DATE, "
           "date DATE")
-_DOSING = "dosed BOOLEAN, dose_since DATE, doses DATE[]"
+_DOSING = ("dosed BOOLEAN, dose_since DATE, dose_daily DOUBLE, dose_base VARCHAR, "
+           "doses STRUCT(since DATE, daily DOUBLE, base VARCHAR)[]")
 _ATTRIBUTE_TYPES: Mapping[str, str] = {"number": "DOUBLE", "integer": "DOUBLE",
                                        "boolean": "BOOLEAN", "category": "VARCHAR"}
 
@@ -101,7 +102,7 @@ def group_columns(vocabulary: Vocabulary) -> dict[str, str]:
         members = ", ".join(
             f"{member} {_VALUE_TYPES[vocabulary.facts[f'{name}.{member}'].kind]}"
             for member in group.members())
-        found[name] = f"STRUCT(date DATE, visit VARCHAR, {members})[]"
+        found[name] = f"STRUCT(date DATE, visit VARCHAR, written BIGINT, {members})[]"
     return found
 
 
@@ -139,7 +140,7 @@ def row(profile: PatientProfile, vocabulary: Vocabulary) -> dict[str, Any]:
         found[name] = _records(profile, name, group.members())
     for name, collection in vocabulary.collections.items():
         listed = getattr(profile, name)
-        items = list(_entries(collection, listed.items))
+        items = list(_entries(collection, listed.items, vocabulary))
         found[name] = {"complete": listed.complete, **_recorded(items),
                        "items": items}
     found["profile"] = json.dumps(profile.model_dump(mode="json", by_alias=True,
@@ -162,11 +163,11 @@ def _records(profile: PatientProfile, group: str,
     records = list(enumerate(getattr(profile, block, ())))
     records.sort(key=lambda pair: (pair[1].date or dt.date.min, -pair[0]))
     found = []
-    for _, record in records:
+    for index, record in records:
         holder = record
         for part in inside:
             holder = getattr(holder, part, None)
-        found.append({"date": _iso(record.date), "visit": record.visit,
+        found.append({"date": _iso(record.date), "visit": record.visit, "written": index,
                       **{member: getattr(holder, member, None) for member in members}})
     return found
 
@@ -195,7 +196,8 @@ def _recorded(items: list[dict[str, Any]]) -> dict[str, list[str]]:
     }
 
 
-def _entries(collection: Collection, items: tuple[Entry, ...]) -> Iterator[dict[str, Any]]:
+def _entries(collection: Collection, items: tuple[Entry, ...],
+             vocabulary: Vocabulary) -> Iterator[dict[str, Any]]:
     for entry in items:
         key = entry_key(collection, entry)
         known = collection.known_names.get(key, ()) if key is not None else ()
@@ -213,13 +215,39 @@ def _entries(collection: Collection, items: tuple[Entry, ...]) -> Iterator[dict[
                  "status": entry.status, "start": _iso(entry.start), "stop": _iso(entry.stop),
                  "date": _iso(entry.date)}
         if collection.dosing:
-            found |= {"dosed": getattr(entry, "dose", None) is not None,
-                      "dose_since": _iso(getattr(entry, "dose_since", None)),
-                      "doses": [_iso(dose.from_) for dose in getattr(entry, "doses", ())]}
+            found |= _dosing(entry, vocabulary)
         tested = attributes(collection)
         if tested:
             found["attributes"] = {name: entry.__dict__.get(name) for name in tested}
         yield found
+
+
+def _dosing(entry: Entry, vocabulary: Vocabulary) -> dict[str, Any]:
+    """A medication's regimens: whether it states a dose, since when, and each regimen's daily
+    dose in its unit's base unit (mg, ...), as `matching.daily_dose` works it out before the
+    division by the unit a rule asks for; NULL when the frequency or unit is not known."""
+    own = Regimen(getattr(entry, "dose", None), getattr(entry, "unit", None),
+                  getattr(entry, "frequency", None), getattr(entry, "dose_since", None))
+    daily, base = _base_daily(own, vocabulary)
+    doses = []
+    for dose in getattr(entry, "doses", ()):
+        each = _base_daily(Regimen(dose.dose, dose.unit, dose.frequency, dose.from_), vocabulary)
+        doses.append({"since": _iso(dose.from_), "daily": each[0], "base": each[1]})
+    return {"dosed": own.dose is not None, "dose_since": _iso(own.since), "dose_daily": daily,
+            "dose_base": base, "doses": doses}
+
+
+def _base_daily(regimen: Regimen, vocabulary: Vocabulary) -> tuple[float | None, str | None]:
+    """The daily dose in the base unit and that unit, in `matching.daily_dose`'s order of
+    operations (the dose times the doses a day times the unit's factor), so that the division
+    the query makes gives the same number."""
+    if regimen.dose is None or regimen.frequency is None or regimen.unit is None:
+        return None, None
+    frequency = vocabulary.frequencies.get(normalise_name(regimen.frequency))
+    given = vocabulary.dose_units.get(regimen.unit)
+    if frequency is None or given is None:
+        return None, None
+    return regimen.dose * frequency[1] * given[1], given[0]
 
 
 def _iso(day: dt.date | None) -> str | None:

@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from ..rules import Trial
+from ..vocabulary import Vocabulary
 from .compiler import compile_trial
+from .layout import columns
+from .tables import TableError
 
-__all__ = ["session", "statuses"]
+__all__ = ["SparkTable", "session", "statuses"]
 
 
 def session(master: str = "local[2]") -> Any:
@@ -25,6 +28,61 @@ def session(master: str = "local[2]") -> Any:
              .getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+class SparkTable:
+    """A Parquet population table opened in Spark as the view `population`, queried as a
+    DuckDB connection is (`execute(sql).fetchone()`, `fetchmany(n)`), in Spark's dialect."""
+
+    dialect = "spark"
+
+    def __init__(self, spark: Any, path: Path, vocabulary: Vocabulary) -> None:
+        if path.suffix.lower() != ".parquet":
+            raise TableError(f"{path}: Spark reads a Parquet population table (export to a "
+                             ".parquet file)")
+        if not path.exists():
+            raise TableError(f"{path}: no such file")
+        from pyspark.errors import PySparkException
+
+        try:
+            frame = spark.read.parquet(str(path))
+        except PySparkException as error:
+            first = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
+            raise TableError(f"{path}: cannot be read as parquet: {first}") from None
+        lacking = [name for name in columns(vocabulary) if name not in frame.columns]
+        if lacking:
+            shown = ", ".join(lacking[:5]) + (f" and {len(lacking) - 5} more"
+                                              if len(lacking) > 5 else "")
+            raise TableError(f"{path}: not a population table of this vocabulary: no column "
+                             f"{shown} (make it with eligibility export)")
+        frame.createOrReplaceTempView("population")
+        self.spark = spark
+
+    def __enter__(self) -> SparkTable:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.spark.catalog.dropTempView("population")
+
+    def execute(self, sql: str) -> _Rows:
+        return _Rows(self.spark.sql(sql).toLocalIterator())
+
+
+class _Rows:
+    def __init__(self, rows: Iterator[Any]) -> None:
+        self._rows = rows
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        found = next(self._rows, None)
+        return None if found is None else tuple(found)
+
+    def fetchmany(self, size: int) -> list[tuple[Any, ...]]:
+        found = []
+        for row in self._rows:
+            found.append(tuple(row))
+            if len(found) == size:
+                break
+        return found
 
 
 def statuses(spark: Any, table: Path, trials: Sequence[Trial], *,

@@ -1,8 +1,12 @@
-"""Write the population table as JSON Lines or Parquet, and open either in DuckDB."""
+"""Write the population table as JSON Lines, Parquet or CSV, and open any of them in DuckDB.
+
+CSV holds the same columns, one row per patient; a nested column (a history, a list) is its
+JSON text in the cell, read back with the layout's exact types."""
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import tempfile
@@ -18,7 +22,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMATS", "TableError", "open_table", "table_format", "write_table"]
 
-FORMATS: Mapping[str, str] = {".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+FORMATS: Mapping[str, str] = {".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl",
+                               ".csv": "csv"}
 
 
 class TableError(Exception):
@@ -29,8 +34,7 @@ def table_format(path: Path) -> str:
     """`parquet` or `jsonl`, from the file's suffix."""
     found = FORMATS.get(path.suffix.lower())
     if found is None:
-        raise TableError(f"{path}: expected a .parquet, .jsonl or .ndjson file (a CSV file "
-                         "cannot hold the nested columns of the table layout)")
+        raise TableError(f"{path}: expected a .parquet, .jsonl, .ndjson or .csv file")
     return found
 
 
@@ -50,10 +54,13 @@ def write_table(rows: Iterable[dict[str, Any]], vocabulary: Vocabulary, destinat
     handle, lines = tempfile.mkstemp(dir=folder, prefix=f".{destination.name}.", suffix=".jsonl")
     count = 0
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            for count, row in enumerate(rows, 1):  # noqa: B007 - the count is the result
-                stream.write(json.dumps(row, ensure_ascii=False) + "\n")
-        if kind == "jsonl":
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            if kind == "csv":
+                count = _write_csv(rows, vocabulary, stream)
+            else:
+                for count, row in enumerate(rows, 1):  # noqa: B007 - the count is the result
+                    stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+        if kind in ("jsonl", "csv"):
             os.replace(lines, destination)
             return count
         import duckdb
@@ -72,6 +79,54 @@ def write_table(rows: Iterable[dict[str, Any]], vocabulary: Vocabulary, destinat
             os.unlink(lines)
 
 
+def _write_csv(rows: Iterable[dict[str, Any]], vocabulary: Vocabulary, stream: Any) -> int:
+    """Rows as CSV: scalars as text (NULL an empty cell), nested columns as JSON."""
+    names = list(columns(vocabulary))
+    table = csv.writer(stream, lineterminator="\n")
+    table.writerow(names)
+    count = 0
+    for count, row in enumerate(rows, 1):  # noqa: B007 - the count is the result
+        table.writerow([_cell(row.get(name)) for name in names])
+    return count
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def _read_csv(connection: duckdb.DuckDBPyConnection, path: Path,
+              vocabulary: Vocabulary) -> None:
+    """A CSV table read as text and cast to the layout's types (nested cells from their
+    JSON), into memory, so that a cell that does not fit is reported now, not mid-query."""
+    source = connection.read_csv(str(path), header=True, all_varchar=True)
+    found = set(source.columns)
+    lacking = [name for name in columns(vocabulary) if name not in found]
+    if lacking:
+        raise TableError(f"{path}: not a population table of this vocabulary: no column "
+                         f"{_shown(lacking)} (make it with eligibility export; a spreadsheet "
+                         "of patients, one per row, is read by eligibility import csv)")
+    source.create_view("population_text")
+    casts = ", ".join(
+        (f"CAST(CAST({_quoted(name)} AS JSON) AS {kind})" if kind.endswith((")", "]"))
+         and not kind.startswith("VARCHAR") else f"CAST({_quoted(name)} AS {kind})")
+        + f" AS {_quoted(name)}" for name, kind in columns(vocabulary).items())
+    connection.execute(f"CREATE TEMP TABLE population AS SELECT {casts} FROM population_text")
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _shown(names: list[str]) -> str:
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
 def open_table(connection: duckdb.DuckDBPyConnection, path: Path,
                vocabulary: Vocabulary) -> None:
     """Make `path` the view `population` of `connection`, checking it has the layout's
@@ -82,6 +137,9 @@ def open_table(connection: duckdb.DuckDBPyConnection, path: Path,
     if not path.is_file():
         raise TableError(f"{path}: no such file")
     try:
+        if kind == "csv":
+            _read_csv(connection, path, vocabulary)
+            return
         source = (connection.read_parquet(str(path)) if kind == "parquet"
                   else _read_json(connection, path, vocabulary))
         source.create_view("population")
@@ -90,10 +148,8 @@ def open_table(connection: duckdb.DuckDBPyConnection, path: Path,
         raise TableError(f"{path}: cannot be read as {kind}: {_first_line(error)}") from None
     lacking = [name for name in columns(vocabulary) if name not in found]
     if lacking:
-        shown = ", ".join(lacking[:5]) + (f" and {len(lacking) - 5} more" if len(lacking) > 5
-                                          else "")
         raise TableError(f"{path}: not a population table of this vocabulary: no column "
-                         f"{shown} (make it with eligibility export)")
+                         f"{_shown(lacking)} (make it with eligibility export)")
 
 
 def _first_line(error: BaseException) -> str:
