@@ -200,6 +200,17 @@ class _Search:
         self.wanted = {ancestor for category in asked_all
                        for ancestor in collection.ancestors(category)}
         self.settling = asked_all & collection.singular
+        # Each name and category asked for alone, when there are several, with its words: a
+        # record may rule out some of them and leave the others open.
+        prefix = text.split(" named ")[0].split(" in category ")[0]
+        self.parts: list[tuple[tuple[str | None, set[str], set[str]], str]] = []
+        if len(names) + len(categories) > 1:
+            by_name = {cover[0]: cover for cover in self.covers if cover[0] is not None}
+            by_category = [cover for cover in self.covers if cover[0] is None]
+            self.parts = [(by_name[normalise_name(name)], f"{prefix} named {name}")
+                          for name in names]
+            self.parts += [(cover, f"{prefix} in category {category}")
+                           for cover, category in zip(by_category, categories, strict=True)]
         self.members = {
             singular: ({category for category in collection.categories
                         if singular in collection.ancestors(category)},
@@ -270,6 +281,23 @@ class _Search:
                 return False
         return True
 
+    def _absent(self, entries: Sequence[Any]) -> tuple[set[str], set[str]]:
+        """The names and whole categories recorded absent."""
+        absent = [entry for entry in entries if entry.status == "absent"]
+        return ({normalise_name(entry.name) for entry in absent if entry.name},
+                {self._absent_category(entry) for entry in absent} - {None})  # type: ignore[misc]
+
+    def _holds(self, cover: tuple[str | None, set[str], set[str]], entries: Sequence[Any],
+               recorded: tuple[set[str], set[str]]) -> bool:
+        """Whether what is recorded rules out one name or category asked for (`_covered`
+        for one of them; the sentences only)."""
+        name, categories, singular = cover
+        absent_names, absent_categories = recorded
+        if name in absent_names or categories & absent_categories:
+            return True
+        return any(self._is_in(category, entry) for category in singular
+                   for entry in entries if entry.status != "absent")
+
     def _absent_category(self, entry: Any) -> str | None:
         if entry.name is None:
             return str(entry.category) if entry.category else None
@@ -318,12 +346,19 @@ class _Search:
             return F, f"No {self.text}: {reason}{also}"
         details = [f"{_describe(entry)} lacks {self.attribute[0]}"
                    for entry in undecided if self.attribute is not None]
+        details += [f"{_describe(entry)} does not match" for entry in rejected]
         details += [f"{entry.name or entry.category!r} is not classified finely enough to tell "
-                    "(give it the category asked for, or category: other)"
+                    "(give the category asked for, or category: other)"
                     if entry.category or normalise_name(entry.name) in self.known_names else
                     f"{entry.name!r} has no category, so it may be one (add its category, or "
                     "category: other)" for entry in unclassified]
         sentence = f"Not recorded whether there is any {self.text}"
+        recorded = self._absent(history.items)
+        still = [words for cover, words in self.parts
+                 if not self._holds(cover, history.items, recorded)]
+        if 0 < len(still) < len(self.parts):
+            sentence = "Not recorded whether there is any " + " or any ".join(still)
+            details.insert(0, f"the rest is ruled out: {self._reason(history.items)}")
         return U, sentence + (f" ({'; '.join(details)})" if details else "")
 
 

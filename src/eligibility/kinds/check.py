@@ -173,7 +173,7 @@ class CheckPlan:
                            (Evidence(fact.name, "missing"),),
                            (Need("birth_date", "Birth date (or age, with the screening "
                                                "date)"),), code="check.missing")
-        if fact.derive is None:
+        if fact.derive is None or fact.stated:  # one a profile may state is asked for itself
             return None
         known = context.facts.vocabulary.facts
         lacking = [known[name] for name in dict.fromkeys(fact.derive.facts)
