@@ -27,8 +27,8 @@ from .operators import ages, observation_test
 __all__ = ["CompileError", "Scope", "list_levels", "truth"]
 
 Level = Callable[[exp.Expr], exp.Expr]
-LEVELS_PER_COLUMN = 21
-"""Three bits per `has`, in a signed 64-bit number."""
+LEVELS_PER_COLUMN = 15
+"""Four bits per `has` (one per level: -1, 0, 1, 2), in a signed 64-bit number."""
 
 
 class CompileError(Exception):
@@ -56,7 +56,7 @@ class Scope:
     def entry_levels(self, listed: str, level: Level) -> Callable[[int], exp.Expr]:
         """Whether some entry of the list `listed` has a level (2, 1, or -1 for a negative;
         `level` gives an entry's level, NULL for one not asked about): the levels of every
-        `has` of the trial on one list are worked out in one pass over its entries, three bits
+        `has` of the trial on one list are worked out in one pass over its entries, four bits
         per `has` in one number per patient (`list_levels`)."""
         tests = self.lists.setdefault(listed, [])
         key = level(exp.to_identifier("_probe")).sql("duckdb")
@@ -67,7 +67,7 @@ class Scope:
         column = b.column(f"__{listed}_levels{chunk}")
 
         def holds(value: int) -> exp.Expr:
-            bit = {-1: 1, 1: 2, 2: 4}[value] << (3 * place)
+            bit = 1 << (value + 1 + 4 * place)
             return b.is_true(exp.NEQ(this=exp.BitwiseAnd(
                 this=column, expression=exp.Literal.number(bit)), expression=exp.Literal.number(0)))
 
@@ -84,13 +84,13 @@ def list_levels(lists: dict[str, list[tuple[str, Level]]]) -> dict[str, exp.Expr
                     chunk:chunk + LEVELS_PER_COLUMN]) -> exp.Expr:
                 total: exp.Expr | None = None
                 for place, (_, level) in enumerate(part):
-                    # -1, 0, 1, 2 -> bits 1, 0, 2, 4 (a lookup, so the level is written once)
-                    one = exp.Mul(this=exp.func("COALESCE", exp.Bracket(
-                        this=b.array([1, 0, 2, 4]), expressions=[exp.Add(
-                            this=level(entry), expression=exp.Literal.number(2))],
-                        offset=1, safe=True), exp.Literal.number(0)),
-                        expression=exp.Literal.number(1 << (3 * place)))
-                    total = one if total is None else exp.Add(this=total, expression=one)
+                    # level -1, 0, 1, 2 -> its own bit; NULL (not asked about) -> 0
+                    one = exp.func("COALESCE", exp.BitwiseLeftShift(
+                        this=exp.cast(exp.Literal.number(1), "BIGINT"),
+                        expression=exp.Add(this=level(entry),
+                                           expression=exp.Literal.number(1 + 4 * place))),
+                        exp.Literal.number(0))
+                    total = one if total is None else exp.BitwiseOr(this=total, expression=one)
                 assert total is not None
                 return total
 
