@@ -172,3 +172,57 @@ def test_a_table_exported_by_an_earlier_version_is_one_message_not_a_traceback(
         assert "cannot be screened" in result.output
         assert "export it again with eligibility export" in " ".join(result.output.split())
         assert "Traceback" not in result.output
+
+
+def _python_trials(*args: str) -> dict[tuple[str, str], dict[str, object]]:
+    """Each (patient, trial) of the per-patient path's JSON Lines: its verdict and near miss."""
+    python = _run("screen", str(ROOT / "patients"), "--format", "jsonl", *args)
+    assert python.exit_code == 0, python.output
+    return {(line["patient_id"], trial["id"]): trial
+            for line in map(json.loads, python.stdout.splitlines()) for trial in line["trials"]}
+
+
+@pytest.mark.parametrize("chosen", ["needs_review", "eligible,ineligible", "near_miss",
+                                    "needs_review,near_miss"])
+def test_verdict_keeps_the_patients_and_trials_the_per_patient_path_gives_that_verdict(
+        registry: Path, chosen: str) -> None:
+    wanted = chosen.split(",")
+    expected = {key for key, trial in _python_trials().items()
+                if trial["verdict"] in wanted
+                or ("near_miss" in wanted and trial["near_miss"] is not None)}
+    duck = _run("screen", str(registry), "--format", "jsonl", "--verdict", chosen)
+    assert duck.exit_code == 0, duck.output
+    found = {(line["patient_id"], line["trial"]) for line in map(json.loads,
+                                                                 duck.stdout.splitlines())}
+    assert expected, "the example patients give every verdict"
+    assert found == expected
+
+
+def test_the_verdict_counts_of_a_table_show_the_chosen_verdicts_and_near_misses(
+        registry: Path) -> None:
+    trials = _python_trials("--trial", STR04)
+    review = sum(trial["verdict"] == "needs_review" for trial in trials.values())
+    near = sum(trial["near_miss"] is not None for trial in trials.values())
+    result = _run("screen", str(registry), "--trial", STR04, "--verdict",
+                  "needs_review,near_miss")
+    assert result.exit_code == 0, result.output
+    header, row = (line for line in result.stdout.splitlines() if "needs_review" in line
+                   or STR04 in line)
+    assert "eligible " not in header and "ineligible" not in header and "near_miss" in header
+    assert [cell.strip() for cell in row.split("│")[2:4]] == [str(review), str(near)]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--sort", "best"], "--sort chooses the order of profiles"),
+        (["--verdict", "eligible", "--explain", "P006-75th-birthday"],
+         "--explain names the patients to explain; --verdict chooses among all of them"),
+    ],
+    ids=["sort", "verdict-and-explain"],
+)
+def test_what_a_table_cannot_do_with_verdict_and_sort_is_a_usage_error(
+        registry: Path, args: list[str], message: str) -> None:
+    result = _run("screen", str(registry), *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output

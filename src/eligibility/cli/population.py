@@ -184,10 +184,12 @@ def _compiled(err: Console, trials: tuple[Any, ...], as_of: dt.date | None) -> t
 
 def screen_table(table: Path, *, rules: Path, trial: list[str] | None, as_of: dt.date | None,
                  output: str, destination: Path | None, explain: list[str] | None,
-                 engine: Engine = Engine.DUCKDB, master: str = "local[2]") -> None:
+                 engine: Engine = Engine.DUCKDB, master: str = "local[2]",
+                 verdicts: tuple[str, ...] = ()) -> None:
     """`screen --engine duckdb|spark`: every patient of the table against every trial that
-    compiles to SQL, written as statuses and verdicts; with --explain, chosen patients
-    screened on the explained path instead."""
+    compiles to SQL, written as statuses and verdicts (with `verdicts`, only the rows of a
+    patient and trial with one of them); with --explain, chosen patients screened on the
+    explained path instead."""
     out, err = consoles()
     trials = trials_or_exit(err, rules, trial, unknown_exit=2)
     vocabulary = trials_vocabulary(trials)
@@ -209,13 +211,18 @@ def screen_table(table: Path, *, rules: Path, trial: list[str] | None, as_of: dt
     connection = _opened(err, table, vocabulary, engine, master)
     with connection:
         if explain:
+            if verdicts:
+                say(err, "error: --explain names the patients to explain; --verdict chooses "
+                    "among all of them: give one or the other")
+                raise typer.Exit(2)
             _explain(out, err, connection, explain, trials, vocabulary, as_of)
             return
         compiled = _compiled(err, trials, as_of)
         from .population_output import write_statuses
 
         with _query_errors(err, table, engine):
-            counts = write_statuses(out, err, connection, compiled, kind, destination)
+            counts = write_statuses(out, err, connection, compiled, kind, destination,
+                                    verdicts=verdicts)
     if len(compiled) < len(trials):
         patients = f"{counts} patient{'s' if counts != 1 else ''}"
         say(err, f"{len(trials) - len(compiled)} of {len(trials)} trials could not be compiled "

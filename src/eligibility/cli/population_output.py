@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlglot import exp
 
+from ..selection import NEAR_MISS
 from ..sql import build as b
 from ..sql.compiler import TrialQuery, written
 from .population import TableFormat
@@ -75,15 +77,43 @@ def _target(destination: Path | None, suffix: str) -> Iterator[str]:
             os.unlink(path)
 
 
+def kept(compiled: TrialQuery, verdicts: Sequence[str]) -> TrialQuery:
+    """The trial's query keeping only the patients whose verdict is one of `verdicts` (all
+    of them when `verdicts` is empty): the list to review is `needs_review`."""
+    if not verdicts:
+        return compiled
+    ways = []
+    plain = [verdict for verdict in verdicts if verdict != NEAR_MISS]
+    if plain:
+        ways.append(b.in_list(b.column("verdict"), plain))
+    if NEAR_MISS in verdicts:
+        ways.append(_near_miss(compiled))
+    chosen = exp.select(exp.Star()).from_(compiled.query.subquery("screened")).where(
+        exp.or_(*ways))
+    return dataclasses.replace(compiled, query=b.grouped(chosen))  # type: ignore[arg-type]
+
+
+def _near_miss(compiled: TrialQuery) -> exp.Expr:
+    """Whether the patient fails exactly one of the trial's criteria."""
+    total: exp.Expr = exp.Literal.number(0)
+    for ident in compiled.criteria:
+        total = exp.Add(this=total, expression=b.case([(exp.EQ(
+            this=b.column(ident), expression=b.literal("fail")), exp.Literal.number(1))],
+            exp.Literal.number(0)))
+    return exp.EQ(this=total, expression=exp.Literal.number(1))
+
+
 def write_statuses(out: Console, err: Console, connection: Any,
                    compiled: Sequence[TrialQuery], kind: TableFormat,
-                   destination: Path | None) -> int:
-    """Screen every trial over the table and write the result; the number of patients."""
+                   destination: Path | None, *, verdicts: Sequence[str] = ()) -> int:
+    """Screen every trial over the table and write the result (with `verdicts`, the rows
+    of a patient and trial with one of them); the number of patients in the table."""
     patients = int(connection.execute("SELECT count(*) FROM population").fetchone()[0])
     dialect = getattr(connection, "dialect", "duckdb")  # a SparkTable says "spark"
     if kind is TableFormat.TABLE:
-        _summary(out, connection, compiled, patients, dialect)
+        _summary(out, connection, compiled, patients, dialect, verdicts)
         return patients
+    compiled = [kept(trial, verdicts) for trial in compiled]
     if dialect != "duckdb":
         _write_rows(connection, compiled, kind, destination, dialect)
         return patients
@@ -135,18 +165,21 @@ def _write_rows(connection: Any, compiled: Sequence[TrialQuery], kind: TableForm
 
 
 def _summary(out: Console, connection: Any, compiled: Sequence[TrialQuery],
-             patients: int, dialect: str) -> None:
-    """Verdicts per trial, as counts of the table's patients."""
+             patients: int, dialect: str, verdicts: Sequence[str] = ()) -> None:
+    """Verdicts per trial, as counts of the table's patients (the chosen verdicts only)."""
+    shown = [verdict for verdict in (*_VERDICTS, NEAR_MISS)
+             if verdict in verdicts or (not verdicts and verdict != NEAR_MISS)]
     table = Table(title=f"{patients} patient{'s' if patients != 1 else ''}",
                   title_justify="left")
     table.add_column("trial", no_wrap=True)
-    for verdict in _VERDICTS:
+    for verdict in shown:
         table.add_column(verdict, justify="right")
     for trial in compiled:
-        counts = exp.select(*[exp.Sum(this=b.case([(exp.EQ(
-            this=b.column("verdict"), expression=b.literal(verdict)), exp.Literal.number(1))],
-            exp.Literal.number(0))) for verdict in _VERDICTS]).from_(
+        counts = exp.select(*[exp.Sum(this=b.case([(
+            _near_miss(trial) if verdict == NEAR_MISS else exp.EQ(
+                this=b.column("verdict"), expression=b.literal(verdict)),
+            exp.Literal.number(1))], exp.Literal.number(0))) for verdict in shown]).from_(
             trial.query.subquery("screened"))
-        found = connection.execute(written(counts, dialect)).fetchone()
+        found = connection.execute(written(b.grouped(counts), dialect)).fetchone()
         table.add_row(trial.trial.id, *[str(int(count or 0)) for count in found])
     out.print(table, soft_wrap=True, markup=False)

@@ -106,7 +106,8 @@ def screen_command(
     verdict: Annotated[str | None, typer.Option(
         "--verdict", metavar="VERDICT[,VERDICT]", help="With several patients: show only "
         "those with a trial of one of these verdicts (eligible, needs_review, ineligible, "
-        "near_miss: failing exactly one criterion).", show_default=False)] = None,
+        "near_miss: failing exactly one criterion); on a population table, the rows of a "
+        "patient and trial with one of them.", show_default=False)] = None,
     order: Annotated[Order, typer.Option(
         "--sort", parser=choice(Order), metavar="file|id|best", help="With several patients: "
         "file (as given, written as they are screened), id, or best (most eligible trials "
@@ -136,10 +137,10 @@ def screen_command(
     if population(patients, engine):
         from .population import screen_table
 
-        if verdict is not None or order is not Order.FILE:
+        if order is not Order.FILE:
             _, err = consoles()
-            say(err, "error: --verdict and --sort choose among profiles; a population table "
-                "is screened in SQL (filter or sort its output with SQL or a spreadsheet)")
+            say(err, "error: --sort chooses the order of profiles; a population table is "
+                "screened in SQL (sort its output with SQL or a spreadsheet)")
             raise typer.Exit(2)
         if forecast or (forecast is None and horizon is not None):
             say(consoles()[1], "error: --forecast needs profiles (YAML or FHIR); a population "
@@ -147,7 +148,8 @@ def screen_command(
             raise typer.Exit(2)
         screen_table(patients[0], rules=rules, trial=trial, as_of=as_of, output=output.value,
                      destination=destination, explain=explain,
-                     engine=engine or Engine.DUCKDB, master=spark_master)
+                     engine=engine or Engine.DUCKDB, master=spark_master,
+                     verdicts=_verdicts(verdict))
         return
     out, err = consoles()
     if output is Format.PARQUET or explain:
