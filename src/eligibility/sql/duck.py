@@ -32,6 +32,10 @@ def connect(*, threads: int | None = None) -> duckdb.DuckDBPyConnection:
     import duckdb
 
     connection = duckdb.connect()
+    # Rows are written as DuckDB's threads finish them: keeping the table's order made a
+    # million patients' statuses take 14 GB (DuckDB holds back what is ahead of its turn),
+    # and 650 MB without.
+    connection.execute("SET preserve_insertion_order = false")
     if threads is not None:
         connection.execute(f"SET threads = {int(threads)}")
     return connection

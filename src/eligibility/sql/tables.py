@@ -46,6 +46,44 @@ def _read_json(connection: duckdb.DuckDBPyConnection, path: Path,
                                 columns=columns(vocabulary))
 
 
+def _known_keys(connection: duckdb.DuckDBPyConnection, path: Path,
+                vocabulary: Vocabulary) -> None:
+    """A JSON Lines table (often written by hand or by another program) names only the
+    layout's columns: a misspelt key would otherwise be read as a fact nobody recorded, so
+    the first unknown one is an error at its line. A key left out is a fact not recorded."""
+    from ..vocabulary import closest
+
+    known = columns(vocabulary)
+    listed = ", ".join("'" + name.replace("'", "''") + "'" for name in known)
+    found = connection.execute(
+        "SELECT DISTINCT key FROM (SELECT unnest(json_keys(json)) AS key FROM "
+        f"read_ndjson_objects(?)) WHERE key NOT IN ({listed}) ORDER BY key LIMIT 20",
+        [str(path)]).fetchall()
+    if not found:
+        return
+    unknown = {key for (key,) in found}
+    line, key = next(((number, key) for number, key in _keys_by_line(path)
+                      if key in unknown), (None, min(unknown)))
+    more = f" (and {len(unknown) - 1} more unknown)" if len(unknown) > 1 else ""
+    where = f"{path}:{line}" if line is not None else f"{path}"
+    raise TableError(f"{where}: {key}: not a column of the population table"
+                     f"{closest(key, known)}{more}; its keys are the columns eligibility "
+                     "export writes (docs/population.md)")
+
+
+def _keys_by_line(path: Path) -> Iterable[tuple[int, str]]:
+    """Each line's keys, in order (only read to say where an unknown key is)."""
+    with open(path, encoding="utf-8", errors="replace") as lines:
+        for number, text in enumerate(lines, start=1):
+            try:
+                found = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(found, dict):
+                for key in found:
+                    yield number, key
+
+
 def write_table(rows: Iterable[dict[str, Any]], vocabulary: Vocabulary, destination: Path) -> int:
     """Write rows to `destination` (JSON Lines or Parquet, by suffix) as a whole file or
     nothing; the number of rows written."""
@@ -140,6 +178,8 @@ def open_table(connection: duckdb.DuckDBPyConnection, path: Path,
         if kind == "csv":
             _read_csv(connection, path, vocabulary)
             return
+        if kind == "jsonl":
+            _known_keys(connection, path, vocabulary)
         source = (connection.read_parquet(str(path)) if kind == "parquet"
                   else _read_json(connection, path, vocabulary))
         source.create_view("population")
