@@ -226,3 +226,33 @@ def test_what_a_table_cannot_do_with_verdict_and_sort_is_a_usage_error(
     result = _run("screen", str(registry), *args)
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_a_misspelt_key_in_a_json_lines_table_is_an_error_at_its_line(tmp_path: Path) -> None:
+    table = tmp_path / "registry.jsonl"
+    result = runner.invoke(app, ["export", str(ROOT / "patients" / "example.yaml"),
+                                 str(ROOT / "patients" / "75th-birthday.yaml"), "-o",
+                                 str(table), "--rules", RULES])
+    assert result.exit_code == 0, result.output
+    first, second = table.read_text(encoding="utf-8").splitlines()
+    row = json.loads(second)
+    row["fvc.percent_predictd"] = row.pop("fvc.percent_predicted")
+    table.write_text(first + "\n" + json.dumps(row) + "\n", encoding="utf-8")
+    result = _run("screen", str(table))
+    assert result.exit_code == 1, result.output
+    assert (f"{table}:2: fvc.percent_predictd: not a column of the population table (did you "
+            "mean 'fvc.percent_predicted'?)") in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_key_left_out_of_a_json_lines_table_is_a_fact_not_recorded(tmp_path: Path) -> None:
+    table = tmp_path / "registry.jsonl"
+    result = runner.invoke(app, ["export", str(ROOT / "patients" / "75th-birthday.yaml"),
+                                 "-o", str(table), "--rules", RULES])
+    assert result.exit_code == 0, result.output
+    row = json.loads(table.read_text(encoding="utf-8"))
+    del row["fvc.percent_predicted"]
+    table.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    result = _run("screen", str(table), "--trial", STR04, "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["I5"] == "unknown"
