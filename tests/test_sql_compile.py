@@ -96,6 +96,20 @@ def test_rule_file_facts_derived_from_the_screening_date_agree(facts, fact, op, 
                 profile.id, on)
 
 
+def test_a_number_with_a_point_in_an_expression_is_a_double_as_in_python() -> None:
+    # 3 * 0.1 is 0.30000000000000004 in Python, above 0.3; as DECIMALs it would be 0.3
+    trial = trial_from_yaml(DERIVED % (
+        "tenths: {kind: boolean, label: Tenths, derive: "
+        "'days_between(als.onset_date, screening_date) * 0.1 <= 0.3'}", "tenths", "is_true",
+        "null"))
+    on = dt.date(2026, 3, 1)
+    patient = PROFILES[0].model_validate({"id": "P", "als": {
+        "onset_date": on - dt.timedelta(days=3)}})
+    expected, _ = verdicts(patient, trial, as_of=on)
+    assert str(expected[0]) == "fail"
+    assert screen_profiles([patient], trial, as_of=on)["P"][1] == "fail"
+
+
 def test_a_fact_derived_in_one_record_from_two_of_its_facts_and_the_date_is_refused() -> None:
     trial = trial_from_yaml(DERIVED % (
         "delay: {kind: number, label: Delay, unit: months, derive: "

@@ -263,7 +263,11 @@ class _Reader:
         match node:
             case ast.Constant(value=bool() as value):
                 return b.literal(value)
-            case ast.Constant(value=int() | float() | str() as value):
+            case ast.Constant(value=float() as value):
+                # a double, as in Python: DuckDB and Spark read 0.1 as a DECIMAL, and an
+                # integer times a DECIMAL is exact where Python's float is not
+                return exp.cast(b.literal(value), "DOUBLE")
+            case ast.Constant(value=int() | str() as value):
                 return b.literal(value)
             case ast.Name() | ast.Attribute():
                 name = dotted(node) or ""
