@@ -64,17 +64,18 @@ def test_a_trial_that_does_not_compile_is_named_with_its_criteria_and_the_rest_s
         criteria:
           - id: I7
             kind: inclusion
-            text: Onset within 24 months.
-            check: {fact: als.months_since_onset, op: at_most, value: 24}
+            text: Onset within 24 months at screening.
+            check: {fact: als.months_since_onset, op: at_most, value: 24,
+                    at: {visit: screening}}
     """))
     out = tmp_path / "statuses.csv"
     result = runner.invoke(app, ["screen", str(registry), "--format", "csv", "-o", str(out),
                                  "--rules", str(rules)])
     assert result.exit_code == 1, result.output
-    assert ("error: NCT00000001 I7: cannot compile to SQL: 'als.months_since_onset' is derived "
-            "from the screening date, which the population table cannot store (screen this "
-            "trial from the YAML profiles, or a patient of the table with --explain ID)"
-            ) in " ".join(result.output.split())
+    assert ("error: NCT00000001 I7: cannot compile to SQL: 'als.months_since_onset' at a visit "
+            "has no SQL form yet (it is derived from the screening date, and the table keeps no "
+            "history of it) (screen this trial from the YAML profiles, or a patient of the "
+            "table with --explain ID)") in " ".join(result.output.split())
     assert "1 of 2 trials could not be compiled to SQL" in " ".join(result.output.split())
     header, *rows = out.read_text().splitlines()
     assert header == "patient_id,trial,verdict,criterion,status"

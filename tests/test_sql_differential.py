@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import AS_OF, TRIAL_INFO
@@ -20,7 +20,7 @@ from strategies import CRITERION_IDS, dates, history_leaf_mappings, profiles, tr
 pytest.importorskip("duckdb")
 pytest.importorskip("sqlglot")
 
-from eligibility.sql.compiler import CompileError, compile_trial
+from eligibility.sql.compiler import compile_trial
 from eligibility.sql.duck import screen_profiles
 
 # The screening dates: the usual one, leap days and the days around them, and any other.
@@ -31,38 +31,12 @@ SCREENING_DATES = st.one_of(
     dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)),
 )
 
-# What may be refused at compile time in generated rules: facts worked out from the screening
-# date, which a table cannot store. Anything else refused fails the test.
-EXPECTED_REFUSALS = ("is derived from the screening date",)
-
-
-def _compiles(trial: Trial) -> bool:
-    try:
-        compile_trial(trial)
-    except CompileError as error:
-        assert any(refusal in error.message for refusal in EXPECTED_REFUSALS), str(error)
-        return False
-    return True
-
-
-def _compiled_part(trial: Trial) -> Trial | None:
-    """The trial with only the criteria that compile (each refusal checked to be an expected
-    one), or None when none does. Dropping criteria rather than whole trials keeps most
-    generated trials: a trial of four criteria is rarely free of every refused form."""
-    kept = [criterion for criterion in trial.criteria
-            if _compiles(trial.model_copy(update={"criteria": [criterion]}))]
-    return trial.model_copy(update={"criteria": kept}) if kept else None
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trial=trials(), patients=st.lists(profiles(), min_size=1, max_size=6),
        as_of=st.none() | SCREENING_DATES)
 def test_duckdb_and_the_python_path_give_the_same_statuses_and_verdicts(
         trial, patients, as_of) -> None:
-    compiled = _compiled_part(trial)
-    assume(compiled is not None)
-    assert compiled is not None
-    trial = compiled
+    compile_trial(trial)  # every generated criterion compiles; a refusal fails the test
     patients = [patient.model_copy(update={"id": f"P{index}"})
                 for index, patient in enumerate(patients)]
     found = screen_profiles(patients, trial, as_of=as_of, today=AS_OF)
@@ -161,3 +135,159 @@ def test_the_forms_reading_visits_windows_changes_and_doses_agree(case, as_of) -
         statuses, verdict = verdicts(patient, trial, as_of=on)
         assert found[patient.id][1:] == (*[str(s) for s in statuses], str(verdict)), (
             patient.id, on)
+
+
+# Facts that move with the screening date: months since onset and since diagnosis (derived
+# from it), and the built-in ages read at a visit.
+
+_MONTH_OPS = ("at_least", "at_most", "above", "below", "between")
+_AGE_FACTS = {"age": (16, 19), "age_months": (200, 230), "age_days": (6500, 6700)}
+
+
+def _days_for(months: float) -> int:
+    return round(months * 30.4375)
+
+
+@st.composite
+def _moving_cases(draw: st.DrawFn) -> tuple[Trial, list[PatientProfile], dt.date | None]:
+    """A trial of one to three checks of months since onset or diagnosis (every numeric
+    operator, a threshold in whole or tenths of months) or of an age at a visit, patients whose
+    dates lie on, or a day or two either side of, each threshold (leap days included), some
+    without an onset, a diagnosis date or a screening date, and a date screened on that may
+    differ from their own."""
+    criteria = []
+    thresholds: list[float] = []
+    for ident in CRITERION_IDS[:draw(st.integers(1, 3))]:
+        if draw(st.integers(0, 3)):
+            fact = draw(st.sampled_from(["als.months_since_onset", "als.months_since_diagnosis"]))
+            op = draw(st.sampled_from(_MONTH_OPS))
+            value: Any = draw(st.integers(0, 60) | st.integers(0, 600).map(lambda t: t / 10))
+            if op == "between":
+                value = sorted([value, draw(st.integers(0, 60))])
+                thresholds += value
+            else:
+                thresholds.append(value)
+            check = {"fact": fact, "op": op, "value": value}
+            if draw(st.booleans()):
+                check["measured_within_days"] = draw(st.integers(1, 60))
+        else:
+            fact = draw(st.sampled_from(sorted(_AGE_FACTS)))
+            check = {"fact": fact, "op": draw(st.sampled_from(["at_least", "below"])),
+                     "value": draw(st.integers(*_AGE_FACTS[fact])),
+                     "at": {"visit": "screening", "within_days": draw(st.sampled_from([0, 3]))}}
+        condition: dict[str, Any] = {"check": check}
+        if draw(st.booleans()):
+            condition = {"not": condition}
+        criteria.append({"id": ident, "kind": draw(st.sampled_from(["inclusion", "exclusion"])),
+                         "text": f"Criterion {ident}.", "condition": condition})
+    trial = Trial.model_validate({"trial": dict(TRIAL_INFO), "criteria": criteria})
+    on = draw(SCREENING_DATES)
+    near = st.sampled_from(thresholds or [24]).map(_days_for)
+    patients = []
+    for index in range(draw(st.integers(1, 4))):
+        onset_days = draw(near) + draw(st.integers(-2, 2))
+        diagnosis_days = draw(st.integers(0, max(onset_days, 0)))
+        als: dict[str, Any] = {}
+        if draw(st.integers(0, 4)):
+            als["onset_date"] = on - dt.timedelta(days=max(onset_days, 0))
+            if draw(st.booleans()):
+                als["diagnosis_date"] = on - dt.timedelta(days=min(diagnosis_days,
+                                                                    max(onset_days, 0)))
+        fields: dict[str, Any] = {"id": f"P{index}", "als": als}
+        if draw(st.booleans()):
+            fields["screening_date"] = on
+        born = on - dt.timedelta(days=draw(st.integers(16 * 365, 19 * 365)))
+        if draw(st.booleans()):
+            fields["birth_date"] = born
+        elif "screening_date" in fields and draw(st.booleans()):
+            fields["age"] = draw(st.integers(16, 19))
+        if draw(st.integers(0, 3)):
+            fields["visits"] = {"screening": on + dt.timedelta(days=draw(st.integers(-4, 4)))}
+        patients.append(PatientProfile.model_validate(fields))
+    as_of = draw(st.none() | st.just(on) | st.integers(-400, 400).map(
+        lambda days: on + dt.timedelta(days=days)) | SCREENING_DATES)
+    return trial, patients, as_of
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=_moving_cases())
+def test_facts_moving_with_the_screening_date_agree(case) -> None:
+    trial, patients, as_of = case
+    found = screen_profiles(patients, trial, as_of=as_of, today=AS_OF)
+    for patient in patients:
+        on = as_of or patient.screening_date or AS_OF
+        statuses, verdict = verdicts(patient, trial, as_of=on)
+        assert found[patient.id][1:] == (*[str(s) for s in statuses], str(verdict)), (
+            patient.id, on)
+
+
+# 730 days are 23.98 months, shown as 24.0 (decimals: 1) yet below 24; 1461 days are exactly
+# 48 months; an onset after the date screened on gives a negative number of months.
+MONTH_RULES = {
+    "at-least-24": "check: {fact: als.months_since_onset, op: at_least, value: 24}",
+    "below-24": "check: {fact: als.months_since_onset, op: below, value: 24}",
+    "at-most-48": "check: {fact: als.months_since_onset, op: at_most, value: 48}",
+    "above-48": "check: {fact: als.months_since_onset, op: above, value: 48}",
+    "between-0-48": "check: {fact: als.months_since_onset, op: between, value: [0, 48]}",
+    "diagnosis-below-6": "check: {fact: als.months_since_diagnosis, op: below, value: 6, "
+                         "measured_within_days: 30}",
+    "age-at-screening": "check: {fact: age, op: at_least, value: 18, "
+                        "at: {visit: screening, within_days: 2}}",
+}
+_SCREENED = dt.date(2026, 3, 1)
+MONTH_PROFILES = {
+    "730-days": {"als": {"onset_date": _SCREENED - dt.timedelta(days=730)}},
+    "731-days": {"als": {"onset_date": _SCREENED - dt.timedelta(days=731)}},
+    "1461-days": {"als": {"onset_date": _SCREENED - dt.timedelta(days=1461),
+                          "diagnosis_date": _SCREENED - dt.timedelta(days=100)}},
+    "onset-on-a-leap-day": {"als": {"onset_date": dt.date(2024, 2, 29)},
+                            "birth_date": dt.date(2008, 2, 29),
+                            "visits": {"screening": _SCREENED}},
+    "no-onset": {"als": {"diagnosis_date": dt.date(2026, 2, 1)}},
+    "own-screening-date": {"als": {"onset_date": dt.date(2024, 3, 1)},
+                           "screening_date": dt.date(2026, 2, 28), "age": 18,
+                           "visits": {"screening": dt.date(2026, 3, 1)}},
+    "nothing-at-all": {},
+}
+
+
+@pytest.mark.parametrize("as_of", [_SCREENED, dt.date(2024, 2, 28), dt.date(2028, 2, 29), None],
+                         ids=str)
+@pytest.mark.parametrize("rule", list(MONTH_RULES), ids=str)
+def test_months_since_onset_agree_at_their_edges(rule: str, as_of: dt.date | None) -> None:
+    from conftest import trial_from_yaml
+
+    trial = trial_from_yaml(f"""
+        trial: {{id: NCT00000001, title: A test trial, overall_status: RECRUITING}}
+        criteria:
+          - {{id: C1, kind: inclusion, text: Edge., {MONTH_RULES[rule]}}}
+          - {{id: C2, kind: exclusion, text: Edge., {MONTH_RULES[rule]}}}
+    """)
+    patients = [PatientProfile.model_validate({"id": name, **fields})
+                for name, fields in MONTH_PROFILES.items()]
+    found = screen_profiles(patients, trial, as_of=as_of, today=_SCREENED)
+    for patient in patients:
+        on = as_of or patient.screening_date or _SCREENED
+        statuses, verdict = verdicts(patient, trial, as_of=on)
+        assert found[patient.id][1:] == (*[str(s) for s in statuses], str(verdict)), patient.id
+
+
+@pytest.mark.parametrize(("days", "expected"), [(730, "fail"), (731, "pass"), (1461, "pass"),
+                                                (1460, "fail")],
+                         ids=["shown-24.0-but-23.98", "24.02", "exactly-48.0", "47.97"])
+def test_months_are_compared_unrounded_as_on_the_per_patient_path(days, expected) -> None:
+    from conftest import trial_from_yaml
+
+    threshold = 24 if days < 1000 else 48
+    trial = trial_from_yaml(f"""
+        trial: {{id: NCT00000001, title: A test trial, overall_status: RECRUITING}}
+        criteria:
+          - {{id: C1, kind: inclusion, text: Edge., check: {{fact: als.months_since_onset,
+              op: at_least, value: {threshold}}}}}
+    """)
+    patient = PatientProfile.model_validate(
+        {"id": "P", "als": {"onset_date": _SCREENED - dt.timedelta(days=days)}})
+    found = screen_profiles([patient], trial, as_of=_SCREENED)
+    assert found["P"][1] == expected
+    statuses, _ = verdicts(patient, trial, as_of=_SCREENED)
+    assert str(statuses[0]) == expected

@@ -102,3 +102,44 @@ def test_engine_spark_refuses_a_json_lines_table_and_parquet_output(tmp_path: Pa
                                       "--rules", str(ROOT / "rules")])
     assert result.exit_code == 2, result.output
     assert "--engine spark writes table, jsonl or csv" in " ".join(result.output.split())
+
+
+MOVING_TRIAL = """\
+trial: {id: NCT09999999, title: Onset within two years, overall_status: RECRUITING}
+facts:
+  fast:
+    kind: number
+    label: Progression since onset
+    unit: points/month
+    derive: (48 - alsfrs_r.total) / max(months_between(als.onset_date, screening_date), 1)
+criteria:
+  - {id: I1, kind: inclusion, text: Onset within 24 months.,
+     check: {fact: als.months_since_onset, op: at_most, value: 24}}
+  - {id: I2, kind: inclusion, text: Diagnosed 3 months ago or more.,
+     check: {fact: als.months_since_diagnosis, op: at_least, value: 3}}
+  - {id: I3, kind: inclusion, text: Adult at screening.,
+     check: {fact: age, op: at_least, value: 18, at: {visit: screening, within_days: 7}}}
+  - {id: E1, kind: exclusion, text: Fast progression., check: {fact: fast, op: above, value: 1}}
+"""
+
+
+@pytest.mark.parametrize("as_of", ["2026-11-02", "2028-02-29"])
+def test_spark_works_out_the_facts_moving_with_the_screening_date_as_the_python_path(
+        tmp_path: Path, as_of: str) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "NCT09999999.yaml").write_text(MOVING_TRIAL)
+    table = tmp_path / "registry.parquet"
+    result = CliRunner().invoke(app, ["export", str(ROOT / "patients"), "-o", str(table),
+                                      "--rules", str(rules)])
+    assert result.exit_code == 0, result.output
+    (trial,) = load_trials(rules)
+    profiles = {profile.id: profile for profile in (
+        load_patient(path) for path in (ROOT / "patients").glob("*.yaml"))}
+    on = dt.date.fromisoformat(as_of)
+    seen = 0
+    for _, found in statuses(session(), table, [trial], as_of=on, today=TODAY):
+        expected, verdict = verdicts(profiles[found[0]], trial, as_of=on)
+        assert found[1:] == (*[str(s) for s in expected], str(verdict)), found[0]
+        seen += 1
+    assert seen == len(profiles)

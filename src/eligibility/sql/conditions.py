@@ -17,12 +17,13 @@ from ..kinds.combine import AllOf, AnyOf, First, Not
 from ..kinds.every import Every
 from ..kinds.has import Has
 from ..kinds.judgment import Judgment
-from ..vocabulary import Vocabulary
+from ..vocabulary import Fact, Vocabulary
 from . import build as b
+from .derived import observed
 from .has import has_truth
-from .history import at_visit, change_truth
+from .history import at_visit, change_truth, visit_date
 from .layout import stored
-from .operators import ages, observation_test
+from .operators import age_value, ages, observation_test
 
 __all__ = ["CompileError", "Scope", "list_levels", "truth"]
 
@@ -148,12 +149,12 @@ def _judgment(node: Judgment, scope: Scope) -> exp.Expr:
 def _check(node: Check, scope: Scope) -> exp.Expr:
     fact = scope.vocabulary.facts[node.fact]
     if fact.builtin is not None:
-        if node.at is not None:
-            raise scope.refuse(f"{node.fact!r} at a visit has no SQL form yet")
-        return ages(node, fact, scope.as_of, scope.refuse)
+        truth = ages(node, fact, scope.as_of, scope.refuse)
+        if node.at is None:
+            return truth
+        return _age_at_visit(node, fact, truth, scope)
     if node.fact not in stored(scope.vocabulary):
-        raise scope.refuse(f"{node.fact!r} is derived from the screening date, which the "
-                           "population table cannot store")
+        return _moving_check(node, fact, scope)
     history = b.column(node.fact)
     if node.at is not None:
         observation = at_visit(history, node.at.visit, node.at.within_days)
@@ -164,6 +165,37 @@ def _check(node: Check, scope: Scope) -> exp.Expr:
     pairs: list[tuple[exp.Expr, exp.Expr]] = [(exp.Is(this=value, expression=b.NULL), b.NULL)]
     if node.measured_within_days is not None:
         date = b.field(observation, "date")
+        pairs.append((exp.or_(exp.Is(this=date, expression=b.NULL), exp.LT(
+            this=date, expression=b.days_before(scope.as_of, node.measured_within_days))),
+            b.NULL))
+    return b.case(pairs, test)
+
+
+def _age_at_visit(node: Check, fact: Fact, truth: exp.Expr, scope: Scope) -> exp.Expr:
+    """An age at a visit, as the per-patient path reads it: the one observation of an age is
+    the age on the screening date (dated that day, or the day a recorded age was true on), so
+    it is read only when that date lies within the visit's window, and is unknown otherwise."""
+    assert node.at is not None
+    on = visit_date(node.at.visit)
+    _, date = age_value(fact, scope.as_of)
+    far = exp.GT(this=exp.Abs(this=exp.DateDiff(this=date, expression=on, unit=exp.var("DAY"))),
+                 expression=exp.Literal.number(node.at.within_days))
+    return b.case([(exp.or_(exp.Is(this=on, expression=b.NULL),
+                            exp.Is(this=date, expression=b.NULL), far), b.NULL)], truth)
+
+
+def _moving_check(node: Check, fact: Fact, scope: Scope) -> exp.Expr:
+    """A check of a fact derived from the screening date, worked out by the query
+    (`derived`); its date is never before the screening date, so it is never stale."""
+    if node.at is not None:
+        raise scope.refuse(f"{node.fact!r} at a visit has no SQL form yet (it is derived from "
+                           "the screening date, and the table keeps no history of it)")
+    seen = observed(node.fact, scope.vocabulary, scope.as_of, scope.refuse)
+    value = seen.value
+    test = observation_test(node, fact, value, b.NULL, scope.as_of, scope.refuse)
+    pairs: list[tuple[exp.Expr, exp.Expr]] = [(exp.Is(this=value, expression=b.NULL), b.NULL)]
+    if node.measured_within_days is not None:
+        date = seen.date()
         pairs.append((exp.or_(exp.Is(this=date, expression=b.NULL), exp.LT(
             this=date, expression=b.days_before(scope.as_of, node.measured_within_days))),
             b.NULL))

@@ -31,9 +31,8 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..expressions import AS_OF
 from ..matching import Regimen, absent_category, entry_key
-from ..observations import Facts
+from ..observations import Facts, moving_facts
 from ..patient import Entry, PatientProfile
 from ..vocabulary import Collection, Fact, Vocabulary, normalise_name
 
@@ -74,18 +73,12 @@ def entry_type(collection: Collection) -> str:
             f"items STRUCT({', '.join(fields)})[])")
 
 
-def _reads_screening_date(fact: Fact, vocabulary: Vocabulary) -> bool:
-    if fact.derive is None:
-        return False
-    return AS_OF in fact.derive.text or any(
-        _reads_screening_date(vocabulary.facts[name], vocabulary) for name in fact.derive.facts)
-
-
 def stored(vocabulary: Vocabulary) -> tuple[str, ...]:
-    """The facts the table holds a history of: every fact but the built-in ages and those
-    derived from the screening date."""
-    return tuple(name for name, fact in vocabulary.facts.items()
-                 if fact.builtin is None and not _reads_screening_date(fact, vocabulary))
+    """The facts the table holds a history of: every fact but those that move with the
+    screening date (the built-in ages, and those derived from the screening date or from an
+    age, which the query works out: `sql.derived`)."""
+    moving = moving_facts(vocabulary)
+    return tuple(name for name in vocabulary.facts if name not in moving)
 
 
 def fact_columns(vocabulary: Vocabulary) -> dict[str, str]:

@@ -12,7 +12,7 @@ from ..kinds.check import Check
 from ..vocabulary import Fact
 from . import build as b
 
-__all__ = ["ages", "observation_test"]
+__all__ = ["age_value", "ages", "observation_test", "years_between"]
 
 Refuse = Callable[[str], Exception]
 Test = Callable[[exp.Expr, Any, exp.Expr, exp.Expr], exp.Expr]
@@ -126,16 +126,53 @@ def ages(check: Check, fact: Fact, as_of: exp.Expr, refuse: Refuse) -> exp.Expr:
         return b.case([(exp.Is(this=born, expression=b.NULL), b.NULL)],
                       holds(exp.DateDiff(this=as_of, expression=born, unit=exp.var("DAY"))))
     if fact.builtin == "age_months":
-        months = exp.Sub(
-            this=exp.Add(this=exp.Mul(this=exp.Sub(this=_part("year", as_of),
-                                                   expression=_part("year", born)),
-                                      expression=exp.Literal.number(12)),
-                         expression=exp.Sub(this=_part("month", as_of),
-                                            expression=_part("month", born))),
-            expression=b.case([(exp.LT(this=_part("day", as_of), expression=_part("day", born)),
-                                exp.Literal.number(1))], exp.Literal.number(0)))
-        return b.case([(exp.Is(this=born, expression=b.NULL), b.NULL)], holds(months))
+        return b.case([(exp.Is(this=born, expression=b.NULL), b.NULL)],
+                      holds(_months_between(born, as_of)))
     return _age(check, born, holds, as_of)
+
+
+def _months_between(born: exp.Expr, as_of: exp.Expr) -> exp.Expr:
+    """Completed months from `born` to `as_of`, as `observations._age_months`."""
+    return exp.Sub(
+        this=exp.Add(this=exp.Mul(this=exp.Sub(this=_part("year", as_of),
+                                               expression=_part("year", born)),
+                                  expression=exp.Literal.number(12)),
+                     expression=exp.Sub(this=_part("month", as_of),
+                                        expression=_part("month", born))),
+        expression=b.case([(exp.LT(this=_part("day", as_of), expression=_part("day", born)),
+                            exp.Literal.number(1))], exp.Literal.number(0)))
+
+
+def _recorded_on(as_of: exp.Expr) -> exp.Expr:
+    """The day a recorded age was true on: the profile's screening date, else the date
+    screened."""
+    return exp.func("COALESCE", b.column("screening_date"), as_of)
+
+
+def _same_day(on: exp.Expr, as_of: exp.Expr) -> exp.Expr:
+    return exp.and_(exp.EQ(this=_part("month", on), expression=_part("month", as_of)),
+                    exp.EQ(this=_part("day", on), expression=_part("day", as_of)))
+
+
+def age_value(fact: Fact, as_of: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
+    """A built-in age's observation as an expression reads it (`observations._age`): its
+    value and date. Without a birth date, the age recorded (on the date it was recorded, not
+    moved to the screening date unless that is the same day of the year)."""
+    born = b.field(b.last(b.column("birth_date")), "value")
+    known = exp.Not(this=exp.Is(this=born, expression=b.NULL))
+    if fact.builtin == "age_days":
+        return (b.case([(known, exp.DateDiff(this=as_of, expression=born, unit=exp.var("DAY")))]),
+                b.case([(known, as_of)]))
+    if fact.builtin == "age_months":
+        return b.case([(known, _months_between(born, as_of))]), b.case([(known, as_of)])
+    recorded, on = b.column("age"), _recorded_on(as_of)
+    same_day = _same_day(on, as_of)
+    whole = exp.Add(this=recorded, expression=exp.Sub(this=_part("year", as_of),
+                                                      expression=_part("year", on)))
+    value = b.case([(known, years_between(born, as_of)), (same_day, whole)], recorded)
+    date = b.case([(known, as_of), (exp.Is(this=recorded, expression=b.NULL), b.NULL),
+                   (same_day, as_of)], on)
+    return value, date
 
 
 def _age(check: Check, born: exp.Expr, holds: Callable[[exp.Expr], exp.Expr],
@@ -144,9 +181,8 @@ def _age(check: Check, born: exp.Expr, holds: Callable[[exp.Expr], exp.Expr],
     the profile gives none, on the date screened), which between two dates leaves a birthday
     unknown: both ages it may be must give the same answer."""
     recorded = b.column("age")
-    on = exp.func("COALESCE", b.column("screening_date"), as_of)
-    same_day = exp.and_(exp.EQ(this=_part("month", on), expression=_part("month", as_of)),
-                        exp.EQ(this=_part("day", on), expression=_part("day", as_of)))
+    on = _recorded_on(as_of)
+    same_day = _same_day(on, as_of)
     whole = exp.Add(this=recorded, expression=exp.Sub(this=_part("year", as_of),
                                                       expression=_part("year", on)))
     low = exp.Add(this=recorded, expression=b.case(
