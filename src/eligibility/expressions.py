@@ -221,6 +221,10 @@ class _Checker:
                     raise ExpressionError(f"{name} takes two dates, and {ast.unparse(arg)!r} "
                                           "is not a date", arg.col_offset)
             return Type("number", ((name.split("_")[0], 1),))
+        if name in ("min", "max") and len(args) < 2:
+            raise ExpressionError(f"{name} takes two or more values, such as {name}(a, b) (it "
+                                  "compares values; it does not look back over a history)",
+                                  node.col_offset)
         if not args:
             raise ExpressionError(f"{name} needs at least one value", node.col_offset)
         found = self.type_of(args[0])

@@ -321,10 +321,7 @@ class _Reader:
             return values[0] if len(values) == 1 else exp.func("COALESCE", *values)
         if name == "recorded":
             return b.case([(exp.Is(this=values[0], expression=b.NULL), b.NULL)], b.TRUE)
-        if name in ("min", "max"):
-            if len(values) == 1:
-                raise self.refuse(f"{name}() of one value fails on the per-patient path too "
-                                  f"(give {name} two values or more)")
+        if name in ("min", "max"):  # two values or more (the parser says so)
             # LEAST and GREATEST skip NULLs; min() of an unknown is unknown
             return _unless_any_null(values, exp.func("LEAST" if name == "min" else "GREATEST",
                                                      *values))
