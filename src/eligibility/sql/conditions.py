@@ -76,7 +76,7 @@ class Scope:
 
 
 def list_levels(lists: dict[str, list[tuple[str, Level]]]) -> dict[str, exp.Expr]:
-    """The columns `Scope.entry_levels` reads: per list (and per 21 `has` on it), the bits of
+    """The columns `Scope.entry_levels` reads: per list (and per 15 `has` on it), the bits of
     the levels its entries reach, OR-ed over the entries (an empty list gives 0)."""
     found: dict[str, exp.Expr] = {}
     for listed, tests in lists.items():
