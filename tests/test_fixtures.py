@@ -95,7 +95,25 @@ def test_a_profile_file_is_read_relative_to_the_rule_file(tmp_path):
     missing = run(tmp_path, "  - name: example\n    profile_file: ../patients/none.yaml\n"
                   "    as_of: 2026-11-02\n    expect: {E4: fail}\n")
     assert missing.exit_code == 1
-    assert "none.yaml: no such file" in missing.output
+    assert (f"NCT06910384.yaml:{RULE.count(chr(10)) + 4}:19: fixtures[0].profile_file: no such "
+            f"file '{tmp_path}/rules/../patients/none.yaml' (a profile file is named relative "
+            "to the rule file's folder)") in missing.output
+
+
+@pytest.mark.parametrize(
+    ("fixtures", "message"),
+    [(INLINE.replace("id: F-1", "id: F-1\n      sex: F"),
+      "fixtures[0].profile.sex: expected one of 'female' or 'male', got 'F'"),
+     (INLINE.replace("E4: fail", "E44: fail"), "fixtures[0].expect.E44: no criterion 'E44'"),
+     ("  - name: example\n    profile_file: none.yaml\n    as_of: 2026-11-02\n"
+      "    expect: {E4: fail}\n", "fixtures[0].profile_file: no such file")],
+    ids=["profile", "criterion", "profile-file"])
+def test_check_reports_what_keeps_a_fixture_from_running(tmp_path, fixtures, message):
+    run(tmp_path, fixtures)
+    result = CliRunner().invoke(app, ["check", str(tmp_path / "rules")])
+    assert result.exit_code == 1, result.output
+    assert message in result.output
+    assert "1 file: 1 error" in result.output
 
 
 def test_no_fixtures_is_not_a_failure(tmp_path):

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .loading import Problem
     from .rules import Trial
 
-__all__ = ["Difference", "Fixture", "FixtureResult", "run_fixtures"]
+__all__ = ["Difference", "Fixture", "FixtureResult", "fixture_problems", "run_fixtures"]
 
 Expected = Literal["pass", "fail", "unknown"]
 
@@ -74,32 +74,56 @@ class FixtureResult:
 
 def run_fixtures(trial: Trial) -> tuple[FixtureResult, ...]:
     """Screen every fixture of a trial and compare with what it expects."""
+    results = []
+    for fixture, profile, problems in _prepared(trial):
+        if profile is None or problems:
+            results.append(FixtureResult(trial.id, fixture.name, len(fixture.expect),
+                                         problems=tuple(problems)))
+        else:
+            results.append(_compare(trial, fixture, profile))
+    return tuple(results)
+
+
+def fixture_problems(trial: Trial) -> tuple[Problem, ...]:
+    """What keeps a trial's fixtures from running (a profile that does not validate, a
+    profile file that is missing, a criterion id the trial does not have), without screening
+    them: `eligibility check` reports these, `eligibility test` runs the fixtures."""
+    return tuple(problem for _, _, problems in _prepared(trial) for problem in problems)
+
+
+def _prepared(trial: Trial) -> list[tuple[Fixture, Any, list[Problem]]]:
+    """Each fixture with its profile (None when it cannot be read) and the problems found."""
     if not trial.fixtures:
-        return ()
+        return []
     from pathlib import Path
 
-    from .loading import check_patient, check_profile_tree, parse_yaml, read_text
+    from .loading import Problem, check_patient, check_profile_tree, parse_yaml, read_text
 
     file = str(trial.file)
     document = parse_yaml(read_text(Path(file)), file)
-    results = []
+    prepared: list[tuple[Fixture, Any, list[Problem]]] = []
     for index, fixture in enumerate(trial.fixtures):
         tree = document.children["fixtures"].children[index]
         if fixture.profile_file is not None:
-            profile, found = check_patient(Path(file).parent / fixture.profile_file,
-                                           as_of=fixture.as_of, vocabulary=trial.vocabulary)
+            path = Path(file).parent / fixture.profile_file
+            if not path.is_file():
+                where = tree.children["profile_file"]
+                prepared.append((fixture, None, [Problem(
+                    where.span, f"fixtures[{index}].profile_file",
+                    f"no such file {str(path)!r} (a profile file is named relative to the "
+                    "rule file's folder)"), *_unknown_ids(trial, fixture, tree, file, index)]))
+                continue
+            profile, found = check_patient(path, as_of=fixture.as_of,
+                                           vocabulary=trial.vocabulary)
             problems = list(found)
         else:
             profile, problems = check_profile_tree(tree.children["profile"], file,
                                                    trial.vocabulary,
                                                    prefix=f"fixtures[{index}].profile")
-        unknown = _unknown_ids(trial, fixture, tree, file, index)
-        if profile is None or unknown:
-            results.append(FixtureResult(trial.id, fixture.name, len(fixture.expect),
-                                         problems=(*problems, *unknown)))
-            continue
-        results.append(_compare(trial, fixture, profile))
-    return tuple(results)
+            problems = list(problems)
+        prepared.append((fixture, profile, [*problems, *_unknown_ids(trial, fixture, tree,
+                                                                       file, index)]))
+    return prepared
 
 
 def _compare(trial: Trial, fixture: Fixture, profile: Any) -> FixtureResult:

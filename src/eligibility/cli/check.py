@@ -13,6 +13,7 @@ import typer
 
 from ..coverage import Coverage, coverage
 from ..escapes import visible
+from ..fixtures import fixture_problems
 from ..loading import (
     InputError,
     Problem,
@@ -75,6 +76,7 @@ def check_command(
             problems += found
             if trial is not None:
                 trials.append(trial)
+                problems += fixture_problems(trial)
     problems += repeated_trials(trials)
     # Assessments are checked against the trials checked, else against rules/ if it loads.
     against = trials or list(_quiet_trials(Path("rules")))
