@@ -556,3 +556,53 @@ def test_a_document_section_empty_for_a_reason_is_listed_not_read():
     assert imported.left_out[0] == LeftOut(
         "Composition/doc section 'Allergies'", "empty, with the reason 'Nil Known': a "
         "section's reason is not read, so what it covers stays unknown")
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+def riluzole(ident: str, start: str, dose: float, *, kind: str = "MedicationStatement",
+             name: str = "Riluzole") -> dict[str, Any]:
+    dosage = [{"timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}},
+               "doseAndRate": [{"doseQuantity": {"value": dose, "code": "mg"}}]}]
+    if kind == "MedicationRequest":
+        return {"resourceType": kind, "id": ident, "status": "active", "intent": "order",
+                "medicationCodeableConcept": concept(RXNORM, "35623", name),
+                "authoredOn": start, "dosageInstruction": [{
+                    **dosage[0], "timing": {"repeat": {**dosage[0]["timing"]["repeat"],
+                                                       "boundsPeriod": {"start": start}}}}]}
+    return {"resourceType": kind, "id": ident, "status": "active",
+            "medicationCodeableConcept": concept(RXNORM, "35623", name),
+            "effectivePeriod": {"start": start}, "dosage": dosage}
+
+
+@pytest.mark.parametrize(
+    ("second", "expected"),
+    [(riluzole("r2", "2026-01-10", 50, kind="MedicationRequest"),
+      {"date": dt.date(2026, 1, 10), "dose": 50, "unit": "mg", "frequency": "twice daily"}),
+     (riluzole("r2", "2026-09-01", 100, name="Rilutek"), {"unit": "mg",
+                                                          "frequency": "twice daily"})],
+    ids=["an-order-and-a-statement-agree", "a-refill-at-another-dose"])
+def test_one_drug_current_twice_in_a_chart_is_one_entry_keeping_what_both_say(
+        second: dict[str, Any], expected: dict[str, Any]) -> None:
+    bundle = bundle_of(riluzole("r1", "2025-06-01", 50), second)
+    imported = import_bundle(bundle)
+    medications = imported.facts()["medications"]
+    assert medications == [{"name": "riluzole", "codes": {"rxnorm": "35623"},
+                            "status": "current", "start": dt.date(2025, 6, 1), **expected}]
+    reasons = [item.reason for item in imported.left_out if item.source.endswith("/r2")]
+    assert reasons and reasons[0].startswith("riluzole: also current in MedicationStatement/r1")
+    assert ("without the dose on which they disagree" in reasons[0]) == ("dose" not in expected)
+
+
+def test_a_chart_with_one_drug_current_twice_screens_with_its_dose_unknown(tmp_path: Path) -> None:
+    bundle = ALS_BUNDLE | {"entry": [*ALS_BUNDLE["entry"], {"resource": riluzole(
+        "rilu-2", "2026-09-01", 100)}]}
+    path = tmp_path / "chart.json"
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    result = CliRunner().invoke(app, ["import", "fhir", str(path), "-o",
+                                      str(tmp_path / "chart.yaml")])
+    assert result.exit_code == 0, result.output
+    profile = yaml.safe_load((tmp_path / "chart.yaml").read_text(encoding="utf-8"))
+    (entry,) = profile["medications"]
+    assert "dose" not in entry and entry["start"] == dt.date(2025, 6, 1)

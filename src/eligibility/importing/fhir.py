@@ -18,7 +18,13 @@ from ..loading import InputError, Problem
 from ..source import SourceSpan
 from ..vocabulary import DEFAULT, Vocabulary
 from . import Imported, is_bundle, profile_text
-from .fhir_lists import map_allergy, map_condition, map_medication, map_procedure
+from .fhir_lists import (
+    map_allergy,
+    map_condition,
+    map_medication,
+    map_procedure,
+    one_regimen_per_name,
+)
 from .fhir_values import Bundle, day_of, label_of, map_observation
 
 __all__ = ["bundle_as_profile", "import_bundle", "is_bundle", "read_bundle"]
@@ -118,6 +124,7 @@ def import_bundle(bundle: Mapping[str, Any], *, vocabulary: Vocabulary = DEFAULT
         reason = ("context for other resources, no facts of its own" if kind in _CONTEXT else
                   "a resource type this importer does not map")
         imported.leave_out(f"{count} {kind}", reason)
+    one_regimen_per_name(imported, vocabulary)
     imported.settle_complete_lists()
     return imported
 

@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from ..vocabulary import Vocabulary, normalise_name
 from . import Imported
 from .fhir_values import (
     IPS_ABSENT,
@@ -312,3 +313,70 @@ def _dated(day: dt.date | None) -> dict[str, Any]:
 
 def _code(concept: Any) -> str | None:
     return next((code for _, code, _ in codes_of(concept)), None)
+
+
+def one_regimen_per_name(imported: Imported, vocabulary: Vocabulary) -> None:
+    """A chart often records one drug twice (an order and a statement, or a refill): where a
+    profile holds each named thing once while current (`singular_names`: riluzole, whatever
+    its brand), the current entries of one thing become one. What they agree on is kept; a
+    field they disagree on (a dose, a frequency) is left out, so rules that read it stay
+    unknown rather than reading either; the start is the earliest, the date the latest."""
+    for collection, entries in imported.lists.items():
+        known = vocabulary.collections.get(collection)
+        if known is None or not known.singular_names:
+            continue
+        groups: dict[str, list[int]] = {}
+        for index, (values, _) in enumerate(entries):
+            key = _concept_key(known, values)
+            if values.get("status") == "current" and key is not None:
+                groups.setdefault(key, []).append(index)
+        merged: dict[int, tuple[dict[str, Any], str]] = {}
+        for indexes in groups.values():
+            if len(indexes) > 1:
+                merged[indexes[0]] = _merged([entries[i] for i in indexes], imported,
+                                             collection)
+        dropped = {i for indexes in groups.values() if len(indexes) > 1 for i in indexes[1:]}
+        imported.lists[collection] = [merged.get(index, entry) for index, entry in
+                                      enumerate(entries) if index not in dropped]
+
+
+def _concept_key(collection: Any, values: Mapping[str, Any]) -> str | None:
+    """The thing an entry names, as the profile's check of singular names reads it."""
+    if values.get("name"):
+        name = normalise_name(values["name"])
+        found = collection.concepts.get(name)
+        return found.key if found is not None else name
+    for system, code in (values.get("codes") or {}).items():
+        found = collection.concept_by_code(system, code)
+        if found is not None:
+            return str(found.key)
+    return None
+
+
+def _merged(entries: list[tuple[dict[str, Any], str]], imported: Imported,
+            collection: str) -> tuple[dict[str, Any], str]:
+    (first, source), *others = entries
+    values = dict(first)
+    differing: set[str] = set()
+    for other, _ in others:
+        for field, value in other.items():
+            if field in ("start", "date"):
+                continue
+            if field not in values and field not in differing:
+                values[field] = value
+            elif field in values and values[field] != value:
+                differing.add(field)
+                del values[field]
+    starts = [entry["start"] for entry, _ in entries if entry.get("start")]
+    dates = [entry["date"] for entry, _ in entries if entry.get("date")]
+    values.pop("start", None)
+    values.pop("date", None)
+    values.update({"start": min(starts)} if starts else {})
+    values.update({"date": max(dates)} if dates else {})
+    label = values.get("name") or "an entry"
+    without = (f", without the {', '.join(sorted(differing))} on which they disagree"
+               if differing else "")
+    for _, other_source in others:
+        imported.leave_out(other_source, f"{label}: also current in {source}; the {collection} "
+                           f"list holds it once{without}")
+    return values, source
