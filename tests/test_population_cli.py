@@ -257,3 +257,55 @@ def test_a_key_left_out_of_a_json_lines_table_is_a_fact_not_recorded(tmp_path: P
     result = _run("screen", str(table), "--trial", STR04, "--format", "jsonl")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["I5"] == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [({"medications": {"complete": True, "items": [{"name": "warfarin",
+                                                      "status": "current"}]}},
+      "name: not a field of a list's entries (an entry names what it is in key"),
+     ({"fvc.percent_predicted": [{"valeu": 84, "date": "2026-10-20"}]},
+      "valeu: not a field of a history's records (did you mean 'value'?)")],
+    ids=["entry-by-name", "record-field"])
+def test_a_misspelt_field_inside_a_json_lines_value_is_an_error_at_its_line(
+        tmp_path: Path, row: dict[str, object], message: str) -> None:
+    table = tmp_path / "registry.jsonl"
+    table.write_text(json.dumps({"patient_id": "M0"}) + "\n" + json.dumps(
+        {"patient_id": "M1", "screening_date": "2026-06-01", **row}) + "\n", encoding="utf-8")
+    result = _run("screen", str(table))
+    assert result.exit_code == 1, result.output
+    assert f"{table}:2: {message}" in result.output
+
+
+def test_an_entry_without_what_export_works_out_may_be_anything_asked_about(
+        tmp_path: Path) -> None:
+    # a complete list whose one current entry says nothing of what it is: it may be an
+    # anticoagulant, so AlloRx E5 is unknown, never passed
+    table = tmp_path / "registry.jsonl"
+    table.write_text(json.dumps({"patient_id": "M1", "screening_date": "2026-06-01",
+                                 "medications": {"complete": True, "items": [
+                                     {"status": "current"}]}}) + "\n", encoding="utf-8")
+    result = _run("screen", str(table), "--trial", "NCT05003921", "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["E5"] == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [("nofolder/statuses.jsonl", "no such folder"), (".", "it is a folder")],
+    ids=["missing-folder", "a-folder"])
+def test_output_to_a_place_that_cannot_hold_the_file_is_one_message(
+        registry: Path, tmp_path: Path, output: str, message: str) -> None:
+    result = _run("screen", str(registry), "--format", "jsonl", "-o", str(tmp_path / output))
+    assert result.exit_code == 1, result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_dash_as_output_is_standard_output_for_a_table_too(registry: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = _run("screen", str(registry), "--trial", STR04, "--format", "jsonl", "-o", "-")
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == len(list((ROOT / "patients").glob("*.yaml")))
+    assert not (tmp_path / "-").exists()

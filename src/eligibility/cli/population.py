@@ -18,7 +18,7 @@ from ..render import render_problems
 from ..vocabulary import Vocabulary
 from .common import RulesPath, consoles, say
 from .inputs import patient_files, trials_or_exit
-from .writing import refuse_unfit_destination
+from .writing import refuse_unfit_destination, to_standard_output
 
 
 class Engine(StrEnum):
@@ -199,6 +199,8 @@ def screen_table(table: Path, *, rules: Path, trial: list[str] | None, as_of: dt
         say(err, f"error: with a population table --format is one of "
             f"{', '.join(f.value for f in TableFormat)}, not {output!r}")
         raise typer.Exit(2) from None
+    if to_standard_output(destination):
+        destination = None  # `-o -` and `-o /dev/stdout` are standard output, as for profiles
     if kind is TableFormat.PARQUET and destination is None:
         say(err, "error: --format parquet needs --output FILE")
         raise typer.Exit(2)
@@ -208,6 +210,7 @@ def screen_table(table: Path, *, rules: Path, trial: list[str] | None, as_of: dt
         raise typer.Exit(2)
     if destination is not None:
         refuse_unfit_destination(err, destination, [table, rules])
+        _writable_place(err, destination)
     connection = _opened(err, table, vocabulary, engine, master)
     with connection:
         if explain:
@@ -227,6 +230,18 @@ def screen_table(table: Path, *, rules: Path, trial: list[str] | None, as_of: dt
         patients = f"{counts} patient{'s' if counts != 1 else ''}"
         say(err, f"{len(trials) - len(compiled)} of {len(trials)} trials could not be compiled "
             f"to SQL; the others were screened ({patients}).", style="red")
+        raise typer.Exit(1)
+
+
+def _writable_place(err: Console, destination: Path) -> None:
+    """Exit 1 before screening when `-o` names a folder, or a file in a folder that is not
+    there (DuckDB would fail only after the whole screening)."""
+    folder = destination.parent if str(destination.parent) else Path(".")
+    if destination.is_dir():
+        say(err, f"error: cannot write {destination}: it is a folder (give a file name in it)")
+        raise typer.Exit(1)
+    if not folder.is_dir():
+        say(err, f"error: cannot write {destination}: no such folder {folder}")
         raise typer.Exit(1)
 
 

@@ -227,7 +227,10 @@ def _covered(query: Query, listed: exp.Expr) -> exp.Expr:
 
 def _unclassified(query: Query, entry: exp.Expr) -> exp.Expr:
     """`Query._unclassified`: an entry that does not match may still be one."""
-    maybe = exp.or_(exp.EQ(this=b.length(_f(entry, "direct")), expression=exp.Literal.number(0)),
+    # An entry without the fields export works out (a table written by another program)
+    # knows no category: it may be anything asked about.
+    maybe = exp.or_(exp.EQ(this=exp.func("COALESCE", b.length(_f(entry, "direct")),
+                                         exp.Literal.number(0)), expression=exp.Literal.number(0)),
                     b.overlaps(_f(entry, "direct"), query.broader))
     if query.broader:
         return maybe

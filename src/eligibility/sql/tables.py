@@ -20,6 +20,13 @@ from .layout import columns
 if TYPE_CHECKING:
     import duckdb
 
+
+def duckdb_type(kind: str) -> Any:
+    """A DuckDB type from its SQL text (its `id` and `children`)."""
+    import duckdb
+
+    return duckdb.sqltype(kind)
+
 __all__ = ["FORMATS", "TableError", "open_table", "table_format", "write_table"]
 
 FORMATS: Mapping[str, str] = {".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -49,39 +56,69 @@ def _read_json(connection: duckdb.DuckDBPyConnection, path: Path,
 def _known_keys(connection: duckdb.DuckDBPyConnection, path: Path,
                 vocabulary: Vocabulary) -> None:
     """A JSON Lines table (often written by hand or by another program) names only the
-    layout's columns: a misspelt key would otherwise be read as a fact nobody recorded, so
-    the first unknown one is an error at its line. A key left out is a fact not recorded."""
+    layout's columns, and in a history's records and a list's entries only the layout's
+    fields: a misspelt key would otherwise be read as a fact nobody recorded (a medication
+    given by `name` rather than `key` matched nothing). The first unknown one is an error at
+    its line. A key left out is a fact not recorded."""
     from ..vocabulary import closest
 
     known = columns(vocabulary)
-    listed = ", ".join("'" + name.replace("'", "''") + "'" for name in known)
+    levels = {"": set(known), "record": set(), "entry": set()}
+    for kind in known.values():
+        found = duckdb_type(kind)
+        if found.id == "list" and found.children[0][1].id == "struct":
+            levels["record"] |= {name for name, _ in found.children[0][1].children}
+        elif found.id == "struct" and "items" in dict(found.children):
+            levels["entry"] |= {name for name, _ in dict(found.children)["items"].children[0][
+                1].children}
+
+    def keys(level: str, path_: str | None) -> str:
+        found = ("json_keys(json)" if path_ is None else
+                 f"flatten(list_transform(json_extract(json, '{path_}'), "
+                 "lambda x: coalesce(json_keys(x), [])))")
+        return f"list_transform({found}, lambda k: '{level}' || chr(31) || k)"
+
     found = connection.execute(
-        "SELECT DISTINCT key FROM (SELECT unnest(json_keys(json)) AS key FROM "
-        f"read_ndjson_objects(?)) WHERE key NOT IN ({listed}) ORDER BY key LIMIT 20",
-        [str(path)]).fetchall()
-    if not found:
+        "SELECT DISTINCT unnest(list_concat(" + ", ".join((
+            keys("", None), keys("record", "$.*[*]"), keys("entry", "$.*.items[*]"))) +
+        ")) AS key FROM read_ndjson_objects(?)", [str(path)]).fetchall()
+    unknown = {(level, key) for level, key in (row[0].split("\x1f", 1) for row in found)
+               if key not in levels[level]}
+    if not unknown:
         return
-    unknown = {key for (key,) in found}
-    line, key = next(((number, key) for number, key in _keys_by_line(path)
-                      if key in unknown), (None, min(unknown)))
+    line, level, key = next(((number, level, key) for number, level, key in _keys_by_line(path)
+                             if (level, key) in unknown), (None, *min(unknown)))
     more = f" (and {len(unknown) - 1} more unknown)" if len(unknown) > 1 else ""
     where = f"{path}:{line}" if line is not None else f"{path}"
-    raise TableError(f"{where}: {key}: not a column of the population table"
-                     f"{closest(key, known)}{more}; its keys are the columns eligibility "
-                     "export writes (docs/population.md)")
+    what = {"": "a column of the population table", "record": "a field of a history's records",
+            "entry": "a field of a list's entries"}[level]
+    hint = (" (an entry names what it is in key, as export writes it: the vocabulary's name, "
+            "such as riluzole)" if (level, key) == ("entry", "name") else
+            closest(key, levels[level]))
+    raise TableError(f"{where}: {key}: not {what}{hint}{more}; the "
+                     "keys are those eligibility export writes (docs/population.md)")
 
 
-def _keys_by_line(path: Path) -> Iterable[tuple[int, str]]:
-    """Each line's keys, in order (only read to say where an unknown key is)."""
+def _keys_by_line(path: Path) -> Iterable[tuple[int, str, str]]:
+    """Each line's keys, in order, at each level `_known_keys` checks (only read to say where
+    an unknown key is)."""
     with open(path, encoding="utf-8", errors="replace") as lines:
         for number, text in enumerate(lines, start=1):
             try:
                 found = json.loads(text)
             except ValueError:
                 continue
-            if isinstance(found, dict):
-                for key in found:
-                    yield number, key
+            if not isinstance(found, dict):
+                continue
+            for key, value in found.items():
+                yield number, "", key
+                records = (value if isinstance(value, list) else
+                           value.get("items") if isinstance(value, dict) else None)
+                level = "record" if isinstance(value, list) else "entry"
+                for record in records if isinstance(records, list) else ():
+                    if isinstance(record, dict):
+                        for inner in record:
+                            yield number, level, inner
 
 
 def write_table(rows: Iterable[dict[str, Any]], vocabulary: Vocabulary, destination: Path) -> int:
