@@ -309,3 +309,34 @@ def test_dash_as_output_is_standard_output_for_a_table_too(registry: Path, tmp_p
     assert result.exit_code == 0, result.output
     assert len(result.stdout.splitlines()) == len(list((ROOT / "patients").glob("*.yaml")))
     assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize(
+    ("suffix", "rows", "message"),
+    [(".jsonl", [{"patient_id": "A"}, {"patient_id": "B"}, {"patient_id": "A"}],
+      "patient_id 'A' is in 2 rows: each row is one patient"),
+     (".jsonl", [{"patient_id": "A"}, {"screening_date": "2026-06-01"}],
+      "1 row without a patient_id (each row is one patient, named by patient_id)")],
+    ids=["duplicate-id", "no-id"])
+def test_a_table_row_is_one_patient_named_by_its_id(
+        tmp_path: Path, suffix: str, rows: list[dict[str, str]], message: str) -> None:
+    table = tmp_path / f"registry{suffix}"
+    table.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    for command in (["screen", str(table)], ["funnel", STR04, str(table)]):
+        result = _run(*command)
+        assert result.exit_code == 1, result.output
+        assert f"{table}: {message}" in result.output
+
+
+def test_a_spreadsheet_s_empty_last_row_is_not_a_patient(registry: Path, tmp_path: Path
+                                                         ) -> None:
+    table = tmp_path / "registry.csv"
+    result = runner.invoke(app, ["export", str(ROOT / "patients" / "example.yaml"), "-o",
+                                 str(table), "--rules", RULES])
+    assert result.exit_code == 0, result.output
+    header = table.read_text(encoding="utf-8").splitlines()[0]
+    with table.open("a", encoding="utf-8") as sheet:
+        sheet.write("," * header.count(",") + "\n")
+    result = _run("screen", str(table))
+    assert result.exit_code == 1, result.output
+    assert "1 row without a patient_id" in result.output

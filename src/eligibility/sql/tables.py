@@ -214,6 +214,7 @@ def open_table(connection: duckdb.DuckDBPyConnection, path: Path,
     try:
         if kind == "csv":
             _read_csv(connection, path, vocabulary)
+            _one_row_per_patient(connection, path)
             return
         if kind == "jsonl":
             _known_keys(connection, path, vocabulary)
@@ -227,6 +228,29 @@ def open_table(connection: duckdb.DuckDBPyConnection, path: Path,
     if lacking:
         raise TableError(f"{path}: not a population table of this vocabulary: no column "
                          f"{_shown(lacking)} (make it with eligibility export)")
+    try:
+        _one_row_per_patient(connection, path)
+    except duckdb.Error as error:
+        raise TableError(f"{path}: cannot be read as {kind}: {_first_line(error)}") from None
+
+
+def _one_row_per_patient(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Every row is one patient, named by `patient_id`: a row without one (a spreadsheet's
+    empty last line) or an id in two rows would be counted as patients of their own."""
+    found = connection.execute(
+        "SELECT patient_id, count(*) AS rows FROM population GROUP BY patient_id "
+        "HAVING patient_id IS NULL OR count(*) > 1 ORDER BY patient_id NULLS FIRST "
+        "LIMIT 4").fetchall()
+    if not found:
+        return
+    ident, rows = found[0]
+    if ident is None:
+        raise TableError(f"{path}: {rows} row{'s' if rows != 1 else ''} without a patient_id "
+                         "(each row is one patient, named by patient_id)")
+    more = (f" (and {len(found) - 1}{'+' if len(found) == 4 else ''} more ids repeated)"
+            if len(found) > 1 else "")
+    raise TableError(f"{path}: patient_id {ident!r} is in {rows} rows{more}: each row is one "
+                     "patient, and two rows of one would count them twice")
 
 
 def _first_line(error: BaseException) -> str:
