@@ -122,3 +122,19 @@ def test_export_into_a_missing_folder_names_the_destination_not_a_temporary_file
     assert result.exit_code == 1, result.output
     assert f"error: cannot write {destination}: no such folder" in result.output
     assert ".tmp" not in result.output and ".jsonl" not in result.output
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_an_exported_table_is_readable_as_the_umask_allows(tmp_path: Path, suffix: str) -> None:
+    import os
+
+    destination = tmp_path / f"registry{suffix}"
+    old = os.umask(0o022)
+    try:
+        result = CliRunner().invoke(app, ["export", str(ROOT / "patients" / "example.yaml"),
+                                          "-o", str(destination), "--rules",
+                                          str(ROOT / "rules")])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert destination.stat().st_mode & 0o777 == 0o644

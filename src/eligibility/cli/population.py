@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -18,7 +19,7 @@ from ..render import render_problems
 from ..vocabulary import Vocabulary
 from .common import RulesPath, consoles, say
 from .inputs import patient_files, trials_or_exit
-from .writing import refuse_unfit_destination, to_standard_output
+from .writing import mode_for, refuse_unfit_destination, to_standard_output
 
 
 class Engine(StrEnum):
@@ -66,8 +67,10 @@ def export_command(
         raise typer.Exit(1)
     failed: list[Problem] = []
     rows = (row(profile, vocabulary) for profile in _profiles(err, files, vocabulary, failed))
+    mode = mode_for(destination)  # the replaced file's, else the umask's (not mkstemp's 0600)
     try:
         written = write_table(rows, vocabulary, destination)
+        os.chmod(destination, mode)
     except TableError as error:
         say(err, f"error: {error}")
         raise typer.Exit(1) from None
@@ -228,8 +231,11 @@ def screen_table(table: Path, *, rules: Path, trial: list[str] | None, as_of: dt
                                     verdicts=verdicts)
     if len(compiled) < len(trials):
         patients = f"{counts} patient{'s' if counts != 1 else ''}"
-        say(err, f"{len(trials) - len(compiled)} of {len(trials)} trials could not be compiled "
-            f"to SQL; the others were screened ({patients}).", style="red")
+        screened = (f"the others were screened ({patients})" if compiled else
+                    "none was screened")
+        say(err, f"{len(trials) - len(compiled)} of {len(trials)} "
+            f"trial{'s' if len(trials) != 1 else ''} could not be compiled to SQL; {screened}",
+            style="red")
         raise typer.Exit(1)
 
 

@@ -114,7 +114,7 @@ def atomic_stream(destination: Path, *, replace: bool = True) -> Iterator[IO[str
         guard.enter_context(cleaned_up(temporary=temporary))
     try:
         with guard:
-            os.chmod(temporary, _mode_for(destination))  # mkstemp makes it private
+            os.chmod(temporary, mode_for(destination))  # mkstemp makes it private
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                 yield stream
                 stream.flush()
@@ -143,7 +143,7 @@ def _name_if_free(temporary: str, destination: Path) -> None:
     os.unlink(temporary)
 
 
-def _mode_for(destination: Path) -> int:
+def mode_for(destination: Path) -> int:
     """The mode the file it replaces had, or the umask's default for a new file."""
     try:
         return destination.stat().st_mode & 0o777
