@@ -340,3 +340,28 @@ def test_a_spreadsheet_s_empty_last_row_is_not_a_patient(registry: Path, tmp_pat
     result = _run("screen", str(table))
     assert result.exit_code == 1, result.output
     assert "1 row without a patient_id" in result.output
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [({"fvc.percent_predicted": [{"value": 840, "date": "2026-05-20"}]},
+      "patient 'M1': fvc.percent_predicted: 840 is not among the values the vocabulary "
+      "allows (0 to 200)"),
+     ({"als.el_escorial": [{"value": "Probable", "date": "2026-05-20"}]},
+      "patient 'M1': als.el_escorial: 'Probable' is not among the values the vocabulary allows "
+      "('definite', 'probable', 'probable_laboratory_supported', 'possible') (did you mean "
+      "'probable'?)"),
+     ({"age": 200}, "patient 'M1': age: 200 is not among the values the vocabulary allows "
+      "(0 to 130)"),
+     ({"alsfrs_r.items": [{"date": "2026-05-20", "speech": 5}]},
+      "patient 'M1': alsfrs_r.items.speech: 5 is not among the values the vocabulary allows "
+      "(0 to 4)")],
+    ids=["fvc-out-of-range", "category-in-capitals", "age", "group-item"])
+def test_a_table_value_the_vocabulary_does_not_allow_is_an_error_naming_the_patient(
+        tmp_path: Path, row: dict[str, object], message: str) -> None:
+    table = tmp_path / "registry.jsonl"
+    table.write_text(json.dumps({"patient_id": "M0"}) + "\n" + json.dumps(
+        {"patient_id": "M1", "screening_date": "2026-06-01", **row}) + "\n", encoding="utf-8")
+    result = _run("screen", str(table))
+    assert result.exit_code == 1, result.output
+    assert f"{table}: {message}" in " ".join(result.output.split())

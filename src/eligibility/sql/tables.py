@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..vocabulary import Vocabulary
+from ..vocabulary import Fact, Vocabulary
 from .layout import columns
 
 if TYPE_CHECKING:
@@ -215,6 +215,7 @@ def open_table(connection: duckdb.DuckDBPyConnection, path: Path,
         if kind == "csv":
             _read_csv(connection, path, vocabulary)
             _one_row_per_patient(connection, path)
+            _values_fit(connection, path, vocabulary)
             return
         if kind == "jsonl":
             _known_keys(connection, path, vocabulary)
@@ -230,8 +231,11 @@ def open_table(connection: duckdb.DuckDBPyConnection, path: Path,
                          f"{_shown(lacking)} (make it with eligibility export)")
     try:
         _one_row_per_patient(connection, path)
+        _values_fit(connection, path, vocabulary)
     except duckdb.Error as error:
-        raise TableError(f"{path}: cannot be read as {kind}: {_first_line(error)}") from None
+        raise TableError(f"{path}: cannot be screened: {_first_line(error)} (a table exported "
+                         "by an earlier version, or written with other fields or types: export "
+                         "it again with eligibility export)") from None
 
 
 def _one_row_per_patient(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -251,6 +255,58 @@ def _one_row_per_patient(connection: duckdb.DuckDBPyConnection, path: Path) -> N
             if len(found) > 1 else "")
     raise TableError(f"{path}: patient_id {ident!r} is in {rows} rows{more}: each row is one "
                      "patient, and two rows of one would count them twice")
+
+
+def _values_fit(connection: duckdb.DuckDBPyConnection, path: Path,
+                vocabulary: Vocabulary) -> None:
+    """Every value within what its fact allows (a range, a list of categories), as a YAML
+    profile's are: an FVC of 840 % or El Escorial 'Probable' would otherwise be screened as
+    written. The first that does not fit is an error naming its patient and fact."""
+    from ..vocabulary import closest
+    from .layout import stored
+
+    tests: list[tuple[Fact, str]] = []
+
+    def misfit(fact: Fact, value: str) -> str | None:
+        if fact.categories:
+            listed = ", ".join("'" + c.replace("'", "''") + "'" for c in fact.categories)
+            return f"{value} NOT IN ({listed})"
+        bounds = [f"{value} < {fact.minimum!r}" if fact.minimum is not None else "",
+                  f"{value} > {fact.maximum!r}" if fact.maximum is not None else ""]
+        found = " OR ".join(bound for bound in bounds if bound)
+        return found or None
+
+    for name in stored(vocabulary):
+        fact = vocabulary.facts[name]
+        if fact.derive is not None:  # worked out on export, not stated: not held to a range
+            continue
+        if (test := misfit(fact, "r.value")) is not None:
+            tests.append((fact, f'list_filter("{name}", lambda r: {test})[1].value'))
+    for group_name, group in vocabulary.groups.items():
+        for member in group.members():
+            fact = vocabulary.facts[f"{group_name}.{member}"]
+            if (test := misfit(fact, f'r."{member}"')) is not None:
+                tests.append((fact, f'list_filter("{group_name}", lambda r: {test})[1]."{member}"'))
+    if "age" in vocabulary.facts and (test := misfit(vocabulary.facts["age"], '"age"')):
+        tests.append((vocabulary.facts["age"], f'CASE WHEN {test} THEN "age" END'))
+    if not tests:
+        return
+    chosen = ", ".join(f"{expression} AS c{index}" for index, (_, expression) in
+                       enumerate(tests))
+    found = connection.execute(
+        f"SELECT * FROM (SELECT patient_id, {chosen} FROM population) WHERE " +
+        " OR ".join(f"c{index} IS NOT NULL" for index in range(len(tests))) + " LIMIT 1"
+    ).fetchone()
+    if found is None:
+        return
+    ident, *values = found
+    fact, value = next((fact, value) for (fact, _), value in zip(tests, values, strict=True)
+                       if value is not None)
+    hint = closest(str(value).lower(), fact.categories) if fact.categories else ""
+    shown = f"{value!r}" if isinstance(value, str) else f"{value:g}" if isinstance(
+        value, float) else str(value)
+    raise TableError(f"{path}: patient {ident!r}: {fact.name}: {shown} is not among the values "
+                     f"the vocabulary allows ({fact.describe_range()}){hint}")
 
 
 def _first_line(error: BaseException) -> str:
