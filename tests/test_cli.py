@@ -157,6 +157,13 @@ def test_bad_as_of_says_the_expected_form_as_the_help_does() -> None:
     assert "expected a date as YYYY-MM-DD, got '02/11/2026'" in result.stderr
 
 
+def test_an_as_of_in_the_right_form_that_is_no_day_says_so() -> None:
+    result = invoke("screen", EXAMPLE, "--as-of", "2026-02-29")
+    assert result.exit_code == 2, result.output
+    assert "'2026-02-29' is not a day of the calendar (day is out of range for month)" in (
+        " ".join(result.stderr.split()))
+
+
 def test_unknown_format_message_has_no_pydantic_prefix() -> None:
     result = invoke("screen", EXAMPLE, "--format", "yaml")
     assert result.exit_code == 2, result.output

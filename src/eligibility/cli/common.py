@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -93,7 +94,9 @@ def _date(text: str | None) -> dt.date | None:
         return None
     try:
         return dt.date.fromisoformat(text)
-    except ValueError:
+    except ValueError as error:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # the form is right, the day is not
+            raise typer.BadParameter(f"{text!r} is not a day of the calendar ({error})") from None
         raise typer.BadParameter(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
