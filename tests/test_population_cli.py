@@ -365,3 +365,16 @@ def test_a_table_value_the_vocabulary_does_not_allow_is_an_error_naming_the_pati
     result = _run("screen", str(table))
     assert result.exit_code == 1, result.output
     assert f"{table}: {message}" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("args", [["screen"], ["funnel", STR04]], ids=["screen", "funnel"])
+def test_a_row_holding_a_date_after_its_screening_day_is_refused_as_a_profile_is(
+        registry: Path, args: list[str]) -> None:
+    python = _run("screen", str(ROOT / "patients" / "75th-birthday.yaml"),
+                  "--as-of", "2020-01-01")
+    assert python.exit_code == 1, python.output  # the per-patient path refuses the profile
+    result = _run(*args, str(registry), "--as-of", "2020-01-01")
+    assert result.exit_code == 1, result.output
+    assert "holds a date" in result.output
+    assert "after the day the row is screened on (2020-01-01)" in " ".join(
+        result.output.split())

@@ -216,6 +216,7 @@ def screen_table(table: Path, *, rules: Path, trial: list[str] | None, as_of: dt
         _writable_place(err, destination)
     connection = _opened(err, table, vocabulary, engine, master)
     with connection:
+        _no_later_dates(err, connection, table, vocabulary, as_of)
         if explain:
             if verdicts:
                 say(err, "error: --explain names the patients to explain; --verdict chooses "
@@ -237,6 +238,23 @@ def screen_table(table: Path, *, rules: Path, trial: list[str] | None, as_of: dt
             f"trial{'s' if len(trials) != 1 else ''} could not be compiled to SQL; {screened}",
             style="red")
         raise typer.Exit(1)
+
+
+def _no_later_dates(err: Console, connection: Any, table: Path, vocabulary: Vocabulary,
+                    as_of: dt.date | None) -> None:
+    """Exit 1 when a row records a date after the day it is screened on (DuckDB; on Spark
+    the table is screened as it is)."""
+    if getattr(connection, "dialect", "duckdb") != "duckdb":
+        return
+    from ..sql.compiler import as_of_column
+    from ..sql.tables import TableError, refuse_later_dates
+
+    try:
+        refuse_later_dates(connection, table, vocabulary,
+                           as_of_column(as_of, dt.date.today()).sql("duckdb"))
+    except TableError as error:
+        say(err, f"error: {error}")
+        raise typer.Exit(1) from None
 
 
 def _writable_place(err: Console, destination: Path) -> None:
@@ -305,6 +323,7 @@ def funnel_table(trial_id: str, table: Path, *, rules: Path, as_of: dt.date | No
     (chosen,) = trials_or_exit(err, rules, [trial_id])
     connection = _opened(err, table, chosen.vocabulary, engine, master)
     with connection:
+        _no_later_dates(err, connection, table, chosen.vocabulary, as_of)
         compiled = _compiled(err, (chosen,), as_of)
         if not compiled:
             raise typer.Exit(1)

@@ -27,7 +27,8 @@ def duckdb_type(kind: str) -> Any:
 
     return duckdb.sqltype(kind)
 
-__all__ = ["FORMATS", "TableError", "open_table", "table_format", "write_table"]
+__all__ = ["FORMATS", "TableError", "open_table", "refuse_later_dates", "table_format",
+           "write_table"]
 
 FORMATS: Mapping[str, str] = {".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl",
                                ".csv": "csv"}
@@ -307,6 +308,54 @@ def _values_fit(connection: duckdb.DuckDBPyConnection, path: Path,
         value, float) else str(value)
     raise TableError(f"{path}: patient {ident!r}: {fact.name}: {shown} is not among the values "
                      f"the vocabulary allows ({fact.describe_range()}){hint}")
+
+
+def refuse_later_dates(connection: duckdb.DuckDBPyConnection, path: Path,
+                       vocabulary: Vocabulary, as_of: str) -> None:
+    """No date in a row after the day the row is screened on (`as_of`: SQL for it over the
+    table's columns), as a profile with one is refused (`--as-of` before the data, or a row
+    whose screening date comes before what it records): the query would read, on the day it
+    screens, what was only known later. The first such row is an error naming its patient."""
+    found_columns = []
+    for name, kind in columns(vocabulary).items():
+        if name == "screening_date":
+            continue
+        latest = _latest_date(f'"{name}"', duckdb_type(kind), 0)
+        if latest is not None:
+            found_columns.append((name, latest))
+    if not found_columns:
+        return
+    chosen = ", ".join(f"{latest} AS d{index}" for index, (_, latest) in
+                       enumerate(found_columns))
+    found = connection.execute(
+        f"SELECT * FROM (SELECT patient_id, {as_of} AS day, {chosen} FROM population) WHERE " +
+        " OR ".join(f"d{index} > day" for index in range(len(found_columns))) + " LIMIT 1"
+    ).fetchone()
+    if found is None:
+        return
+    ident, day, *dates = found
+    name, date = next((name, date) for (name, _), date in zip(found_columns, dates, strict=True)
+                      if date is not None and date > day)
+    raise TableError(f"{path}: patient {ident!r}: {name} holds a date ({date}) after the day "
+                     f"the row is screened on ({day}): a profile with one is refused, as what "
+                     "was known on that day cannot be told from what came later (give an "
+                     "--as-of on or after it, or correct the row)")
+
+
+def _latest_date(expression: str, kind: Any, depth: int) -> str | None:
+    """SQL for the latest date anywhere in a value of type `kind`, or None if it holds none."""
+    if kind.id == "date":
+        return expression
+    if kind.id == "struct":
+        parts = [found for name, child in kind.children if (found := _latest_date(
+            f'{expression}."{name}"', child, depth)) is not None]
+        return None if not parts else parts[0] if len(parts) == 1 else (
+            f"greatest({', '.join(parts)})")
+    if kind.id == "list":
+        inner = _latest_date(f"x{depth}", kind.children[0][1], depth + 1)
+        return None if inner is None else (
+            f"list_max(list_transform({expression}, lambda x{depth}: {inner}))")
+    return None
 
 
 def _first_line(error: BaseException) -> str:
