@@ -48,4 +48,7 @@ def test_the_wheel_ships_py_typed_and_the_version(tmp_path: Path) -> None:
     assert wheel.name.startswith(f"eligibility-{__version__}-")
     names = zipfile.ZipFile(wheel).namelist()
     assert "eligibility/py.typed" in names
+    # the data files the package reads: the vocabulary, and Spark's quiet logging
+    assert {"eligibility/vocabulary/core.yaml", "eligibility/vocabulary/als.yaml",
+            "eligibility/sql/spark-log4j2.properties"} <= set(names)
     assert "eligibility/__main__.py" in names

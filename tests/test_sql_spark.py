@@ -143,3 +143,17 @@ def test_spark_works_out_the_facts_moving_with_the_screening_date_as_the_python_
         assert found[1:] == (*[str(s) for s in expected], str(verdict)), found[0]
         seen += 1
     assert seen == len(profiles)
+
+
+def test_engine_spark_keeps_its_start_up_and_stage_lines_out_of_stderr(registry: Path) -> None:
+    import subprocess
+    import sys
+
+    found = subprocess.run(
+        [sys.executable, "-m", "eligibility", "screen", str(registry), "--engine", "spark",
+         "--trial", "NCT06910384", "--format", "jsonl", "--rules", str(ROOT / "rules")],
+        capture_output=True, text=True, timeout=300, check=False)
+    assert found.returncode == 0, found.stderr
+    assert len(found.stdout.splitlines()) == len(list((ROOT / "patients").glob("*.yaml")))
+    assert "[Stage" not in found.stderr
+    assert "log4j profile" not in found.stderr and " WARN " not in found.stderr

@@ -18,12 +18,15 @@ __all__ = ["SparkTable", "session", "statuses"]
 
 
 def session(master: str = "local[2]") -> Any:
-    """A Spark session for screening (no web UI; ANSI mode off, so that reading past the end
-    of a list is NULL as in DuckDB)."""
+    """A Spark session for screening (no web UI, no stage bars, Spark's own log at errors
+    only; ANSI mode off, so that reading past the end of a list is NULL as in DuckDB)."""
     from pyspark.sql import SparkSession
 
+    quiet = Path(__file__).with_name("spark-log4j2.properties").as_uri()
     spark = (SparkSession.builder.master(master).appName("eligibility")
              .config("spark.ui.enabled", "false")
+             .config("spark.ui.showConsoleProgress", "false")  # no stage bars on stderr
+             .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={quiet}")
              .config("spark.sql.ansi.enabled", "false")
              .getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
