@@ -378,3 +378,22 @@ def test_a_row_holding_a_date_after_its_screening_day_is_refused_as_a_profile_is
     assert "holds a date" in result.output
     assert "after the day the row is screened on (2020-01-01)" in " ".join(
         result.output.split())
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [({"age": "eighty"}, ':2: Failed to cast value to numerical: "eighty"'),
+     ({"birth_date": [{"value": "2026-02-30"}]},
+      ':2: date field value out of range: "2026-02-30"'),
+     ({"birth_date": [{"value": "06/01/1960"}]}, ':2: invalid date field format: "06/01/1960"')],
+    ids=["text-for-a-number", "no-such-day", "another-date-form"])
+def test_a_table_value_of_another_type_is_one_message_at_its_line(
+        tmp_path: Path, row: dict[str, object], message: str) -> None:
+    table = tmp_path / "registry.jsonl"
+    table.write_text(json.dumps({"patient_id": "M0"}) + "\n" + json.dumps(
+        {"patient_id": "M1", **row}) + "\n", encoding="utf-8")
+    for command in (["screen", str(table)], ["funnel", STR04, str(table)]):
+        result = _run(*command)
+        assert result.exit_code == 1, result.output
+        assert f"{table}{message}" in result.output
+        assert "Traceback" not in result.output

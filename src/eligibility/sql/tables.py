@@ -9,6 +9,7 @@ import contextlib
 import csv
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -234,9 +235,7 @@ def open_table(connection: duckdb.DuckDBPyConnection, path: Path,
         _one_row_per_patient(connection, path)
         _values_fit(connection, path, vocabulary)
     except duckdb.Error as error:
-        raise TableError(f"{path}: cannot be screened: {_first_line(error)} (a table exported "
-                         "by an earlier version, or written with other fields or types: export "
-                         "it again with eligibility export)") from None
+        raise TableError(unfit_table(path, error)) from None
 
 
 def _one_row_per_patient(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -327,10 +326,15 @@ def refuse_later_dates(connection: duckdb.DuckDBPyConnection, path: Path,
         return
     chosen = ", ".join(f"{latest} AS d{index}" for index, (_, latest) in
                        enumerate(found_columns))
-    found = connection.execute(
-        f"SELECT * FROM (SELECT patient_id, {as_of} AS day, {chosen} FROM population) WHERE " +
-        " OR ".join(f"d{index} > day" for index in range(len(found_columns))) + " LIMIT 1"
-    ).fetchone()
+    import duckdb
+
+    try:
+        found = connection.execute(
+            f"SELECT * FROM (SELECT patient_id, {as_of} AS day, {chosen} FROM population) "
+            "WHERE " + " OR ".join(f"d{index} > day" for index in range(len(found_columns))) +
+            " LIMIT 1").fetchone()
+    except duckdb.Error as error:
+        raise TableError(unfit_table(path, error)) from None
     if found is None:
         return
     ident, day, *dates = found
@@ -356,6 +360,32 @@ def _latest_date(expression: str, kind: Any, depth: int) -> str | None:
         return None if inner is None else (
             f"list_max(list_transform({expression}, lambda x{depth}: {inner}))")
     return None
+
+
+def unfit_table(path: Path, error: BaseException) -> str:
+    """A DuckDB error met reading a table's values, as one line: `file:line: what` when
+    DuckDB says the line (JSON Lines), and what to do."""
+    first = _first_line(error)
+    found = re.search(r"in line (\d+): (.*)$", first)
+    if found:
+        # DuckDB's line is approximate: the line holding the value it quotes, if one does
+        line = _line_holding(path, re.findall(r'"([^"]*)"', found.group(2)))
+        what = (f"{path}:{line}: {found.group(2)}" if line is not None else
+                f"{path}: near line {found.group(1)}: {found.group(2)}")
+    else:
+        what = f"{path}: cannot be screened: {re.sub(r'^[A-Za-z ]+ Error: ', '', first)}"
+    return (f"{what} (a value of another type than the layout's, or a table exported by an "
+            "earlier version: correct it, or export it again with eligibility export)")
+
+
+def _line_holding(path: Path, quoted: list[str]) -> int | None:
+    """The first line of a JSON Lines file holding the last quoted value as a JSON string."""
+    if not quoted or not path.is_file():
+        return None
+    wanted = json.dumps(quoted[-1])
+    with open(path, encoding="utf-8", errors="replace") as lines:
+        return next((number for number, text in enumerate(lines, start=1) if wanted in text),
+                    None)
 
 
 def _first_line(error: BaseException) -> str:
