@@ -35,6 +35,14 @@ def _run(*args: str) -> object:
     return runner.invoke(app, [*args, "--rules", RULES])
 
 
+def _second_row(tmp_path: Path, row: dict[str, object]) -> Path:
+    """A JSON Lines table of two patients, M0 with nothing and M1 with `row` on line 2."""
+    table = tmp_path / "registry.jsonl"
+    table.write_text(json.dumps({"patient_id": "M0"}) + "\n" + json.dumps(
+        {"patient_id": "M1", **row}) + "\n", encoding="utf-8")
+    return table
+
+
 def test_funnel_on_the_table_is_the_funnel_of_the_profiles(registry: Path) -> None:
     python = _run("funnel", STR04, str(ROOT / "patients"), "--format", "json")
     duck = _run("funnel", STR04, str(registry), "--format", "json")
@@ -269,9 +277,7 @@ def test_a_key_left_out_of_a_json_lines_table_is_a_fact_not_recorded(tmp_path: P
     ids=["entry-by-name", "record-field"])
 def test_a_misspelt_field_inside_a_json_lines_value_is_an_error_at_its_line(
         tmp_path: Path, row: dict[str, object], message: str) -> None:
-    table = tmp_path / "registry.jsonl"
-    table.write_text(json.dumps({"patient_id": "M0"}) + "\n" + json.dumps(
-        {"patient_id": "M1", "screening_date": "2026-06-01", **row}) + "\n", encoding="utf-8")
+    table = _second_row(tmp_path, {"screening_date": "2026-06-01", **row})
     result = _run("screen", str(table))
     assert result.exit_code == 1, result.output
     assert f"{table}:2: {message}" in result.output
@@ -359,9 +365,7 @@ def test_a_spreadsheet_s_empty_last_row_is_not_a_patient(registry: Path, tmp_pat
     ids=["fvc-out-of-range", "category-in-capitals", "age", "group-item"])
 def test_a_table_value_the_vocabulary_does_not_allow_is_an_error_naming_the_patient(
         tmp_path: Path, row: dict[str, object], message: str) -> None:
-    table = tmp_path / "registry.jsonl"
-    table.write_text(json.dumps({"patient_id": "M0"}) + "\n" + json.dumps(
-        {"patient_id": "M1", "screening_date": "2026-06-01", **row}) + "\n", encoding="utf-8")
+    table = _second_row(tmp_path, {"screening_date": "2026-06-01", **row})
     result = _run("screen", str(table))
     assert result.exit_code == 1, result.output
     assert f"{table}: {message}" in " ".join(result.output.split())
@@ -389,9 +393,7 @@ def test_a_row_holding_a_date_after_its_screening_day_is_refused_as_a_profile_is
     ids=["text-for-a-number", "no-such-day", "another-date-form"])
 def test_a_table_value_of_another_type_is_one_message_at_its_line(
         tmp_path: Path, row: dict[str, object], message: str) -> None:
-    table = tmp_path / "registry.jsonl"
-    table.write_text(json.dumps({"patient_id": "M0"}) + "\n" + json.dumps(
-        {"patient_id": "M1", **row}) + "\n", encoding="utf-8")
+    table = _second_row(tmp_path, row)
     for command in (["screen", str(table)], ["funnel", STR04, str(table)]):
         result = _run(*command)
         assert result.exit_code == 1, result.output

@@ -31,6 +31,17 @@ SCREENING_DATES = st.one_of(
     dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)),
 )
 
+
+def assert_paths_agree(patients, trial, as_of, *, today=AS_OF) -> None:
+    """Each patient gets from DuckDB the statuses and verdict the per-patient path gives, on
+    the day each is screened (`as_of`, else their screening date, else `today`)."""
+    found = screen_profiles(patients, trial, as_of=as_of, today=today)
+    for patient in patients:
+        on = as_of or patient.screening_date or today
+        statuses, verdict = verdicts(patient, trial, as_of=on)
+        assert found[patient.id][1:] == (*[str(s) for s in statuses], str(verdict)), (
+            patient.id, on)
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trial=trials(), patients=st.lists(profiles(), min_size=1, max_size=6),
        as_of=st.none() | SCREENING_DATES)
@@ -39,12 +50,7 @@ def test_duckdb_and_the_python_path_give_the_same_statuses_and_verdicts(
     compile_trial(trial)  # every generated criterion compiles; a refusal fails the test
     patients = [patient.model_copy(update={"id": f"P{index}"})
                 for index, patient in enumerate(patients)]
-    found = screen_profiles(patients, trial, as_of=as_of, today=AS_OF)
-    for patient in patients:
-        on = as_of or patient.screening_date or AS_OF
-        statuses, verdict = verdicts(patient, trial, as_of=on)
-        assert found[patient.id][1:] == (*[str(s) for s in statuses], str(verdict)), (
-            patient.id, on)
+    assert_paths_agree(patients, trial, as_of)
 
 
 EDGE_RULES = {
@@ -91,10 +97,7 @@ def test_the_three_valued_edges_agree(rule: str, as_of: dt.date) -> None:
     """)
     patients = [PatientProfile.model_validate({"id": name, **fields})
                 for name, fields in EDGE_PROFILES.items()]
-    found = screen_profiles(patients, trial, as_of=as_of)
-    for patient in patients:
-        statuses, verdict = verdicts(patient, trial, as_of=as_of)
-        assert found[patient.id][1:] == (*[str(s) for s in statuses], str(verdict)), patient.id
+    assert_paths_agree(patients, trial, as_of)
 
 
 def _named(leaf: dict[str, Any], names: Sequence[str], draw: st.DrawFn) -> dict[str, Any]:
@@ -129,12 +132,7 @@ def test_the_forms_reading_visits_windows_changes_and_doses_agree(case, as_of) -
     trial, patients = case
     patients = [patient.model_copy(update={"id": f"P{index}"})
                 for index, patient in enumerate(patients)]
-    found = screen_profiles(patients, trial, as_of=as_of, today=AS_OF)
-    for patient in patients:
-        on = as_of or patient.screening_date or AS_OF
-        statuses, verdict = verdicts(patient, trial, as_of=on)
-        assert found[patient.id][1:] == (*[str(s) for s in statuses], str(verdict)), (
-            patient.id, on)
+    assert_paths_agree(patients, trial, as_of)
 
 
 # Facts that move with the screening date: months since onset and since diagnosis (derived
@@ -213,12 +211,7 @@ def _moving_cases(draw: st.DrawFn) -> tuple[Trial, list[PatientProfile], dt.date
 @given(case=_moving_cases())
 def test_facts_moving_with_the_screening_date_agree(case) -> None:
     trial, patients, as_of = case
-    found = screen_profiles(patients, trial, as_of=as_of, today=AS_OF)
-    for patient in patients:
-        on = as_of or patient.screening_date or AS_OF
-        statuses, verdict = verdicts(patient, trial, as_of=on)
-        assert found[patient.id][1:] == (*[str(s) for s in statuses], str(verdict)), (
-            patient.id, on)
+    assert_paths_agree(patients, trial, as_of)
 
 
 # 730 days are 23.98 months, shown as 24.0 (decimals: 1) yet below 24; 1461 days are exactly
@@ -265,11 +258,7 @@ def test_months_since_onset_agree_at_their_edges(rule: str, as_of: dt.date | Non
     """)
     patients = [PatientProfile.model_validate({"id": name, **fields})
                 for name, fields in MONTH_PROFILES.items()]
-    found = screen_profiles(patients, trial, as_of=as_of, today=_SCREENED)
-    for patient in patients:
-        on = as_of or patient.screening_date or _SCREENED
-        statuses, verdict = verdicts(patient, trial, as_of=on)
-        assert found[patient.id][1:] == (*[str(s) for s in statuses], str(verdict)), patient.id
+    assert_paths_agree(patients, trial, as_of, today=_SCREENED)
 
 
 @pytest.mark.parametrize(("days", "expected"), [(730, "fail"), (731, "pass"), (1461, "pass"),
