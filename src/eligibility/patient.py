@@ -313,21 +313,11 @@ def _listed_once(collection: Collection) -> Callable[[History[Any]], History[Any
     hold two current entries of one thing: Rilutek is riluzole, and two current regimens
     with different doses would let a rule read whichever fits (a dose changed 13 days ago
     read as stable since last year)."""
-    def concept(entry: Any) -> str | None:
-        if entry.name is not None:
-            name = normalise_name(entry.name)
-            found = collection.concepts.get(name)
-            return found.key if found is not None else name
-        for system, code in entry.codes.items():
-            by_code = collection.concept_by_code(system, code)
-            if by_code is not None:
-                return by_code.key
-        return None
-
     def check(history: History[Any]) -> History[Any]:
         first: dict[str, tuple[int, Any]] = {}
         for index, entry in enumerate(history.items):
-            if entry.status != "current" or (key := concept(entry)) is None:
+            if entry.status != "current" or (
+                    key := collection.thing_named(entry.name, entry.codes)) is None:
                 continue
             if key in first:
                 earlier, other = first[key]

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from ..vocabulary import Vocabulary, normalise_name
+from ..vocabulary import Vocabulary
 from . import Imported
 from .fhir_values import (
     IPS_ABSENT,
@@ -327,7 +327,7 @@ def one_regimen_per_name(imported: Imported, vocabulary: Vocabulary) -> None:
             continue
         groups: dict[str, list[int]] = {}
         for index, (values, _) in enumerate(entries):
-            key = _concept_key(known, values)
+            key = known.thing_named(values.get("name"), values.get("codes") or {})
             if values.get("status") == "current" and key is not None:
                 groups.setdefault(key, []).append(index)
         merged: dict[int, tuple[dict[str, Any], str]] = {}
@@ -338,19 +338,6 @@ def one_regimen_per_name(imported: Imported, vocabulary: Vocabulary) -> None:
         dropped = {i for indexes in groups.values() if len(indexes) > 1 for i in indexes[1:]}
         imported.lists[collection] = [merged.get(index, entry) for index, entry in
                                       enumerate(entries) if index not in dropped]
-
-
-def _concept_key(collection: Any, values: Mapping[str, Any]) -> str | None:
-    """The thing an entry names, as the profile's check of singular names reads it."""
-    if values.get("name"):
-        name = normalise_name(values["name"])
-        found = collection.concepts.get(name)
-        return found.key if found is not None else name
-    for system, code in (values.get("codes") or {}).items():
-        found = collection.concept_by_code(system, code)
-        if found is not None:
-            return str(found.key)
-    return None
 
 
 def _merged(entries: list[tuple[dict[str, Any], str]], imported: Imported,

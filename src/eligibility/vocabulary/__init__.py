@@ -295,6 +295,17 @@ class Collection:
         return next((concept for concept in self.concepts.values()
                      if code in concept.codes.get(system, ())), None)
 
+    def thing_named(self, name: str | None, codes: Mapping[str, str]) -> str | None:
+        """The one thing an entry names (its concept's key, else its own name; else the
+        concept of a code the vocabulary knows): Rilutek and riluzole are one thing."""
+        if name:
+            found = self.concepts.get(normalise_name(name))
+            return found.key if found is not None else normalise_name(name)
+        for system, code in codes.items():
+            if (by_code := self.concept_by_code(system, code)) is not None:
+                return by_code.key
+        return None
+
 
 class Vocabulary:
     """Facts, blocks, groups, collections and dosing words, built from vocabulary files.
