@@ -399,3 +399,126 @@ def test_a_table_value_of_another_type_is_one_message_at_its_line(
         assert result.exit_code == 1, result.output
         assert f"{table}{message}" in result.output
         assert "Traceback" not in result.output
+
+
+def _str04_with_vocabulary(tmp_path: Path, vocabulary: str) -> Path:
+    """A rules folder: STR04 beside a vocabulary file of its own."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    shutil.copy(ROOT / "rules" / f"{STR04}.yaml", rules)
+    (rules / "vocabulary.yaml").write_text(textwrap.dedent(vocabulary), encoding="utf-8")
+    return rules
+
+
+@pytest.mark.parametrize("args", [["screen"], ["funnel", STR04]], ids=["screen", "funnel"])
+def test_a_table_exported_with_another_vocabulary_of_lists_is_refused(
+        registry: Path, tmp_path: Path, args: list[str]) -> None:
+    # The rules' folder adds a drug to a class: a table worked out before cannot know that an
+    # entry of that name is in the class, and would answer "no" where a profile says "yes".
+    rules = _str04_with_vocabulary(tmp_path, """\
+        vocabulary: {name: site}
+        collections:
+          medications:
+            concepts:
+              examplemab: {categories: [investigational_drug]}
+    """)
+    profile = runner.invoke(app, ["screen", str(ROOT / "patients" / "example.yaml"),
+                                  "--rules", str(rules), "--no-forecast"])
+    assert profile.exit_code == 0, profile.output  # the vocabulary is good
+    result = runner.invoke(app, [*args, str(registry), "--rules", str(rules)])
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert (f"{registry}: exported with another vocabulary: what each entry of the lists "
+            "(conditions, medications, allergies, prior_therapies, procedures, studies) is was "
+            "worked out with other names, categories or dose units than the rules' vocabulary has; "
+            "export the profiles again with the rules you screen with") in said
+    assert "Traceback" not in result.output
+    again = tmp_path / "again.parquet"
+    exported = runner.invoke(app, ["export", str(ROOT / "patients"), "-o", str(again),
+                                   "--rules", str(rules)])
+    assert exported.exit_code == 0, exported.output
+    result = runner.invoke(app, [*args, str(again), "--rules", str(rules)])
+    assert result.exit_code == 0, result.output
+
+
+def test_rewording_a_vocabulary_keeps_its_tables_and_changing_a_meaning_does_not() -> None:
+    from eligibility.loading import DEFAULT
+    from eligibility.sql.layout import fingerprint
+    from eligibility.vocabulary.files import VocabularyFile
+
+    def added(text: str) -> str:
+        file = VocabularyFile.model_validate(
+            __import__("yaml").safe_load(textwrap.dedent(text)))
+        return fingerprint(DEFAULT.extended(file, "site"))
+
+    plain = added("""\
+        vocabulary: {name: site}
+        collections:
+          medications:
+            concepts: {examplemab: {categories: [investigational_drug]}}
+    """)
+    assert plain != fingerprint(DEFAULT)
+    assert added("""\
+        vocabulary: {name: site, description: Our site's drugs.}
+        collections:
+          medications:
+            description: Reworded.
+            concepts: {examplemab: {categories: [investigational_drug]}}
+    """) == plain
+    assert added("""\
+        vocabulary: {name: site}
+        collections:
+          medications:
+            concepts: {examplemab: {synonyms: [EXM-1], categories: [investigational_drug]}}
+    """) != plain
+
+
+def _with_vocabulary(tmp_path: Path, registry: Path, *texts: str | None) -> Path:
+    """The registry's first rows as JSON Lines, their `vocabulary` column replaced."""
+    rows = duckdb.sql(f"SELECT * FROM '{registry}' ORDER BY patient_id LIMIT {len(texts)}")
+    names = rows.columns
+    table = tmp_path / "registry.jsonl"
+    with table.open("w", encoding="utf-8") as out:
+        for found, text in zip(rows.fetchall(), texts, strict=True):
+            row = dict(zip(names, found, strict=True))
+            row["vocabulary"] = text
+            out.write(json.dumps(row, default=str) + "\n")
+    return table
+
+
+def test_a_fact_worked_out_with_another_definition_is_named(registry: Path, tmp_path: Path
+                                                            ) -> None:
+    from eligibility.loading import load_trials, trials_vocabulary
+    from eligibility.sql.layout import fingerprint
+
+    ours = json.loads(fingerprint(trials_vocabulary(load_trials(RULES))))
+    ours["facts"]["alsfrs_r.total"] = "0" * 16  # the total once summed other items
+    table = _with_vocabulary(tmp_path, registry, json.dumps(ours), json.dumps(ours))
+    result = _run("screen", str(table))
+    assert result.exit_code == 1, result.output
+    assert (f"{table}: exported with another vocabulary: alsfrs_r.total was worked out with "
+            "another definition than the rules' vocabulary has") in " ".join(
+        result.output.split())
+
+
+@pytest.mark.parametrize(
+    ("texts", "message"),
+    [(["A", "B"], "rows exported with 2 different vocabularies (tables of two exports put "
+      "together?)"),
+     (["not json", None], "the vocabulary column holds 'not json', not what eligibility "
+      "export writes there")],
+    ids=["two-exports", "not-export-s"])
+def test_a_vocabulary_column_that_cannot_be_trusted_is_refused(
+        registry: Path, tmp_path: Path, texts: list[str | None], message: str) -> None:
+    table = _with_vocabulary(tmp_path, registry, *texts)
+    result = _run("screen", str(table))
+    assert result.exit_code == 1, result.output
+    assert f"{table}: {message}" in " ".join(result.output.split())
+
+
+def test_rows_without_a_vocabulary_are_screened_as_another_program_wrote_them(
+        registry: Path, tmp_path: Path) -> None:
+    table = _with_vocabulary(tmp_path, registry, None, None, None)
+    result = _run("screen", str(table), "--trial", STR04, "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 3

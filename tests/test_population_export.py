@@ -86,8 +86,7 @@ def test_a_csv_table_keeps_nested_columns_as_json_and_screens_as_parquet_does(
 @pytest.mark.parametrize(("text", "message"), [
     ("id,sex,age\nP1,female,60\n", "not a population table of this vocabulary: no column "
      "patient_id, screening_date, visits, assessments, birth_date and"),
-    (None, 'cannot be read as csv: Conversion Error: Failed to cast value to numerical: '
-     '"eighty"'),
+    (None, ':2: fvc.percent_predicted: Failed to cast value to numerical: "eighty"'),
 ], ids=["a-spreadsheet-of-patients", "a-nested-cell-that-does-not-fit"])
 def test_a_csv_that_is_not_a_population_table_is_an_input_error(
         tmp_path: Path, text: str | None, message: str) -> None:
@@ -105,6 +104,33 @@ def test_a_csv_that_is_not_a_population_table_is_an_input_error(
     assert result.exit_code == 1, result.output
     assert message in " ".join(result.output.split())
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("column", "cell", "message"), [
+    ("age", "eighty", ":4: age: 'eighty': Could not convert string 'eighty' to INT64"),
+    ("screening_date", "2026-02-30", ":4: screening_date: '2026-02-30': date field value out "
+     "of range"),
+    ("fvc.percent_predicted", '[{"value": 84, "date": "20/10/2026", "visit": null, "low": '
+     'null, "high": null}]',
+     ':4: fvc.percent_predicted: invalid date field format: "20/10/2026"'),
+    ("conditions", '{"complete": true, "itemz": []}',
+     ':4: conditions: Object {"complete":true,"itemz":[]} has unknown key "itemz"'),
+    ("medications", "[not json", ":4: medications: Malformed JSON"),
+], ids=["text-for-a-number", "no-such-day", "a-date-inside-a-history", "a-misspelt-key",
+        "not-json"])
+def test_a_csv_cell_that_does_not_fit_is_named_by_its_line_and_column(
+        tmp_path: Path, column: str, cell: str, message: str) -> None:
+    table = tmp_path / "registry.csv"
+    result = _export(str(ROOT / "patients"), "-o", str(table))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(table.open(newline="")))
+    rows[3][rows[0].index(column)] = cell  # the third patient, on line 4
+    with table.open("w", newline="") as stream:
+        csv.writer(stream, lineterminator="\n").writerows(rows)
+    for command in (["screen", str(table)], ["funnel", "NCT06910384", str(table)]):
+        result = runner.invoke(app, [*command, "--rules", str(ROOT / "rules")])
+        assert result.exit_code == 1, result.output
+        assert f"error: {table}{message}" in " ".join(result.output.split())
 
 
 def test_neither_the_library_nor_the_command_line_imports_the_sql_engines() -> None:

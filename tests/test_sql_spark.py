@@ -104,6 +104,36 @@ def test_engine_spark_refuses_a_json_lines_table_and_parquet_output(tmp_path: Pa
     assert "--engine spark writes table, jsonl or csv" in " ".join(result.output.split())
 
 
+def _parquet(tmp_path: Path, registry: Path, change: str) -> Path:
+    """The registry's first three rows with `change` made (DuckDB's SQL), as Parquet."""
+    import duckdb
+
+    table = tmp_path / "changed.parquet"
+    duckdb.sql(f"COPY (SELECT * REPLACE ({change}) FROM (SELECT * FROM '{registry}' ORDER BY "
+               f"patient_id LIMIT 3)) TO '{table}'")
+    return table
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ("'{\"lists\": \"0\", \"facts\": {}}' AS vocabulary",
+     "exported with another vocabulary: what each entry of the lists"),
+    ("'P1' AS patient_id", "patient_id 'P1' is in 3 rows"),
+    ("[{'value': 840, 'date': DATE '2026-05-20', 'visit': NULL, 'low': NULL, 'high': NULL}] "
+     "AS \"fvc.percent_predicted\"",
+     "fvc.percent_predicted: 840 is not among the values the vocabulary allows (0 to 200)"),
+    ("[{'name': 'screening', 'date': DATE '2031-01-01'}] AS visits",
+     "visits holds a date (2031-01-01) after the day the row is screened on")],
+    ids=["other-vocabulary", "repeated-id", "out-of-range", "later-date"])
+def test_engine_spark_checks_the_table_as_duckdb_does(registry: Path, tmp_path: Path,
+                                                       change: str, message: str) -> None:
+    table = _parquet(tmp_path, registry, change)
+    for engine in ("duckdb", "spark"):
+        result = CliRunner().invoke(app, ["screen", str(table), "--engine", engine,
+                                          "--rules", str(ROOT / "rules")])
+        assert result.exit_code == 1, (engine, result.output)
+        assert message in " ".join(result.output.split()), (engine, result.output)
+
+
 MOVING_TRIAL = """\
 trial: {id: NCT09999999, title: Onset within two years, overall_status: RECRUITING}
 facts:

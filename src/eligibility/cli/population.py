@@ -242,10 +242,7 @@ def screen_table(table: Path, *, rules: Path, trial: list[str] | None, as_of: dt
 
 def _no_later_dates(err: Console, connection: Any, table: Path, vocabulary: Vocabulary,
                     as_of: dt.date | None) -> None:
-    """Exit 1 when a row records a date after the day it is screened on (DuckDB; on Spark
-    the table is screened as it is)."""
-    if getattr(connection, "dialect", "duckdb") != "duckdb":
-        return
+    """Exit 1 when a row records a date after the day it is screened on."""
     from ..sql.compiler import as_of_column
     from ..sql.tables import TableError, refuse_later_dates
 

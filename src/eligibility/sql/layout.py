@@ -20,6 +20,8 @@ A row holds:
   `categories`, with every broader one; ...), worked out on export so the query compares
   names; its status and dates; the attributes rules test (`attributes.severity`); and, in a
   list with doses, the dates each dose began;
+- `vocabulary`: what export worked the row out with (`fingerprint`), so that a table is never
+  screened with other definitions than it was made with;
 - `profile`: the profile itself as JSON, so that `--explain` can screen a patient on the
   explained path from the table alone.
 """
@@ -27,17 +29,21 @@ A row holds:
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
+
+from pydantic import BaseModel
 
 from ..matching import Regimen, absent_category, entry_key
 from ..observations import Facts, moving_facts
 from ..patient import Entry, PatientProfile
 from ..vocabulary import Collection, Fact, Vocabulary, normalise_name
 
-__all__ = ["OBSERVATION", "attributes", "columns", "entry_type", "fact_columns",
-           "group_columns", "profile_of", "row", "stored"]
+__all__ = ["OBSERVATION", "attributes", "columns", "entry_type", "fact_columns", "fingerprint",
+           "group_columns", "profile_of", "row", "stored", "worked_out"]
 
 _VALUE_TYPES: Mapping[str, str] = {"number": "DOUBLE", "integer": "BIGINT", "lab": "DOUBLE",
                                    "boolean": "BOOLEAN", "category": "VARCHAR", "date": "DATE"}
@@ -108,6 +114,7 @@ def columns(vocabulary: Vocabulary) -> dict[str, str]:
         **fact_columns(vocabulary),
         **group_columns(vocabulary),
         **{name: entry_type(collection) for name, collection in vocabulary.collections.items()},
+        "vocabulary": "VARCHAR",
         "profile": "VARCHAR",
     }
 
@@ -136,9 +143,57 @@ def row(profile: PatientProfile, vocabulary: Vocabulary) -> dict[str, Any]:
         items = list(_entries(collection, listed.items, vocabulary))
         found[name] = {"complete": listed.complete, **_recorded(items),
                        "items": items}
+    found["vocabulary"] = fingerprint(vocabulary)
     found["profile"] = json.dumps(profile.model_dump(mode="json", by_alias=True,
                                                      exclude_defaults=True), ensure_ascii=False)
     return found
+
+
+def worked_out(vocabulary: Vocabulary) -> tuple[str, ...]:
+    """The stored facts export works out rather than copies (an ALSFRS-R total, ΔFS)."""
+    return tuple(name for name in stored(vocabulary) if vocabulary.facts[name].derived)
+
+
+@functools.lru_cache(maxsize=16)
+def fingerprint(vocabulary: Vocabulary) -> str:
+    """What a row was worked out with, as the text of its `vocabulary` column: a digest of
+    the definitions that shape its list entries (collections, groups, dose units and
+    frequencies) and one of each fact export works out. Words that only describe (labels,
+    descriptions, who provides a fact) are left out, so rewording them keeps tables valid."""
+    shaping: dict[str, Any] = {"collections": {}, "groups": {}}
+    for _, file in vocabulary.files:
+        for name, collection in file.collections.items():
+            shaping["collections"].setdefault(name, []).append(_meaning(collection))
+        for name, group in file.groups.items():
+            shaping["groups"][name] = _meaning(group)
+    shaping["frequencies"] = dict(vocabulary.frequencies)
+    shaping["dose_units"] = dict(vocabulary.dose_units)
+    specs = {name: spec for _, file in vocabulary.files for name, spec in file.facts.items()}
+    return json.dumps({"lists": _digest(shaping),
+                       "facts": {name: _digest(_meaning(specs[name]))
+                                 for name in worked_out(vocabulary) if name in specs}},
+                      sort_keys=True, separators=(",", ":"))
+
+
+_DESCRIBING = frozenset({"label", "entry", "description", "provided_by"})
+
+
+def _meaning(value: Any) -> Any:
+    """A definition as plain data without the fields that only describe it."""
+    if isinstance(value, BaseModel):
+        return {name: _meaning(getattr(value, name)) for name in type(value).model_fields
+                if name not in _DESCRIBING}
+    if isinstance(value, Mapping):
+        return {str(key): _meaning(inner) for key, inner in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_meaning(inner) for inner in value]
+    return value
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def profile_of(text: str, vocabulary: Vocabulary) -> PatientProfile:

@@ -12,7 +12,7 @@ from ..rules import Trial
 from ..vocabulary import Vocabulary
 from .compiler import compile_trial
 from .layout import columns
-from .tables import TableError
+from .tables import TableError, one_row_per_patient, same_vocabulary, values_fit
 
 __all__ = ["SparkTable", "session", "statuses"]
 
@@ -60,6 +60,11 @@ class SparkTable:
                              f"{shown} (make it with eligibility export)")
         frame.createOrReplaceTempView("population")
         self.spark = spark
+        # The checks DuckDB makes of a table, in Spark's SQL: a table the per-patient path
+        # would refuse is refused on either engine.
+        same_vocabulary(self, path, vocabulary)
+        one_row_per_patient(self, path)
+        values_fit(self, path, vocabulary)
 
     def __enter__(self) -> SparkTable:
         return self
@@ -78,6 +83,9 @@ class _Rows:
     def fetchone(self) -> tuple[Any, ...] | None:
         found = next(self._rows, None)
         return None if found is None else tuple(found)
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self._rows]
 
     def fetchmany(self, size: int) -> list[tuple[Any, ...]]:
         found = []

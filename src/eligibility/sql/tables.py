@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..vocabulary import Fact, Vocabulary
-from .layout import columns
+from .layout import columns, fingerprint
 
 if TYPE_CHECKING:
     import duckdb
@@ -189,11 +189,76 @@ def _read_csv(connection: duckdb.DuckDBPyConnection, path: Path,
                          f"{_shown(lacking)} (make it with eligibility export; a spreadsheet "
                          "of patients, one per row, is read by eligibility import csv)")
     source.create_view("population_text")
-    casts = ", ".join(
-        (f"CAST(CAST({_quoted(name)} AS JSON) AS {kind})" if kind.endswith((")", "]"))
-         and not kind.startswith("VARCHAR") else f"CAST({_quoted(name)} AS {kind})")
-        + f" AS {_quoted(name)}" for name, kind in columns(vocabulary).items())
-    connection.execute(f"CREATE TEMP TABLE population AS SELECT {casts} FROM population_text")
+    casts = ", ".join(f"{_cast(name, kind)} AS {_quoted(name)}"
+                      for name, kind in columns(vocabulary).items())
+    import duckdb
+
+    try:
+        connection.execute(f"CREATE TEMP TABLE population AS SELECT {casts} FROM "
+                           "population_text")
+    except duckdb.ConversionException:
+        raise TableError(_unfit_cell(path, vocabulary)) from None
+
+
+def _cast(name: str, kind: str, cast: str = "CAST") -> str:
+    """SQL reading a CSV cell as its column's type (a nested one from its JSON)."""
+    if _nested(kind):
+        return f"{cast}({cast}({_quoted(name)} AS JSON) AS {kind})"
+    return f"{cast}({_quoted(name)} AS {kind})"
+
+
+def _nested(kind: str) -> bool:
+    return kind.endswith((")", "]")) and not kind.startswith("VARCHAR")
+
+
+def _unfit_cell(path: Path, vocabulary: Vocabulary) -> str:
+    """The first cell of a CSV table that its column's type cannot read, as `file:line:
+    column: why` (DuckDB says the line only, and not always the right one). On the error path
+    only: the file is read again in order, the first failing line found by halving (a
+    nested cell's inner field that does not fit is not NULL under TRY_CAST, so each half is
+    cast for real), then each cell of that line is cast alone."""
+    import duckdb
+
+    kinds = columns(vocabulary)
+    with duckdb.connect() as connection:
+        connection.read_csv(str(path), header=True, all_varchar=True).create_view("cells")
+        # The line of a row: the header is line 1 (a cell holding a line break would move
+        # later rows down; export writes none).
+        connection.execute("CREATE TEMP TABLE numbered AS SELECT row_number() OVER () + 1 AS "
+                           "line, * FROM cells")
+        casts = ", ".join(f"{_cast(name, kind)} AS {_quoted(name)}"
+                          for name, kind in kinds.items())
+
+        def fails(low: int, high: int) -> bool:
+            try:
+                connection.execute(f"CREATE OR REPLACE TEMP TABLE probe AS SELECT {casts} "
+                                   f"FROM numbered WHERE line >= {low} AND line < {high}")
+            except duckdb.Error:
+                return True
+            return False
+
+        (last,) = connection.execute("SELECT max(line) FROM numbered").fetchone() or (None,)
+        low, high = 2, (last or 1) + 1
+        if not fails(low, high):
+            return f"{path}: a cell does not fit its column's type (see docs/population.md)"
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (low, middle) if fails(low, middle) else (middle, high)
+        for name, kind in kinds.items():
+            try:
+                connection.execute(f"SELECT {_cast(name, kind)} FROM numbered WHERE "
+                                   f"line = {low}").fetchall()
+            except duckdb.Error as error:
+                why = re.sub(r"^[A-Za-z ]+ Error: ", "", _first_line(error))
+                why = why.removesuffix(" when casting from source column v")
+                (value,) = connection.execute(f"SELECT {_quoted(name)} FROM numbered WHERE "
+                                              f"line = {low}").fetchone() or ("",)
+                break
+        else:
+            return f"{path}:{low}: a cell does not fit its column's type (see docs/population.md)"
+    shown = "" if _nested(kinds[name]) else f"{str(value)[:60]!r}: "
+    return (f"{path}:{low}: {name}: {shown}{why} (a value of another type than the "
+            "layout's: correct it, or export the table again with eligibility export)")
 
 
 def _quoted(name: str) -> str:
@@ -216,8 +281,9 @@ def open_table(connection: duckdb.DuckDBPyConnection, path: Path,
     try:
         if kind == "csv":
             _read_csv(connection, path, vocabulary)
-            _one_row_per_patient(connection, path)
-            _values_fit(connection, path, vocabulary)
+            same_vocabulary(connection, path, vocabulary)
+            one_row_per_patient(connection, path)
+            values_fit(connection, path, vocabulary)
             return
         if kind == "jsonl":
             _known_keys(connection, path, vocabulary)
@@ -232,16 +298,65 @@ def open_table(connection: duckdb.DuckDBPyConnection, path: Path,
         raise TableError(f"{path}: not a population table of this vocabulary: no column "
                          f"{_shown(lacking)} (make it with eligibility export)")
     try:
-        _one_row_per_patient(connection, path)
-        _values_fit(connection, path, vocabulary)
+        same_vocabulary(connection, path, vocabulary)
+        one_row_per_patient(connection, path)
+        values_fit(connection, path, vocabulary)
     except duckdb.Error as error:
         raise TableError(unfit_table(path, error)) from None
 
 
-def _one_row_per_patient(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
+def _query(connection: Any, sql: str) -> Any:
+    """Run a check written in DuckDB's SQL on the table's engine (a `SparkTable` says
+    "spark"), translated by sqlglot."""
+    dialect = getattr(connection, "dialect", "duckdb")
+    if dialect != "duckdb":
+        import sqlglot
+
+        sql = sqlglot.transpile(sql, read="duckdb", write=dialect)[0]
+    return connection.execute(sql)
+
+
+def same_vocabulary(connection: Any, path: Path, vocabulary: Vocabulary) -> None:
+    """The table was exported with the definitions it is screened with: what each list entry
+    is (a drug's class, a synonym) and the facts export works out (an ALSFRS-R total) were
+    written into the rows then, and a vocabulary changed since (a synonym added, a drug moved
+    to another class) would be screened with the old answers, silently. A row whose
+    `vocabulary` is empty was written by another program, which answers for its fields."""
+    found = [value for (value,) in _query(
+        connection, "SELECT DISTINCT vocabulary FROM population WHERE vocabulary IS NOT NULL "
+        "LIMIT 3").fetchall()]
+    again = ("export the profiles again with the rules you screen with "
+             "(eligibility export PROFILES -o TABLE --rules RULES)")
+    if len(found) > 1:
+        raise TableError(f"{path}: rows exported with {'3 or more' if len(found) > 2 else 2} "
+                         f"different vocabularies (tables of two exports put together?): "
+                         f"{again}")
+    if not found or found[0] == fingerprint(vocabulary):
+        return
+    try:
+        theirs = json.loads(found[0])
+        ours = json.loads(fingerprint(vocabulary))
+        lists, facts = theirs["lists"], dict(theirs["facts"])
+    except (ValueError, KeyError, TypeError):
+        raise TableError(f"{path}: the vocabulary column holds {found[0][:60]!r}, not what "
+                         f"eligibility export writes there: {again}") from None
+    if lists != ours["lists"]:
+        listed = ", ".join(vocabulary.collections)
+        raise TableError(f"{path}: exported with another vocabulary: what each entry of the "
+                         f"lists ({listed}) is was worked out with other names, categories or "
+                         f"dose units than the rules' vocabulary has; {again}")
+    changed = [name for name, digest in ours["facts"].items() if facts.get(name) != digest]
+    if changed:
+        raise TableError(f"{path}: exported with another vocabulary: {_shown(changed)} "
+                         f"{'was' if len(changed) == 1 else 'were'} worked out with another "
+                         f"definition than the rules' vocabulary has; {again}")
+
+
+def one_row_per_patient(connection: Any, path: Path) -> None:
     """Every row is one patient, named by `patient_id`: a row without one (a spreadsheet's
     empty last line) or an id in two rows would be counted as patients of their own."""
-    found = connection.execute(
+    found = _query(
+        connection,
         "SELECT patient_id, count(*) AS rows FROM population GROUP BY patient_id "
         "HAVING patient_id IS NULL OR count(*) > 1 ORDER BY patient_id NULLS FIRST "
         "LIMIT 4").fetchall()
@@ -257,7 +372,7 @@ def _one_row_per_patient(connection: duckdb.DuckDBPyConnection, path: Path) -> N
                      "patient, and two rows of one would count them twice")
 
 
-def _values_fit(connection: duckdb.DuckDBPyConnection, path: Path,
+def values_fit(connection: Any, path: Path,
                 vocabulary: Vocabulary) -> None:
     """Every value within what its fact allows (a range, a list of categories), as a YAML
     profile's are: an FVC of 840 % or El Escorial 'Probable' would otherwise be screened as
@@ -293,7 +408,8 @@ def _values_fit(connection: duckdb.DuckDBPyConnection, path: Path,
         return
     chosen = ", ".join(f"{expression} AS c{index}" for index, (_, expression) in
                        enumerate(tests))
-    found = connection.execute(
+    found = _query(
+        connection,
         f"SELECT * FROM (SELECT patient_id, {chosen} FROM population) WHERE " +
         " OR ".join(f"c{index} IS NOT NULL" for index in range(len(tests))) + " LIMIT 1"
     ).fetchone()
@@ -309,7 +425,7 @@ def _values_fit(connection: duckdb.DuckDBPyConnection, path: Path,
                      f"the vocabulary allows ({fact.describe_range()}){hint}")
 
 
-def refuse_later_dates(connection: duckdb.DuckDBPyConnection, path: Path,
+def refuse_later_dates(connection: Any, path: Path,
                        vocabulary: Vocabulary, as_of: str) -> None:
     """No date in a row after the day the row is screened on (`as_of`: SQL for it over the
     table's columns), as a profile with one is refused (`--as-of` before the data, or a row
@@ -329,7 +445,8 @@ def refuse_later_dates(connection: duckdb.DuckDBPyConnection, path: Path,
     import duckdb
 
     try:
-        found = connection.execute(
+        found = _query(
+            connection,
             f"SELECT * FROM (SELECT patient_id, {as_of} AS day, {chosen} FROM population) "
             "WHERE " + " OR ".join(f"d{index} > day" for index in range(len(found_columns))) +
             " LIMIT 1").fetchone()
