@@ -522,3 +522,36 @@ def test_rows_without_a_vocabulary_are_screened_as_another_program_wrote_them(
     result = _run("screen", str(table), "--trial", STR04, "--format", "jsonl")
     assert result.exit_code == 0, result.output
     assert len(result.stdout.splitlines()) == 3
+
+
+@pytest.mark.parametrize(("cut", "message"), [
+    (lambda line: line[:120], ":3:"),
+    (lambda line: line[:-1], ":3:"),
+    (lambda line: line.replace('"age": null', '"age": nul', 1), ":3:"),
+], ids=["cut-short", "no-closing-brace", "misspelt-null"])
+def test_a_json_lines_row_that_is_not_json_is_an_error_at_its_line(
+        registry: Path, tmp_path: Path, cut: object, message: str) -> None:
+    rows = duckdb.sql(f"SELECT * FROM '{registry}' ORDER BY patient_id LIMIT 4")
+    lines = [json.dumps(dict(zip(rows.columns, found, strict=True)), default=str)
+             for found in rows.fetchall()]
+    lines[2] = cut(lines[2])  # type: ignore[operator]
+    table = tmp_path / "registry.jsonl"
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = _run("screen", str(table))
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert f"error: {table}{message}" in said
+    assert ("not JSON" in said and "(each line of a JSON Lines table is one patient's row, a "
+            "JSON object)" in said)
+
+
+def test_json_lines_named_json_is_read_as_a_profile_with_a_hint(registry: Path,
+                                                                tmp_path: Path) -> None:
+    rows = duckdb.sql(f"SELECT * FROM '{registry}' LIMIT 2")
+    table = tmp_path / "registry.json"
+    table.write_text("".join(json.dumps(dict(zip(rows.columns, found, strict=True)),
+                                        default=str) + "\n" for found in rows.fetchall()))
+    result = _run("screen", str(table))
+    assert result.exit_code == 1, result.output
+    assert (f"{table}:2:1: invalid JSON: extra data (a JSON object a line, each with a "
+            "patient_id: a population table? Name it .jsonl)") in " ".join(result.output.split())

@@ -65,8 +65,12 @@ def read_bundle(path: Path | str, text: str | None = None) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
+        hint = ""
+        if error.msg == "Extra data" and '"patient_id"' in text.partition("\n")[0]:
+            hint = (" (a JSON object a line, each with a patient_id: a population table? "
+                    "Name it .jsonl)")
         raise InputError([Problem(SourceSpan(name, error.lineno, error.colno), "",
-                                  f"invalid JSON: {error.msg.lower()}")]) from None
+                                  f"invalid JSON: {error.msg.lower()}{hint}")]) from None
     except RecursionError:
         raise InputError([_problem(name, "", "invalid JSON: nested too deeply")]) from None
     if not isinstance(value, dict):

@@ -261,6 +261,26 @@ def _unfit_cell(path: Path, vocabulary: Vocabulary) -> str:
             "layout's: correct it, or export the table again with eligibility export)")
 
 
+def _malformed(path: Path, near: int, said: str) -> str:
+    """A line of a JSON Lines table that is not JSON, at its line: DuckDB's line may be the
+    one after (it counts the line break that ends a cut line), so the line before it is
+    tried first."""
+    place, why = f"{near}", said.rstrip(".")
+    with open(path, encoding="utf-8", errors="replace") as lines:
+        for number, text in enumerate(lines, start=1):
+            if number < near - 1 or not text.strip():
+                continue
+            try:
+                json.loads(text.rstrip("\r\n"))
+            except json.JSONDecodeError as error:
+                place, why = f"{number}:{error.colno}", error.msg.lower().removesuffix(" at")
+                break
+            if number >= near:
+                break
+    return (f"{path}:{place}: not JSON: {why} (each line of a JSON Lines table is one "
+            "patient's row, a JSON object)")
+
+
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -292,7 +312,12 @@ def open_table(connection: duckdb.DuckDBPyConnection, path: Path,
         source.create_view("population")
         found = {name for name, *_ in connection.execute("DESCRIBE population").fetchall()}
     except duckdb.Error as error:
-        raise TableError(f"{path}: cannot be read as {kind}: {_first_line(error)}") from None
+        first = _first_line(error)
+        malformed = re.search(r"Malformed JSON .* in line (\d+): (.*)$", first)
+        if kind == "jsonl" and malformed:
+            raise TableError(_malformed(path, int(malformed.group(1)),
+                                        malformed.group(2))) from None
+        raise TableError(f"{path}: cannot be read as {kind}: {first}") from None
     lacking = [name for name in columns(vocabulary) if name not in found]
     if lacking:
         raise TableError(f"{path}: not a population table of this vocabulary: no column "
