@@ -273,8 +273,15 @@ def test_a_key_left_out_of_a_json_lines_table_is_a_fact_not_recorded(tmp_path: P
                                                       "status": "current"}]}},
       "name: not a field of a list's entries (an entry names what it is in key"),
      ({"fvc.percent_predicted": [{"valeu": 84, "date": "2026-10-20"}]},
-      "valeu: not a field of a history's records (did you mean 'value'?)")],
-    ids=["entry-by-name", "record-field"])
+      "valeu: not a field of a history's records (did you mean 'value'?)"),
+     ({"conditions": {"complete": True, "itemz": []}},
+      "itemz: not a field of a list (complete, items, ...) (did you mean 'items'?)"),
+     ({"medications": {"complete": True, "items": [
+         {"key": "riluzole", "status": "current", "doses": [{"sinse": "2026-01-01"}]}]}},
+      "sinse: not a field of an entry's doses (did you mean 'since'?)"),
+     ({"allergies": {"items": [{"key": "penicillin", "attributes": {"severty": "severe"}}]}},
+      "severty: not an attribute of a list's entries (did you mean 'severity'?)")],
+    ids=["entry-by-name", "record-field", "list-field", "dose-field", "attribute"])
 def test_a_misspelt_field_inside_a_json_lines_value_is_an_error_at_its_line(
         tmp_path: Path, row: dict[str, object], message: str) -> None:
     table = _second_row(tmp_path, {"screening_date": "2026-06-01", **row})

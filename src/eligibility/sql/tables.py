@@ -11,7 +11,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,25 +65,48 @@ def _known_keys(connection: duckdb.DuckDBPyConnection, path: Path,
     from ..vocabulary import closest
 
     known = columns(vocabulary)
-    levels = {"": set(known), "record": set(), "entry": set()}
+    levels: dict[str, set[str]] = {level: set() for level in (
+        "record", "list", "entry", "dose", "attribute")}
+    levels[""] = set(known)
     for kind in known.values():
         found = duckdb_type(kind)
         if found.id == "list" and found.children[0][1].id == "struct":
             levels["record"] |= {name for name, _ in found.children[0][1].children}
         elif found.id == "struct" and "items" in dict(found.children):
-            levels["entry"] |= {name for name, _ in dict(found.children)["items"].children[0][
-                1].children}
+            levels["list"] |= {name for name, _ in found.children}
+            entry = dict(dict(found.children)["items"].children[0][1].children)
+            levels["entry"] |= set(entry)
+            if "doses" in entry:
+                levels["dose"] |= {name for name, _ in entry["doses"].children[0][1].children}
+            if "attributes" in entry:
+                levels["attribute"] |= {name for name, _ in entry["attributes"].children}
 
-    def keys(level: str, path_: str | None) -> str:
-        found = ("json_keys(json)" if path_ is None else
-                 f"flatten(list_transform(json_extract(json, '{path_}'), "
-                 "lambda x: coalesce(json_keys(x), [])))")
+    def keys(level: str, objects: str) -> str:
+        found = (f"flatten(list_transform({objects}, lambda x: CASE WHEN json_type(x) = "
+                 "'OBJECT' THEN json_keys(x) ELSE [] END))")
         return f"list_transform({found}, lambda k: '{level}' || chr(31) || k)"
 
+    def inside(values: str, path_: str) -> str:
+        return (f"flatten(list_transform({values}, lambda x: coalesce(json_extract(x, "
+                f"'{path_}'), [])))")
+
+    # Each row is parsed once into its values, and each level read from the one above it
+    # (json_extract from the row for each level parsed the whole row each time: 1.1x slower).
+    arrays = "list_filter(vals, lambda x: json_type(x) = 'ARRAY')"
     found = connection.execute(
-        "SELECT DISTINCT unnest(list_concat(" + ", ".join((
-            keys("", None), keys("record", "$.*[*]"), keys("entry", "$.*.items[*]"))) +
-        ")) AS key FROM read_ndjson_objects(?)", [str(path)]).fetchall()
+        "WITH rows AS (SELECT json_keys(json) AS top, json_extract(json, '$.*') AS vals "
+        "FROM read_ndjson_objects(?)), "
+        "lists AS (SELECT top, list_filter(vals, lambda x: json_type(x) = 'OBJECT') AS lists, "
+        f"{inside(arrays, '$[*]')} AS records "
+        "FROM rows), "
+        f"entries AS (SELECT *, {inside('lists', '$.items[*]')} AS entries FROM lists) "
+        "SELECT DISTINCT unnest(list_concat("
+        "list_transform(top, lambda k: chr(31) || k), " + ", ".join((
+            keys("record", "records"), keys("list", "lists"), keys("entry", "entries"),
+            keys("dose", inside("entries", "$.doses[*]")),
+            keys("attribute", "list_transform(entries, lambda x: json_extract(x, "
+                 "'$.attributes'))"))) +
+        ")) AS key FROM entries", [str(path)]).fetchall()
     unknown = {(level, key) for level, key in (row[0].split("\x1f", 1) for row in found)
                if key not in levels[level]}
     if not unknown:
@@ -93,7 +116,9 @@ def _known_keys(connection: duckdb.DuckDBPyConnection, path: Path,
     more = f" (and {len(unknown) - 1} more unknown)" if len(unknown) > 1 else ""
     where = f"{path}:{line}" if line is not None else f"{path}"
     what = {"": "a column of the population table", "record": "a field of a history's records",
-            "entry": "a field of a list's entries"}[level]
+            "list": "a field of a list (complete, items, ...)",
+            "entry": "a field of a list's entries", "dose": "a field of an entry's doses",
+            "attribute": "an attribute of a list's entries"}[level]
     hint = (" (an entry names what it is in key, as export writes it: the vocabulary's name, "
             "such as riluzole)" if (level, key) == ("entry", "name") else
             closest(key, levels[level]))
@@ -104,6 +129,12 @@ def _known_keys(connection: duckdb.DuckDBPyConnection, path: Path,
 def _keys_by_line(path: Path) -> Iterable[tuple[int, str, str]]:
     """Each line's keys, in order, at each level `_known_keys` checks (only read to say where
     an unknown key is)."""
+
+    def objects(value: Any) -> Iterator[dict[str, Any]]:
+        for inner in value if isinstance(value, list) else [value]:
+            if isinstance(inner, dict):
+                yield inner
+
     with open(path, encoding="utf-8", errors="replace") as lines:
         for number, text in enumerate(lines, start=1):
             try:
@@ -114,13 +145,18 @@ def _keys_by_line(path: Path) -> Iterable[tuple[int, str, str]]:
                 continue
             for key, value in found.items():
                 yield number, "", key
-                records = (value if isinstance(value, list) else
-                           value.get("items") if isinstance(value, dict) else None)
-                level = "record" if isinstance(value, list) else "entry"
-                for record in records if isinstance(records, list) else ():
-                    if isinstance(record, dict):
-                        for inner in record:
-                            yield number, level, inner
+                if isinstance(value, list):
+                    for record in objects(value):
+                        yield from ((number, "record", inner) for inner in record)
+                    continue
+                for listed in objects(value):
+                    yield from ((number, "list", inner) for inner in listed)
+                    for entry in objects(listed.get("items")):
+                        yield from ((number, "entry", inner) for inner in entry)
+                        for dose in objects(entry.get("doses")):
+                            yield from ((number, "dose", inner) for inner in dose)
+                        for attribute in objects(entry.get("attributes")):
+                            yield from ((number, "attribute", inner) for inner in attribute)
 
 
 def write_table(rows: Iterable[dict[str, Any]], vocabulary: Vocabulary, destination: Path) -> int:
