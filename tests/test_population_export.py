@@ -164,3 +164,20 @@ def test_an_exported_table_is_readable_as_the_umask_allows(tmp_path: Path, suffi
         os.umask(old)
     assert result.exit_code == 0, result.output
     assert destination.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_second_profile_of_one_patient_is_reported_and_left_out_of_the_table(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    for name in ("a.yaml", "b.yaml"):
+        (folder / name).write_text((ROOT / "patients" / "example.yaml").read_text())
+    table = tmp_path / "registry.parquet"
+    result = _export(str(folder), "-o", str(table))
+    assert result.exit_code == 1, result.output
+    assert (f"{folder / 'b.yaml'}:2:1: id: 'P001-example' is also the id of "
+            f"{folder / 'a.yaml'}: a table holds each patient once") in " ".join(
+        result.output.split())
+    assert "1 patient written" in result.output
+    screened = runner.invoke(app, ["screen", str(table), "--rules", str(ROOT / "rules")])
+    assert screened.exit_code == 0, screened.output  # the table is one a screen can use

@@ -16,6 +16,7 @@ from rich.console import Console
 
 from ..loading import Problem, check_patient, trials_vocabulary
 from ..render import render_problems
+from ..source import SourceSpan
 from ..vocabulary import Vocabulary
 from .common import RulesPath, consoles, say
 from .inputs import patient_files, trials_or_exit
@@ -84,14 +85,35 @@ def export_command(
 
 def _profiles(err: Console, files: list[str], vocabulary: Vocabulary,
               failed: list[Problem]) -> Iterator[Any]:
+    """The profiles that can be used, each patient once: a table holds one row per patient,
+    and `screen` refuses one holding an id twice, so a second profile of an id is reported
+    (with the file that has it) and left out, as a profile that cannot be used is."""
     today = dt.date.today()
+    seen: dict[str, str] = {}
     for file in files:
         profile, problems = check_patient(file, today=today, vocabulary=vocabulary)
+        if profile is not None and seen.setdefault(profile.id, file) != file:
+            line = _id_line(file)
+            problems = (*problems, Problem(
+                SourceSpan(file, line, 1 if line else 0), "id",
+                f"{profile.id!r} is also the id of {seen[profile.id]}: a table holds each "
+                "patient once (give each profile its own id); this one was not written"))
+            profile = None
         if problems:
             render_problems(err, problems)
             failed += problems
         if profile is not None:
             yield profile
+
+
+def _id_line(file: str) -> int:
+    """The line of a profile's `id:` (0 when it cannot be told)."""
+    try:
+        with open(file, encoding="utf-8", errors="replace") as lines:
+            return next((number for number, text in enumerate(lines, start=1)
+                         if text.startswith("id:")), 0)
+    except OSError:
+        return 0
 
 
 class TableFormat(StrEnum):
