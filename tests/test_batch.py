@@ -546,3 +546,21 @@ def test_single_patient_summary_uses_the_default_rules_folder(
         "NCT00000011": "ineligible", "NCT00000012": "needs_review",
         "NCT00000013": "eligible", "NCT00000014": "ineligible",
         "NCT00000015": "needs_review", "NCT00000016": "eligible"}
+
+
+@pytest.mark.parametrize("copies", [2, 70], ids=["in-process", "workers"])
+def test_two_profiles_of_one_patient_id_are_both_screened_with_a_warning(
+        tmp_path: Path, copies: int) -> None:
+    # 70 files are screened by worker processes (64 or more), which must pass the id back
+    for number in range(copies):
+        (tmp_path / f"p{number:02}.yaml").write_text(EXAMPLE.read_text())
+    result = screen_batch(tmp_path, "--format", "csv", "--jobs", "2", "--no-forecast")
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if "warning: id:" in line]
+    assert len(warnings) == copies - 1
+    assert warnings[0] == (f"{tmp_path / 'p01.yaml'}:2:1: warning: id: 'P001-example' is also "
+                           f"the id of {tmp_path / 'p00.yaml'}: the output holds this patient "
+                           "twice")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert sum(1 for row in rows if row["trial_id"] == "NCT06910384" and
+               row["criterion_id"] == "I1") == copies  # each profile is screened

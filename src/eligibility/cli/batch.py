@@ -67,6 +67,7 @@ class Screened(NamedTuple):
     problems: tuple[Problem, ...]
     piece: Any = None
     about: About | None = None  # with `Work.chart`
+    patient: str | None = None  # the profile's id, when it was screened
 
 
 def screen_one(work: Work, path: str, text: str | None = None) -> Screened:
@@ -104,7 +105,7 @@ def screen_one(work: Work, path: str, text: str | None = None) -> Screened:
 
         screenings = attach(screenings, forecast_all(profile, work.trials, as_of=on,
                                                      horizon=work.horizon))
-    return Screened(path, (), work.piece(profile.id, on, screenings), who)
+    return Screened(path, (), work.piece(profile.id, on, screenings), who, profile.id)
 
 
 def default_jobs() -> int:

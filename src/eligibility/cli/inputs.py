@@ -241,3 +241,14 @@ def standard_input(problems: list[Problem]) -> str | None:
         problem(f"not UTF-8 text: {error.reason}, byte {data[error.start]:#04x} (send the "
                 "profile as UTF-8)", line, column)
         return None
+
+
+def id_line(path: str) -> int:
+    """The line of a YAML profile's `id:` (0 when it cannot be told), to point at a patient
+    id that another profile has too."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as lines:
+            return next((number for number, text in enumerate(lines, start=1)
+                         if text.startswith("id:")), 0)
+    except OSError:
+        return 0

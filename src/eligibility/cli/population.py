@@ -19,7 +19,7 @@ from ..render import render_problems
 from ..source import SourceSpan
 from ..vocabulary import Vocabulary
 from .common import RulesPath, consoles, say
-from .inputs import patient_files, trials_or_exit
+from .inputs import id_line, patient_files, trials_or_exit
 from .writing import mode_for, refuse_unfit_destination, to_standard_output
 
 
@@ -93,7 +93,7 @@ def _profiles(err: Console, files: list[str], vocabulary: Vocabulary,
     for file in files:
         profile, problems = check_patient(file, today=today, vocabulary=vocabulary)
         if profile is not None and seen.setdefault(profile.id, file) != file:
-            line = _id_line(file)
+            line = id_line(file)
             problems = (*problems, Problem(
                 SourceSpan(file, line, 1 if line else 0), "id",
                 f"{profile.id!r} is also the id of {seen[profile.id]}: a table holds each "
@@ -104,16 +104,6 @@ def _profiles(err: Console, files: list[str], vocabulary: Vocabulary,
             failed += problems
         if profile is not None:
             yield profile
-
-
-def _id_line(file: str) -> int:
-    """The line of a profile's `id:` (0 when it cannot be told)."""
-    try:
-        with open(file, encoding="utf-8", errors="replace") as lines:
-            return next((number for number, text in enumerate(lines, start=1)
-                         if text.startswith("id:")), 0)
-    except OSError:
-        return 0
 
 
 class TableFormat(StrEnum):

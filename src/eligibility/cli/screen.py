@@ -19,9 +19,10 @@ from ..loading import Problem, trials_vocabulary
 from ..render import render_funnel, render_problems, render_screenings
 from ..results import Screening
 from ..selection import SHOWN, Order
+from ..source import SourceSpan
 from .batch import STDIN, Work, default_jobs, keep, screen_one, screening
 from .common import AsOf, RulesPath, TrialIds, choice, consoles, say, span
-from .inputs import patient_files, rule_ids, standard_input, trials_or_exit
+from .inputs import id_line, patient_files, rule_ids, standard_input, trials_or_exit
 from .population import Engine, is_population_table
 from .progress import Progress
 from .writing import output_stream, refuse_unfit_destination, to_standard_output
@@ -260,6 +261,7 @@ def _screen_batch(out: Console, err: Console, work: Work, files: list[str],
                 sink = selecting = Selecting(sink, wanted=wanted, order=order)
             sink.problems(problems)
             work = work._replace(piece=sink.piece)
+            seen: dict[str, str] = {}  # each patient id and the first file giving it
             with screening(work, files, stdin=stdin,
                            jobs=1 if in_process else jobs) as results:
                 progress.start()
@@ -268,6 +270,11 @@ def _screen_batch(out: Console, err: Console, work: Work, files: list[str],
                         render_problems(err, result.problems)
                         problems += result.problems
                         sink.problems(result.problems)
+                    if result.patient is not None and (
+                            first := seen.setdefault(result.patient, result.path)
+                    ) != result.path:
+                        render_problems(err, [_same_patient(result.path, result.patient,
+                                                            first)])
                     if result.piece is not None:
                         if chart is not None:
                             chart.about(result.about)
@@ -279,6 +286,16 @@ def _screen_batch(out: Console, err: Console, work: Work, files: list[str],
         say(err, f"{selecting.shown} of {selecting.screened} patients shown (--verdict "
             f"{','.join(wanted)})")
     return screened
+
+
+def _same_patient(path: str, patient: str, first: str) -> Problem:
+    """A warning for a second profile of one patient id in a batch: both are screened (they
+    may be two screening dates), but a count of patients or a table keyed by id would hold
+    the patient twice."""
+    line = id_line(path)
+    return Problem(SourceSpan(path, line, 1 if line else 0), "id",
+                   f"{patient!r} is also the id of {first}: the output holds this patient "
+                   "twice", severity="warning")
 
 
 def _batch_outcome(files: int, screened: int) -> str:

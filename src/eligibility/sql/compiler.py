@@ -35,18 +35,10 @@ class TrialQuery:
 
 
 def written(query: exp.Expr, dialect: str) -> str:
-    """A query over compiled trials in a dialect sqlglot writes (`duckdb`, `spark`)."""
-    if dialect == "spark":
-        query = query.transform(_spark_overlaps)
+    """A query over compiled trials in a dialect sqlglot writes (`duckdb`, `spark`). (A list
+    overlap is written as containment tests, `build.overlaps`: sqlglot writes an overlap as
+    `a && b` for Spark, which Spark does not parse.)"""
     return query.sql(dialect=dialect)
-
-
-def _spark_overlaps(node: exp.Expr) -> exp.Expr:
-    """sqlglot's Spark dialect writes a list overlap as `a && b`, which Spark does not parse;
-    Spark's own function is `arrays_overlap`."""
-    if isinstance(node, exp.ArrayOverlaps):
-        return exp.Anonymous(this="ARRAYS_OVERLAP", expressions=[node.this, node.expression])
-    return node
 
 
 def _truth(criterion: Criterion, scope: Scope) -> exp.Expr:
