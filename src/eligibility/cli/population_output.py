@@ -34,7 +34,7 @@ def _flat(compiled: TrialQuery) -> exp.Select:
     """One row per patient: id, trial, verdict, then each criterion's status by its id."""
     return exp.select(b.column("patient_id"), exp.alias_(b.literal(compiled.trial.id), "trial"),
                       b.column("verdict"), *[b.column(ident) for ident in compiled.criteria]
-                      ).from_(compiled.query.subquery("screened"))
+                      ).from_(compiled.query.subquery("screened", copy=False))
 
 
 def _long(compiled: TrialQuery) -> exp.Select:
@@ -42,7 +42,7 @@ def _long(compiled: TrialQuery) -> exp.Select:
     pivot = exp.Pivot(expressions=[exp.to_identifier("status")], unpivot=True,
                       fields=[exp.In(this=exp.to_identifier("criterion"),
                                      expressions=[b.column(i) for i in compiled.criteria])])
-    source = compiled.query.subquery("screened")
+    source = compiled.query.subquery("screened", copy=False)
     source.set("pivots", [pivot])
     return exp.select(b.column("patient_id"), exp.alias_(b.literal(compiled.trial.id), "trial"),
                       b.column("verdict"), b.column("criterion"), b.column("status")
@@ -88,7 +88,7 @@ def kept(compiled: TrialQuery, verdicts: Sequence[str]) -> TrialQuery:
         ways.append(b.in_list(b.column("verdict"), plain))
     if NEAR_MISS in verdicts:
         ways.append(_near_miss(compiled))
-    chosen = exp.select(exp.Star()).from_(compiled.query.subquery("screened")).where(
+    chosen = exp.select(exp.Star()).from_(compiled.query.subquery("screened", copy=False)).where(
         exp.or_(*ways))
     return dataclasses.replace(compiled, query=b.grouped(chosen))  # type: ignore[arg-type]
 
@@ -179,7 +179,7 @@ def _summary(out: Console, connection: Any, compiled: Sequence[TrialQuery],
             _near_miss(trial) if verdict == NEAR_MISS else exp.EQ(
                 this=b.column("verdict"), expression=b.literal(verdict)),
             exp.Literal.number(1))], exp.Literal.number(0))) for verdict in shown]).from_(
-            trial.query.subquery("screened"))
+            trial.query.subquery("screened", copy=False))
         found = connection.execute(written(b.grouped(counts), dialect)).fetchone()
         table.add_row(trial.trial.id, *[str(int(count or 0)) for count in found])
     out.print(table, soft_wrap=True, markup=False)

@@ -48,8 +48,8 @@ def _truth(criterion: Criterion, scope: Scope) -> exp.Expr:
     condition = truth(criterion.condition, scope)
     if criterion.applies_to is not None:
         guard = truth(criterion.applies_to, scope)
-        condition = exp.paren(exp.or_(exp.not_(guard), condition)
-                              if criterion.kind == "inclusion" else exp.and_(guard, condition))
+        condition = exp.paren(b.or_(b.not_(guard), condition)
+                              if criterion.kind == "inclusion" else b.and_(guard, condition))
     return condition
 
 
@@ -63,7 +63,7 @@ def _status(criterion: Criterion) -> exp.Expr:
 
 def _verdict(ids: Sequence[str]) -> exp.Expr:
     def any_is(status: str) -> exp.Expr:
-        return exp.or_(*[exp.EQ(this=b.column(ident), expression=b.literal(status))
+        return b.or_(*[exp.EQ(this=b.column(ident), expression=b.literal(status))
                          for ident in ids]) if ids else b.FALSE
 
     return b.case([(any_is("fail"), b.literal("ineligible")),
@@ -75,7 +75,7 @@ def as_of_column(as_of: dt.date | None, today: dt.date) -> exp.Expr:
     `loading.screening_date`)."""
     if as_of is not None:
         return b.date(as_of)
-    return exp.func("COALESCE", b.column("screening_date"), b.date(today))
+    return b.func("COALESCE", b.column("screening_date"), b.date(today))
 
 
 def compile_trial(trial: Trial, *, as_of: dt.date | None = None,
@@ -87,21 +87,27 @@ def compile_trial(trial: Trial, *, as_of: dt.date | None = None,
     lists: dict[str, list[Any]] = {}
     for criterion in trial.criteria:
         scope = Scope(trial.vocabulary, trial.id, criterion.id, day, lists)
-        truths.append(exp.alias_(_truth(criterion, scope), criterion.id, quoted=True))
+        truths.append(exp.alias_(_truth(criterion, scope), criterion.id, quoted=True,
+                                 copy=False))
     shared = list_levels(lists)
     ids = tuple(criterion.id for criterion in trial.criteria)
+    # Each part is built once and placed once: no copies (sqlglot copies every operand by
+    # default, and a subquery's copy is a copy of every criterion below it).
     dated = exp.select(exp.Star(), exp.alias_(as_of_column(as_of, today or dt.date.today()),
-                                              AS_OF, quoted=True)).from_(source)
+                                              AS_OF, quoted=True, copy=False)).from_(
+        source, copy=False)
     if shared:  # the columns several criteria read, worked out once per row
-        dated = exp.select(exp.Star(), *[exp.alias_(value, name, quoted=True)
+        dated = exp.select(exp.Star(), *[exp.alias_(value, name, quoted=True, copy=False)
                                          for name, value in shared.items()]).from_(
-            dated.subquery("dated"))
-    decided = exp.select(b.column("patient_id"), *truths).from_(dated.subquery("patients"))
+            dated.subquery("dated", copy=False), copy=False)
+    decided = exp.select(b.column("patient_id"), *truths).from_(
+        dated.subquery("patients", copy=False), copy=False)
     statuses = exp.select(b.column("patient_id"), *[
-        exp.alias_(_status(criterion), criterion.id, quoted=True)
-        for criterion in trial.criteria]).from_(decided.subquery("truths"))
-    query = exp.select(exp.Star(), exp.alias_(_verdict(ids), "verdict")).from_(
-        statuses.subquery("statuses"))
+        exp.alias_(_status(criterion), criterion.id, quoted=True, copy=False)
+        for criterion in trial.criteria]).from_(decided.subquery("truths", copy=False),
+                                                copy=False)
+    query = exp.select(exp.Star(), exp.alias_(_verdict(ids), "verdict", copy=False)).from_(
+        statuses.subquery("statuses", copy=False), copy=False)
     return TrialQuery(trial, ids, b.grouped(query))  # type: ignore[arg-type]
 
 

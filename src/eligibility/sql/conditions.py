@@ -86,7 +86,7 @@ def list_levels(lists: dict[str, list[tuple[str, Level]]]) -> dict[str, exp.Expr
                 total: exp.Expr | None = None
                 for place, (_, level) in enumerate(part):
                     # level -1, 0, 1, 2 -> its own bit; NULL (not asked about) -> 0
-                    one = exp.func("COALESCE", exp.BitwiseLeftShift(
+                    one = b.func("COALESCE", exp.BitwiseLeftShift(
                         this=exp.cast(exp.Literal.number(1), "BIGINT"),
                         expression=exp.Add(this=level(entry),
                                            expression=exp.Literal.number(1 + 4 * place))),
@@ -114,27 +114,27 @@ def truth(node: Node, scope: Scope) -> exp.Expr:
 
 
 def _all(node: AllOf, scope: Scope) -> exp.Expr:
-    return exp.and_(*[truth(part, scope) for part in node.parts], copy=False)
+    return b.and_(*[truth(part, scope) for part in node.parts])
 
 
 def _any(node: AnyOf, scope: Scope) -> exp.Expr:
-    return exp.or_(*[truth(part, scope) for part in node.parts], copy=False)
+    return b.or_(*[truth(part, scope) for part in node.parts])
 
 
 def _not(node: Not, scope: Scope) -> exp.Expr:
-    return exp.not_(truth(node.part, scope), copy=False)
+    return b.not_(truth(node.part, scope))
 
 
 def _first(node: First, scope: Scope) -> exp.Expr:
     """The first decided part gives the truth: COALESCE skips the unknown (NULL) ones."""
-    return exp.func("COALESCE", *[truth(part, scope) for part in node.parts])
+    return b.func("COALESCE", *[truth(part, scope) for part in node.parts])
 
 
 def _judgment(node: Judgment, scope: Scope) -> exp.Expr:
     """The latest answer recorded for this trial and criterion (the table keeps answers oldest
     first, so it is the last one), unless older than the rule allows."""
     key = scope.criterion + (f".{node.id}" if node.id else "")
-    answers = b.filtered(b.column("assessments"), lambda answer: exp.and_(
+    answers = b.filtered(b.column("assessments"), lambda answer: b.and_(
         exp.EQ(this=b.field(answer, "trial"), expression=b.literal(scope.trial)),
         exp.EQ(this=b.field(answer, "criterion"), expression=b.literal(key))))
     latest = b.last(answers)
@@ -165,7 +165,7 @@ def _check(node: Check, scope: Scope) -> exp.Expr:
     pairs: list[tuple[exp.Expr, exp.Expr]] = [(exp.Is(this=value, expression=b.NULL), b.NULL)]
     if node.measured_within_days is not None:
         date = b.field(observation, "date")
-        pairs.append((exp.or_(exp.Is(this=date, expression=b.NULL), exp.LT(
+        pairs.append((b.or_(exp.Is(this=date, expression=b.NULL), exp.LT(
             this=date, expression=b.days_before(scope.as_of, node.measured_within_days))),
             b.NULL))
     return b.case(pairs, test)
@@ -180,7 +180,7 @@ def _age_at_visit(node: Check, fact: Fact, truth: exp.Expr, scope: Scope) -> exp
     _, date = age_value(fact, scope.as_of)
     far = exp.GT(this=exp.Abs(this=exp.DateDiff(this=date, expression=on, unit=exp.var("DAY"))),
                  expression=exp.Literal.number(node.at.within_days))
-    return b.case([(exp.or_(exp.Is(this=on, expression=b.NULL),
+    return b.case([(b.or_(exp.Is(this=on, expression=b.NULL),
                             exp.Is(this=date, expression=b.NULL), far), b.NULL)], truth)
 
 
@@ -196,7 +196,7 @@ def _moving_check(node: Check, fact: Fact, scope: Scope) -> exp.Expr:
     pairs: list[tuple[exp.Expr, exp.Expr]] = [(exp.Is(this=value, expression=b.NULL), b.NULL)]
     if node.measured_within_days is not None:
         date = seen.date()
-        pairs.append((exp.or_(exp.Is(this=date, expression=b.NULL), exp.LT(
+        pairs.append((b.or_(exp.Is(this=date, expression=b.NULL), exp.LT(
             this=date, expression=b.days_before(scope.as_of, node.measured_within_days))),
             b.NULL))
     return b.case(pairs, test)
@@ -235,13 +235,13 @@ def _every(node: Every, scope: Scope) -> exp.Expr:
         tests = [b.case([(exp.Is(this=b.field(record, member), expression=b.NULL), b.NULL)],
                         observation_test(check, fact, b.field(record, member), record,
                                          scope.as_of, scope.refuse)) for member in slot]
-        truths.append(tests[0] if len(tests) == 1 else exp.func("COALESCE", *tests))
-    every = exp.and_(*truths) if truths else b.TRUE
+        truths.append(tests[0] if len(tests) == 1 else b.func("COALESCE", *tests))
+    every = b.and_(*truths) if truths else b.TRUE
     pairs: list[tuple[exp.Expr, exp.Expr]] = [(exp.Is(this=record, expression=b.NULL),
                                                 b.NULL)]
     if node.measured_within_days is not None:
         date = b.field(record, "date")
-        pairs.append((exp.or_(exp.Is(this=date, expression=b.NULL), exp.LT(
+        pairs.append((b.or_(exp.Is(this=date, expression=b.NULL), exp.LT(
             this=date, expression=b.days_before(scope.as_of, node.measured_within_days))),
             b.NULL))
     return b.case(pairs, every)

@@ -202,7 +202,7 @@ class _Reader:
                             seen.date()) for seen in reads.values()]
             if uses_as_of:
                 dates.append(self.as_of)
-            return dates[0] if len(dates) == 1 else exp.func("GREATEST", *dates)
+            return dates[0] if len(dates) == 1 else b.func("GREATEST", *dates)
 
         def evaluated(element: exp.Expr | None) -> tuple[exp.Expr, Callable[[], exp.Expr]]:
             reads: dict[str, Observed] = {}
@@ -280,7 +280,7 @@ class _Reader:
                 return exp.Not(this=sql(operand))
             case ast.BoolOp(op=op, values=values):
                 parts = [sql(part) for part in values]
-                return exp.and_(*parts) if isinstance(op, ast.And) else exp.or_(*parts)
+                return b.and_(*parts) if isinstance(op, ast.And) else b.or_(*parts)
             case ast.BinOp(left=left, op=op, right=right):
                 a, c = sql(left), sql(right)
                 if isinstance(op, ast.Div):  # division by zero is unknown
@@ -302,7 +302,7 @@ class _Reader:
         if len(tests) == 1:
             return tests[0]
         # a chain is unknown when any value is, even if one comparison fails
-        return _unless_any_null(values, exp.and_(*tests))
+        return _unless_any_null(values, b.and_(*tests))
 
     def _call(self, name: str, args: list[ast.expr], read: Callable[[str], Observed],
               sql: Callable[[ast.expr], exp.Expr]) -> exp.Expr:
@@ -311,19 +311,19 @@ class _Reader:
             total: exp.Expr = exp.Literal.number(0)
             for slot in self.vocabulary.group_slots[group]:
                 members = [read(f"{group}.{member}").value for member in slot]
-                one = members[0] if len(members) == 1 else exp.func("COALESCE", *members)
+                one = members[0] if len(members) == 1 else b.func("COALESCE", *members)
                 total = exp.Add(this=total, expression=exp.paren(one, copy=False))
             return total
         if name == "date_of":
             return read(dotted(args[0]) or "").date()
         values = [sql(arg) for arg in args]
         if name == "either":
-            return values[0] if len(values) == 1 else exp.func("COALESCE", *values)
+            return values[0] if len(values) == 1 else b.func("COALESCE", *values)
         if name == "recorded":
             return b.case([(exp.Is(this=values[0], expression=b.NULL), b.NULL)], b.TRUE)
         if name in ("min", "max"):  # two values or more (the parser says so)
             # LEAST and GREATEST skip NULLs; min() of an unknown is unknown
-            return _unless_any_null(values, exp.func("LEAST" if name == "min" else "GREATEST",
+            return _unless_any_null(values, b.func("LEAST" if name == "min" else "GREATEST",
                                                      *values))
         start, end = values
         if name == "years_between":
@@ -336,7 +336,7 @@ class _Reader:
 
 
 def _unless_any_null(values: list[exp.Expr], result: exp.Expr) -> exp.Expr:
-    unknown = exp.or_(*[exp.Is(this=value, expression=b.NULL) for value in values])
+    unknown = b.or_(*[exp.Is(this=value, expression=b.NULL) for value in values])
     return b.case([(unknown, b.NULL)], result)
 
 

@@ -68,7 +68,7 @@ def funnel_query(compiled: TrialQuery) -> exp.Expr:
     """The one query of a funnel's counts (any dialect): patients, five counts per criterion,
     then patients per verdict."""
     ids = compiled.criteria
-    selected: list[exp.Expr] = [exp.func("COUNT", exp.Star())]
+    selected: list[exp.Expr] = [b.func("COUNT", exp.Star())]
 
     def count(condition: exp.Expr) -> exp.Expr:
         return exp.Sum(this=b.case([(condition, exp.Literal.number(1))],
@@ -78,17 +78,17 @@ def funnel_query(compiled: TrialQuery) -> exp.Expr:
         return exp.EQ(this=b.column(ident), expression=b.literal("fail"))
 
     for index, ident in enumerate(ids):
-        earlier = [exp.not_(failed(other)) for other in ids[:index]]
+        earlier = [b.not_(failed(other)) for other in ids[:index]]
         selected += [
             count(exp.EQ(this=b.column(ident), expression=b.literal("pass"))),
             count(failed(ident)),
             count(exp.EQ(this=b.column(ident), expression=b.literal("unknown"))),
-            count(exp.and_(*earlier, exp.not_(failed(ident)))),
-            count(exp.and_(*earlier, failed(ident)) if earlier else failed(ident)),
+            count(b.and_(*earlier, b.not_(failed(ident)))),
+            count(b.and_(*earlier, failed(ident)) if earlier else failed(ident)),
         ]
     for verdict in ("eligible", "needs_review", "ineligible"):
         selected.append(count(exp.EQ(this=b.column("verdict"), expression=b.literal(verdict))))
-    return b.grouped(exp.select(*selected).from_(compiled.query.subquery("screened")))
+    return b.grouped(exp.select(*selected).from_(compiled.query.subquery("screened", copy=False)))
 
 
 def funnel_numbers(compiled: TrialQuery, found: Row) -> FunnelCounts:

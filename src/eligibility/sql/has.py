@@ -34,16 +34,16 @@ def _null(value: exp.Expr) -> exp.Expr:
 
 
 def _set(value: exp.Expr) -> exp.Expr:
-    return exp.not_(_null(value))
+    return b.not_(_null(value))
 
 
 def _absent(entry: exp.Expr) -> exp.Expr:
-    return exp.EQ(this=exp.func("COALESCE", _f(entry, "status"), b.literal("")),
+    return exp.EQ(this=b.func("COALESCE", _f(entry, "status"), b.literal("")),
                   expression=b.literal("absent"))
 
 
 def _present(entry: exp.Expr) -> exp.Expr:
-    return exp.not_(_absent(entry))
+    return b.not_(_absent(entry))
 
 
 def _matches(query: Query, entry: exp.Expr) -> exp.Expr:
@@ -52,7 +52,7 @@ def _matches(query: Query, entry: exp.Expr) -> exp.Expr:
         return b.TRUE
     # The list overlap in a CASE branch: DuckDB works out both sides of an AND for every
     # entry, and the overlap of each entry's categories is what costs (half of a `has`).
-    return exp.or_(
+    return b.or_(
         b.is_true(b.in_list(_f(entry, "key"), sorted(query.names))),
         b.is_true(b.in_list(_f(entry, "category"), sorted(query.categories))),
         b.case([(b.is_true(_f(entry, "coded")),
@@ -68,7 +68,7 @@ def _status_fit(status: str, entry: exp.Expr, as_of: exp.Expr) -> Level:
     return b.case([
         (_set(recorded), b.case([(exp.EQ(this=recorded, expression=b.literal(status)),
                                   _LEVEL[2])], _LEVEL[0])),
-        (exp.and_(_set(stop), exp.LTE(this=stop, expression=as_of)),
+        (b.and_(_set(stop), exp.LTE(this=stop, expression=as_of)),
          _LEVEL[2] if status == "past" else _LEVEL[0]),
     ], _LEVEL[1])
 
@@ -76,24 +76,24 @@ def _status_fit(status: str, entry: exp.Expr, as_of: exp.Expr) -> Level:
 def _within(span: Duration, entry: exp.Expr, reference: exp.Expr) -> Level:
     """Present at some time in the span before the reference date (`has._within`)."""
     low = b.span_before(reference, span)
-    began = exp.func("COALESCE", _f(entry, "start"), _f(entry, "date"))
+    began = b.func("COALESCE", _f(entry, "start"), _f(entry, "date"))
     stop = _f(entry, "stop")
     stopped = b.case([
         (exp.LT(this=stop, expression=low), _LEVEL[0]),
-        (exp.and_(_set(began), exp.GT(this=began, expression=reference)), _LEVEL[0]),
-        (exp.or_(_set(began), exp.LTE(this=stop, expression=reference)), _LEVEL[2]),
+        (b.and_(_set(began), exp.GT(this=began, expression=reference)), _LEVEL[0]),
+        (b.or_(_set(began), exp.LTE(this=stop, expression=reference)), _LEVEL[2]),
     ], _LEVEL[1])
     ongoing = b.case([
-        (exp.and_(_set(began), exp.Between(this=began, low=low, high=reference)), _LEVEL[2]),
+        (b.and_(_set(began), exp.Between(this=began, low=low, high=reference)), _LEVEL[2]),
         (b.is_true(exp.EQ(this=_f(entry, "status"), expression=b.literal("current"))),
-         b.case([(exp.or_(_null(began), exp.LTE(this=began, expression=reference)),
+         b.case([(b.or_(_null(began), exp.LTE(this=began, expression=reference)),
                   _LEVEL[2])], _LEVEL[0])),
     ], _LEVEL[1])
     return b.case([(_set(stop), stopped)], ongoing)
 
 
 def _started_within(span: Duration, entry: exp.Expr, reference: exp.Expr) -> Level:
-    began = exp.func("COALESCE", _f(entry, "start"), _f(entry, "date"))
+    began = b.func("COALESCE", _f(entry, "start"), _f(entry, "date"))
     return b.case([
         (_null(began), _LEVEL[1]),
         (exp.Between(this=began, low=b.span_before(reference, span), high=reference),
@@ -166,7 +166,7 @@ def _daily_dose(test: DoseTest, vocabulary: Vocabulary, entry: exp.Expr,
     holds = (exp.Between(this=amount, low=b.literal(test.value[0]),
                          high=b.literal(test.value[1]))
              if test.op == "between" else _COMPARE[test.op](amount, b.literal(test.value)))
-    return b.case([(exp.or_(_null(daily), exp.not_(b.is_true(exp.EQ(
+    return b.case([(b.or_(_null(daily), b.not_(b.is_true(exp.EQ(
         this=unit, expression=b.literal(base))))), _LEVEL[1]), (holds, _LEVEL[2])], _LEVEL[0])
 
 
@@ -189,19 +189,19 @@ def _fit(has: Has, vocabulary: Vocabulary, query: Query, entry: exp.Expr, as_of:
         levels.append(_stable_for(has.stable_for, entry, reference))
     if has.daily_dose is not None:
         levels.append(_daily_dose(has.daily_dose, vocabulary, entry, reference))
-    return levels[0] if len(levels) == 1 else exp.func("LEAST", *levels)
+    return levels[0] if len(levels) == 1 else b.func("LEAST", *levels)
 
 
 def _covers(negative: exp.Expr, entry: exp.Expr) -> exp.Expr:
     """`matching.covers`: a negative rules out an entry not recorded after it."""
-    when = exp.func("COALESCE", _f(entry, "start"), _f(entry, "date"))
-    later = exp.and_(_set(_f(negative, "date")), _set(when),
+    when = b.func("COALESCE", _f(entry, "start"), _f(entry, "date"))
+    later = b.and_(_set(_f(negative, "date")), _set(when),
                      exp.GT(this=when, expression=_f(negative, "date")))
-    same = exp.and_(_set(_f(negative, "key")),
+    same = b.and_(_set(_f(negative, "key")),
                     b.is_true(exp.EQ(this=_f(negative, "key"), expression=_f(entry, "key"))))
-    category = exp.and_(_set(_f(negative, "absent_category")),
+    category = b.and_(_set(_f(negative, "absent_category")),
                         b.contains(_f(entry, "categories"), _f(negative, "absent_category")))
-    return exp.and_(exp.not_(later), exp.or_(same, category))
+    return b.and_(b.not_(later), b.or_(same, category))
 
 
 def _covered(query: Query, listed: exp.Expr) -> exp.Expr:
@@ -221,20 +221,20 @@ def _covered(query: Query, listed: exp.Expr) -> exp.Expr:
             ways.append(b.overlaps(b.field(listed, "absent_categories"), cover.categories))
         if cover.singular:
             ways.append(b.overlaps(b.field(listed, "present_categories"), cover.singular))
-        each.append(exp.or_(*ways) if ways else b.FALSE)
-    return exp.and_(*each) if each else b.TRUE
+        each.append(b.or_(*ways) if ways else b.FALSE)
+    return b.and_(*each) if each else b.TRUE
 
 
 def _unclassified(query: Query, entry: exp.Expr) -> exp.Expr:
     """`Query._unclassified`: an entry that does not match may still be one."""
     # An entry without the fields export works out (a table written by another program)
     # knows no category: it may be anything asked about.
-    maybe = exp.or_(exp.EQ(this=exp.func("COALESCE", b.length(_f(entry, "direct")),
+    maybe = b.or_(exp.EQ(this=b.func("COALESCE", b.length(_f(entry, "direct")),
                                          exp.Literal.number(0)), expression=exp.Literal.number(0)),
                     b.overlaps(_f(entry, "direct"), query.broader))
     if query.broader:
         return maybe
-    return exp.and_(exp.not_(b.is_true(_f(entry, "classified"))), maybe)
+    return b.and_(b.not_(b.is_true(_f(entry, "classified"))), maybe)
 
 
 def has_truth(has: Has, vocabulary: Vocabulary, as_of: exp.Expr, refuse: Refuse, *,
@@ -259,7 +259,7 @@ def has_truth(has: Has, vocabulary: Vocabulary, as_of: exp.Expr, refuse: Refuse,
     # reaches a level is read from a column worked out once for every `has` of the trial on
     # this list (`levels`), else from the levels listed here.
     def level(e: exp.Expr) -> exp.Expr:
-        return b.case([(exp.not_(_matches(query, e)), b.NULL),
+        return b.case([(b.not_(_matches(query, e)), b.NULL),
                        (_absent(e), exp.Literal.number(-1))],
                       _fit(has, vocabulary, query, e, as_of, reference))
 
@@ -271,15 +271,15 @@ def has_truth(has: Has, vocabulary: Vocabulary, as_of: exp.Expr, refuse: Refuse,
         def holds(value: int) -> exp.Expr:
             return b.contains(listed_levels, exp.Literal.number(value))
 
-    matched = b.filtered(about, lambda e: exp.and_(_present(e), exp.EQ(
+    matched = b.filtered(about, lambda e: b.and_(_present(e), exp.EQ(
         this=_fit(has, vocabulary, query, e, as_of, reference), expression=_LEVEL[2])))
     negatives = b.filtered(about, _absent)
-    uncontradicted = b.exists(matched, lambda entry: exp.not_(
+    uncontradicted = b.exists(matched, lambda entry: b.not_(
         b.exists(negatives, lambda negative: _covers(negative, entry))))
     unclassified: exp.Expr = b.FALSE
     if query.asks_categories:
-        unclassified = b.exists(items, lambda e: exp.and_(
-            exp.not_(_matches(query, e)), _present(e), _unclassified(query, e),
+        unclassified = b.exists(items, lambda e: b.and_(
+            b.not_(_matches(query, e)), _present(e), _unclassified(query, e),
             exp.NEQ(this=_status_fit(query.status, e, as_of), expression=_LEVEL[0])))
     zero = exp.Literal.number(0)
     # The truth straight away (not a level mapped afterwards, which would write, and make
@@ -288,7 +288,7 @@ def has_truth(has: Has, vocabulary: Vocabulary, as_of: exp.Expr, refuse: Refuse,
     return b.case([
         *pending,
         (exp.EQ(this=b.length(items), expression=zero), b.case([(complete, b.FALSE)], b.NULL)),
-        (holds(2), b.case([(exp.or_(exp.not_(holds(-1)), uncontradicted), b.TRUE)], b.NULL)),
+        (holds(2), b.case([(b.or_(b.not_(holds(-1)), uncontradicted), b.TRUE)], b.NULL)),
         (holds(1), b.NULL),
         (_covered(query, listed), b.FALSE),
         (complete, b.case([(unclassified, b.NULL)], b.FALSE)),

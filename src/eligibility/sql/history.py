@@ -41,7 +41,7 @@ def nearest(history: exp.Expr, on: exp.Expr, within_days: int, *, pick: Pick = b
         inside: exp.Expr = exp.LTE(this=exp.Abs(this=_offset(observation, on)),
                          expression=exp.Literal.number(within_days))
         if before is not None:
-            inside = exp.and_(inside, exp.LT(this=b.field(observation, "date"),
+            inside = b.and_(inside, exp.LT(this=b.field(observation, "date"),
                                              expression=before))
         return inside
 
@@ -56,7 +56,7 @@ def nearest(history: exp.Expr, on: exp.Expr, within_days: int, *, pick: Pick = b
                                                           expression=on)))
     best = exp.ArrayMin(this=exp.Transform(this=b.filtered(history, near),
                                            expression=b.lambda_(rank)))
-    return pick(b.filtered(history, lambda o: exp.and_(near(o), exp.EQ(this=rank(o),
+    return pick(b.filtered(history, lambda o: b.and_(near(o), exp.EQ(this=rank(o),
                                                                        expression=best))))
 
 
@@ -115,4 +115,4 @@ def change_truth(change: Change, as_of: exp.Expr) -> exp.Expr:
     if change.to is None and change.measured_within_days is not None:
         unknown.append(exp.LT(this=last, expression=b.days_before(
             as_of, change.measured_within_days)))
-    return b.case([(exp.or_(*unknown), b.NULL)], holds)
+    return b.case([(b.or_(*unknown), b.NULL)], holds)

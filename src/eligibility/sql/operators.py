@@ -59,7 +59,7 @@ _TESTS: Mapping[str, Test] = {
     "below_lower_limit": lambda v, x, o, d: exp.LT(this=v, expression=_low(o)),
     "above_upper_limit": lambda v, x, o, d: exp.GT(this=v, expression=_high(o)),
     "above_times_upper_limit": lambda v, x, o, d: exp.GT(this=v, expression=_times(x, _high(o))),
-    "outside_reference_range": lambda v, x, o, d: exp.not_(_between(_low(o), v, _high(o))),
+    "outside_reference_range": lambda v, x, o, d: b.not_(_between(_low(o), v, _high(o))),
     "below_times_upper_limit": lambda v, x, o, d: exp.LT(this=v, expression=_times(x, _high(o))),
     "at_most_times_upper_limit": lambda v, x, o, d: exp.LTE(
         this=v, expression=_times(x, _high(o))),
@@ -67,7 +67,7 @@ _TESTS: Mapping[str, Test] = {
     "at_least_times_lower_limit": lambda v, x, o, d: exp.GTE(
         this=v, expression=_times(x, _low(o))),
     "at_most_ago": lambda v, x, o, d: _between(b.span_before(d, x), v, d),
-    "less_than_ago": lambda v, x, o, d: exp.and_(
+    "less_than_ago": lambda v, x, o, d: b.and_(
         exp.GT(this=v, expression=b.span_before(d, x)), exp.LTE(this=v, expression=d)),
     "at_least_ago": lambda v, x, o, d: exp.LTE(this=v, expression=b.span_before(d, x)),
     "more_than_ago": lambda v, x, o, d: exp.LT(this=v, expression=b.span_before(d, x)),
@@ -99,9 +99,9 @@ def _part(name: str, day: exp.Expr) -> exp.Expr:
 
 def _before_in_year(one: exp.Expr, other: exp.Expr) -> exp.Expr:
     """Whether `one`'s month and day come before `other`'s."""
-    return exp.or_(
+    return b.or_(
         exp.LT(this=_part("month", one), expression=_part("month", other)),
-        exp.and_(exp.EQ(this=_part("month", one), expression=_part("month", other)),
+        b.and_(exp.EQ(this=_part("month", one), expression=_part("month", other)),
                  exp.LT(this=_part("day", one), expression=_part("day", other))))
 
 
@@ -146,11 +146,11 @@ def _months_between(born: exp.Expr, as_of: exp.Expr) -> exp.Expr:
 def _recorded_on(as_of: exp.Expr) -> exp.Expr:
     """The day a recorded age was true on: the profile's screening date, else the date
     screened."""
-    return exp.func("COALESCE", b.column("screening_date"), as_of)
+    return b.func("COALESCE", b.column("screening_date"), as_of)
 
 
 def _same_day(on: exp.Expr, as_of: exp.Expr) -> exp.Expr:
-    return exp.and_(exp.EQ(this=_part("month", on), expression=_part("month", as_of)),
+    return b.and_(exp.EQ(this=_part("month", on), expression=_part("month", as_of)),
                     exp.EQ(this=_part("day", on), expression=_part("day", as_of)))
 
 
