@@ -564,3 +564,15 @@ def test_two_profiles_of_one_patient_id_are_both_screened_with_a_warning(
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert sum(1 for row in rows if row["trial_id"] == "NCT06910384" and
                row["criterion_id"] == "I1") == copies  # each profile is screened
+
+
+def test_a_funnel_of_two_profiles_of_one_patient_id_warns_that_it_counts_them_twice(
+        tmp_path: Path) -> None:
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_text(EXAMPLE.read_text())
+    result = invoke("funnel", "NCT06910384", tmp_path, "--rules", RULES, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert (f"{tmp_path / 'b.yaml'}:2:1: warning: id: 'P001-example' is also the id of "
+            f"{tmp_path / 'a.yaml'}: the funnel counts this patient twice") in result.stderr
+    assert json.loads(result.stdout)["patients"] == 2
+

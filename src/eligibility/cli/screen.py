@@ -288,14 +288,14 @@ def _screen_batch(out: Console, err: Console, work: Work, files: list[str],
     return screened
 
 
-def _same_patient(path: str, patient: str, first: str) -> Problem:
+def _same_patient(path: str, patient: str, first: str,
+                  what: str = "the output holds this patient twice") -> Problem:
     """A warning for a second profile of one patient id in a batch: both are screened (they
     may be two screening dates), but a count of patients or a table keyed by id would hold
     the patient twice."""
     line = id_line(path)
     return Problem(SourceSpan(path, line, 1 if line else 0), "id",
-                   f"{patient!r} is also the id of {first}: the output holds this patient "
-                   "twice", severity="warning")
+                   f"{patient!r} is also the id of {first}: {what}", severity="warning")
 
 
 def _batch_outcome(files: int, screened: int) -> str:
@@ -360,9 +360,14 @@ def funnel_command(
     stdin = standard_input(problems) if STDIN in files else None
     work = Work((chosen,), as_of, dt.date.today(), keep, chosen.vocabulary, rule_ids(rules))
     screenings = []
+    seen: dict[str, str] = {}  # each patient id and the first file giving it
     for file in files:
         screened = screen_one(work, file, stdin if file == STDIN else None)
         problems += screened.problems
+        if screened.patient is not None and (
+                first := seen.setdefault(screened.patient, file)) != file:
+            render_problems(err, [_same_patient(file, screened.patient, first,
+                                                "the funnel counts this patient twice")])
         if screened.piece is not None:
             screenings.append(screened.piece[2][0])
     if problems:
