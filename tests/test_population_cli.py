@@ -435,10 +435,10 @@ def test_a_table_exported_with_another_vocabulary_of_lists_is_refused(
     result = runner.invoke(app, [*args, str(registry), "--rules", str(rules)])
     assert result.exit_code == 1, result.output
     said = " ".join(result.output.split())
-    assert (f"{registry}: exported with another vocabulary: what each entry of the lists "
-            "(conditions, medications, allergies, prior_therapies, procedures, studies) is was "
-            "worked out with other names, categories or dose units than the rules' vocabulary has; "
-            "export the profiles again with the rules you screen with") in said
+    assert (f"{registry}: exported with another vocabulary: the list medications was defined "
+            "otherwise than in the rules' vocabulary (what each entry is, and the facts export "
+            "works out, were written into the rows then); export the profiles again with the "
+            "rules you screen with") in said
     assert "Traceback" not in result.output
     again = tmp_path / "again.parquet"
     exported = runner.invoke(app, ["export", str(ROOT / "patients"), "-o", str(again),
@@ -503,32 +503,50 @@ def test_a_fact_worked_out_with_another_definition_is_named(registry: Path, tmp_
     table = _with_vocabulary(tmp_path, registry, json.dumps(ours), json.dumps(ours))
     result = _run("screen", str(table))
     assert result.exit_code == 1, result.output
-    assert (f"{table}: exported with another vocabulary: alsfrs_r.total was worked out with "
-            "another definition than the rules' vocabulary has") in " ".join(
-        result.output.split())
+    assert (f"{table}: exported with another vocabulary: the fact alsfrs_r.total was defined "
+            "otherwise than in the rules' vocabulary") in " ".join(result.output.split())
 
 
 @pytest.mark.parametrize(
     ("texts", "message"),
     [(["A", "B"], "rows exported with 2 different vocabularies (tables of two exports put "
       "together?)"),
-     (["not json", None], "the vocabulary column holds 'not json', not what eligibility "
-      "export writes there")],
-    ids=["two-exports", "not-export-s"])
+     (["not json", "not json"], "the vocabulary column holds 'not json', not what eligibility "
+      "export writes there (leave it empty in a table another program writes)"),
+     (["EXPORTED", None], "some rows say which vocabulary they were exported with and others "
+      "do not (rows another program wrote, or of an export from before tables said it, put "
+      "together with exported rows)"),
+     (["EXPORTED", " "], "some rows say which vocabulary")],
+    ids=["two-exports", "not-export-s", "some-rows-without", "some-rows-blank"])
 def test_a_vocabulary_column_that_cannot_be_trusted_is_refused(
         registry: Path, tmp_path: Path, texts: list[str | None], message: str) -> None:
-    table = _with_vocabulary(tmp_path, registry, *texts)
+    exported = duckdb.sql(f"SELECT vocabulary FROM '{registry}' LIMIT 1").fetchall()[0][0]
+    table = _with_vocabulary(tmp_path, registry, *[exported if text == "EXPORTED" else text
+                                                   for text in texts])
     result = _run("screen", str(table))
     assert result.exit_code == 1, result.output
     assert f"{table}: {message}" in " ".join(result.output.split())
 
 
+@pytest.mark.parametrize("empty", [None, "", "  "], ids=["null", "empty", "blank"])
 def test_rows_without_a_vocabulary_are_screened_as_another_program_wrote_them(
-        registry: Path, tmp_path: Path) -> None:
-    table = _with_vocabulary(tmp_path, registry, None, None, None)
+        registry: Path, tmp_path: Path, empty: str | None) -> None:
+    table = _with_vocabulary(tmp_path, registry, empty, empty, empty)
     result = _run("screen", str(table), "--trial", STR04, "--format", "jsonl")
     assert result.exit_code == 0, result.output
     assert len(result.stdout.splitlines()) == 3
+
+
+def test_a_vocabulary_column_of_another_type_is_one_message(registry: Path,
+                                                            tmp_path: Path) -> None:
+    table = tmp_path / "numbers.parquet"
+    duckdb.sql(f"COPY (SELECT * REPLACE (0 AS vocabulary) FROM '{registry}') TO '{table}'")
+    for command in (["screen", str(table)], ["funnel", STR04, str(table)]):
+        result = _run(*command)
+        assert result.exit_code == 1, result.output
+        assert f"{table}: the vocabulary column holds '0', not what eligibility export" in (
+            " ".join(result.output.split()))
+        assert "Traceback" not in result.output
 
 
 @pytest.mark.parametrize(("cut", "message"), [

@@ -115,8 +115,8 @@ def _parquet(tmp_path: Path, registry: Path, change: str) -> Path:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ("'{\"lists\": \"0\", \"facts\": {}}' AS vocabulary",
-     "exported with another vocabulary: what each entry of the lists"),
+    ("replace(vocabulary, '\"medications\":\"', '\"medications\":\"0') AS vocabulary",
+     "exported with another vocabulary: the list medications was defined otherwise"),
     ("'P1' AS patient_id", "patient_id 'P1' is in 3 rows"),
     ("[{'value': 840, 'date': DATE '2026-05-20', 'visit': NULL, 'low': NULL, 'high': NULL}] "
      "AS \"fvc.percent_predicted\"",

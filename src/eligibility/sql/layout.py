@@ -157,22 +157,26 @@ def worked_out(vocabulary: Vocabulary) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=16)
 def fingerprint(vocabulary: Vocabulary) -> str:
     """What a row was worked out with, as the text of its `vocabulary` column: a digest of
-    the definitions that shape its list entries (collections, groups, dose units and
-    frequencies) and one of each fact export works out. Words that only describe (labels,
-    descriptions, who provides a fact) are left out, so rewording them keeps tables valid."""
-    shaping: dict[str, Any] = {"collections": {}, "groups": {}}
+    each list's definitions (its concepts, synonyms, categories and codes: what each entry is),
+    of the dose units and frequencies (a daily dose), of the groups, and of each fact export
+    works out. Words that only describe (labels, descriptions, who provides a fact) are left
+    out, so rewording them keeps tables valid."""
+    lists: dict[str, list[Any]] = {}
+    groups: dict[str, Any] = {}
     for _, file in vocabulary.files:
         for name, collection in file.collections.items():
-            shaping["collections"].setdefault(name, []).append(_meaning(collection))
+            lists.setdefault(name, []).append(_meaning(collection))
         for name, group in file.groups.items():
-            shaping["groups"][name] = _meaning(group)
-    shaping["frequencies"] = dict(vocabulary.frequencies)
-    shaping["dose_units"] = dict(vocabulary.dose_units)
+            groups[name] = _meaning(group)
     specs = {name: spec for _, file in vocabulary.files for name, spec in file.facts.items()}
-    return json.dumps({"lists": _digest(shaping),
-                       "facts": {name: _digest(_meaning(specs[name]))
-                                 for name in worked_out(vocabulary) if name in specs}},
-                      sort_keys=True, separators=(",", ":"))
+    return json.dumps({
+        "lists": {name: _digest(parts) for name, parts in lists.items()},
+        "doses": _digest({"frequencies": dict(vocabulary.frequencies),
+                          "dose_units": dict(vocabulary.dose_units)}),
+        "groups": _digest(groups),
+        "facts": {name: _digest(_meaning(specs[name]))
+                  for name in worked_out(vocabulary) if name in specs}},
+        sort_keys=True, separators=(",", ":"))
 
 
 _DESCRIBING = frozenset({"label", "entry", "description", "provided_by"})

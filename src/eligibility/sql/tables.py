@@ -387,36 +387,48 @@ def same_vocabulary(connection: Any, path: Path, vocabulary: Vocabulary) -> None
     """The table was exported with the definitions it is screened with: what each list entry
     is (a drug's class, a synonym) and the facts export works out (an ALSFRS-R total) were
     written into the rows then, and a vocabulary changed since (a synonym added, a drug moved
-    to another class) would be screened with the old answers, silently. A row whose
-    `vocabulary` is empty was written by another program, which answers for its fields."""
+    to another class) would be screened with the old answers, silently. A table whose
+    `vocabulary` is empty (NULL or blank) in every row was written by another program, which
+    answers for its fields; one with some rows empty and others not is refused, since the
+    empty ones may be of an export from before tables recorded their vocabulary."""
+    text = "CAST(vocabulary AS VARCHAR)"
     found = [value for (value,) in _query(
-        connection, "SELECT DISTINCT vocabulary FROM population WHERE vocabulary IS NOT NULL "
-        "LIMIT 3").fetchall()]
+        connection, f"SELECT DISTINCT CASE WHEN trim({text}) = '' THEN NULL ELSE {text} END "
+        "FROM population LIMIT 4").fetchall()]
+    values = [value for value in found if value is not None]
     again = ("export the profiles again with the rules you screen with "
              "(eligibility export PROFILES -o TABLE --rules RULES)")
-    if len(found) > 1:
-        raise TableError(f"{path}: rows exported with {'3 or more' if len(found) > 2 else 2} "
+    if len(values) > 1:
+        raise TableError(f"{path}: rows exported with {'3 or more' if len(values) > 2 else 2} "
                          f"different vocabularies (tables of two exports put together?): "
                          f"{again}")
-    if not found or found[0] == fingerprint(vocabulary):
+    if not values:
         return
+    if len(found) > len(values):
+        raise TableError(f"{path}: some rows say which vocabulary they were exported with and "
+                         "others do not (rows another program wrote, or of an export from "
+                         f"before tables said it, put together with exported rows): {again}")
+    if values[0] == fingerprint(vocabulary):
+        return
+    ours = json.loads(fingerprint(vocabulary))
     try:
-        theirs = json.loads(found[0])
-        ours = json.loads(fingerprint(vocabulary))
-        lists, facts = theirs["lists"], dict(theirs["facts"])
-    except (ValueError, KeyError, TypeError):
-        raise TableError(f"{path}: the vocabulary column holds {found[0][:60]!r}, not what "
-                         f"eligibility export writes there: {again}") from None
-    if lists != ours["lists"]:
-        listed = ", ".join(vocabulary.collections)
-        raise TableError(f"{path}: exported with another vocabulary: what each entry of the "
-                         f"lists ({listed}) is was worked out with other names, categories or "
-                         f"dose units than the rules' vocabulary has; {again}")
-    changed = [name for name, digest in ours["facts"].items() if facts.get(name) != digest]
-    if changed:
-        raise TableError(f"{path}: exported with another vocabulary: {_shown(changed)} "
-                         f"{'was' if len(changed) == 1 else 'were'} worked out with another "
-                         f"definition than the rules' vocabulary has; {again}")
+        theirs = json.loads(values[0])
+        differ = [f"the list {name}" for name, digest in ours["lists"].items()
+                  if theirs["lists"].get(name) != digest]
+        differ += [what for part, what in (("doses", "dose units and frequencies"),
+                                           ("groups", "the groups"))
+                   if theirs[part] != ours[part]]
+        differ += [f"the fact {name}" for name, digest in ours["facts"].items()
+                   if theirs["facts"].get(name) != digest]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise TableError(f"{path}: the vocabulary column holds {values[0][:60]!r}, not what "
+                         f"eligibility export writes there (leave it empty in a table another "
+                         f"program writes): {again}") from None
+    if differ:  # (else the same definitions, written by a version that ordered them otherwise)
+        raise TableError(f"{path}: exported with another vocabulary: {_shown(differ)} "
+                         f"{'was' if len(differ) == 1 else 'were'} defined otherwise than in "
+                         f"the rules' vocabulary (what each entry is, and the facts export works "
+                         f"out, were written into the rows then); {again}")
 
 
 def one_row_per_patient(connection: Any, path: Path) -> None:
