@@ -580,3 +580,21 @@ def test_json_lines_named_json_is_read_as_a_profile_with_a_hint(registry: Path,
     assert result.exit_code == 1, result.output
     assert (f"{table}:2:1: invalid JSON: extra data (a JSON object a line, each with a "
             "patient_id: a population table? Name it .jsonl)") in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    ({"age": 17.6}, "age: 17.6 is not a whole number"),
+    ({"als.japan_severity_grade": [{"value": 2.5, "date": "2026-05-20"}]},
+     "als.japan_severity_grade: 2.5 is not a whole number"),
+    ({"alsfrs_r.items": [{"date": "2026-05-20", "speech": 3.5}]},
+     "alsfrs_r.items.speech: 3.5 is not a whole number")],
+    ids=["age", "fact-history", "group-member"])
+def test_a_fraction_where_the_vocabulary_asks_a_whole_number_is_refused_not_rounded(
+        tmp_path: Path, row: dict[str, object], message: str) -> None:
+    # DuckDB reads 17.6 into a whole-number column as 18, and "at least 18" would pass
+    table = _second_row(tmp_path, {"screening_date": "2026-06-01", **row})
+    for command in (["screen", str(table)], ["funnel", STR04, str(table)]):
+        result = _run(*command)
+        assert result.exit_code == 1, result.output
+        assert (f"{table}: patient 'M1': {message}, which the vocabulary's kind for it "
+                "(integer) asks") in " ".join(result.output.split())

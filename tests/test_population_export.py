@@ -86,7 +86,7 @@ def test_a_csv_table_keeps_nested_columns_as_json_and_screens_as_parquet_does(
 @pytest.mark.parametrize(("text", "message"), [
     ("id,sex,age\nP1,female,60\n", "not a population table of this vocabulary: no column "
      "patient_id, screening_date, visits, assessments, birth_date and"),
-    (None, ':2: fvc.percent_predicted: Failed to cast value to numerical: "eighty"'),
+    (None, ':2: fvc.percent_predicted: failed to cast value to numerical: "eighty"'),
 ], ids=["a-spreadsheet-of-patients", "a-nested-cell-that-does-not-fit"])
 def test_a_csv_that_is_not_a_population_table_is_an_input_error(
         tmp_path: Path, text: str | None, message: str) -> None:
@@ -107,17 +107,18 @@ def test_a_csv_that_is_not_a_population_table_is_an_input_error(
 
 
 @pytest.mark.parametrize(("column", "cell", "message"), [
-    ("age", "eighty", ":4: age: 'eighty': Could not convert string 'eighty' to INT64"),
+    ("age", "eighty", ":4: age: 'eighty': could not convert string 'eighty' to DOUBLE"),
+    ("age", "17.6", ": patient 'P013-anticoagulant-brand-name': age: 17.6 is not a whole number"),
     ("screening_date", "2026-02-30", ":4: screening_date: '2026-02-30': date field value out "
      "of range"),
     ("fvc.percent_predicted", '[{"value": 84, "date": "20/10/2026", "visit": null, "low": '
      'null, "high": null}]',
      ':4: fvc.percent_predicted: invalid date field format: "20/10/2026"'),
     ("conditions", '{"complete": true, "itemz": []}',
-     ':4: conditions: Object {"complete":true,"itemz":[]} has unknown key "itemz"'),
-    ("medications", "[not json", ":4: medications: Malformed JSON"),
-], ids=["text-for-a-number", "no-such-day", "a-date-inside-a-history", "a-misspelt-key",
-        "not-json"])
+     ':4: conditions: object {"complete":true,"itemz":[]} has unknown key "itemz"'),
+    ("medications", "[not json", ":4: medications: malformed JSON"),
+], ids=["text-for-a-number", "a-fraction", "no-such-day", "a-date-inside-a-history",
+        "a-misspelt-key", "not-json"])
 def test_a_csv_cell_that_does_not_fit_is_named_by_its_line_and_column(
         tmp_path: Path, column: str, cell: str, message: str) -> None:
     table = tmp_path / "registry.csv"

@@ -62,8 +62,8 @@ class SparkTable:
         self.spark = spark
         # The checks DuckDB makes of a table, in Spark's SQL: a table the per-patient path
         # would refuse is refused on either engine.
-        same_vocabulary(self, path, vocabulary)
         one_row_per_patient(self, path)
+        same_vocabulary(self, path, vocabulary)
         values_fit(self, path, vocabulary)
 
     def __enter__(self) -> SparkTable:

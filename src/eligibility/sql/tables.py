@@ -48,11 +48,55 @@ def table_format(path: Path) -> str:
 
 
 def _read_json(connection: duckdb.DuckDBPyConnection, path: Path,
-               vocabulary: Vocabulary) -> duckdb.DuckDBPyRelation:
+               vocabulary: Vocabulary, *, reading: bool = False) -> duckdb.DuckDBPyRelation:
     """JSON Lines read with the layout's exact types (no guessing: an empty list in the first
-    rows must not leave a column untyped)."""
-    return connection.read_json(str(path), format="newline_delimited",
-                                columns=columns(vocabulary))
+    rows must not leave a column untyped); with `reading`, whole numbers as DOUBLE, to be
+    checked whole before they are cast (`_whole_numbers`)."""
+    return connection.read_json(str(path), format="newline_delimited", columns={
+        name: _reading(kind) if reading else kind for name, kind in columns(vocabulary).items()})
+
+
+def _reading(kind: str) -> str:
+    """A layout type with its whole numbers read as DOUBLE: DuckDB reads 17.6 into a BIGINT
+    as 18, silently, and an age of 17.6 would pass "at least 18"."""
+    return kind.replace("BIGINT", "DOUBLE")
+
+
+def _whole_numbers(connection: duckdb.DuckDBPyConnection, path: Path, vocabulary: Vocabulary,
+                   raw: str) -> None:
+    """Every value of an integer column of the table `raw` (read with `_reading` types) is
+    whole, as a profile's must be; then the table `population` holds `raw` cast to the
+    layout's types, and `raw` is dropped."""
+    tests: list[tuple[str, str]] = []
+    layout = columns(vocabulary)
+    for name, kind in layout.items():
+        found = duckdb_type(kind)
+        column = _quoted(name)
+        if found.id == "bigint":
+            tests.append((name, f"CASE WHEN {column} <> trunc({column}) THEN {column} END"))
+        elif found.id == "list" and found.children[0][1].id == "struct":
+            for field, inner in found.children[0][1].children:
+                if inner.id == "bigint":
+                    value = f"r.{_quoted(field)}"
+                    tests.append((name if field == "value" else f"{name}.{field}",
+                                  f"list_filter({column}, lambda r: {value} <> trunc({value}))"
+                                  f"[1].{_quoted(field)}"))
+    if tests:
+        chosen = ", ".join(f"{test} AS c{index}" for index, (_, test) in enumerate(tests))
+        found_row = connection.execute(
+            f"SELECT * FROM (SELECT patient_id, {chosen} FROM {raw}) WHERE " +
+            " OR ".join(f"c{index} IS NOT NULL" for index in range(len(tests))) + " LIMIT 1"
+        ).fetchone()
+        if found_row is not None:
+            ident, *values = found_row
+            label, value = next((label, value) for (label, _), value in zip(
+                tests, values, strict=True) if value is not None)
+            raise TableError(f"{path}: patient {ident!r}: {label}: {value:g} is not a whole "
+                             "number, which the vocabulary's kind for it (integer) asks")
+    casts = ", ".join(f"CAST({_quoted(name)} AS {kind}) AS {_quoted(name)}"
+                      for name, kind in layout.items())
+    connection.execute(f"CREATE TEMP TABLE population AS SELECT {casts} FROM {raw}")
+    connection.execute(f"DROP TABLE {raw}")
 
 
 def _known_keys(connection: duckdb.DuckDBPyConnection, path: Path,
@@ -230,14 +274,17 @@ def _read_csv(connection: duckdb.DuckDBPyConnection, path: Path,
     import duckdb
 
     try:
-        connection.execute(f"CREATE TEMP TABLE population AS SELECT {casts} FROM "
+        connection.execute(f"CREATE TEMP TABLE population_raw AS SELECT {casts} FROM "
                            "population_text")
     except duckdb.ConversionException:
         raise TableError(_unfit_cell(path, vocabulary)) from None
+    _whole_numbers(connection, path, vocabulary, "population_raw")
 
 
 def _cast(name: str, kind: str, cast: str = "CAST") -> str:
-    """SQL reading a CSV cell as its column's type (a nested one from its JSON)."""
+    """SQL reading a CSV cell as its column's type (a nested one from its JSON), whole
+    numbers as DOUBLE (`_reading`)."""
+    kind = _reading(kind)
     if _nested(kind):
         return f"{cast}({cast}({_quoted(name)} AS JSON) AS {kind})"
     return f"{cast}({_quoted(name)} AS {kind})"
@@ -286,7 +333,8 @@ def _unfit_cell(path: Path, vocabulary: Vocabulary) -> str:
                                    f"line = {low}").fetchall()
             except duckdb.Error as error:
                 why = re.sub(r"^[A-Za-z ]+ Error: ", "", _first_line(error))
-                why = why.removesuffix(" when casting from source column v")
+                why = re.sub(r" when casting from source column \S+$", "", why)
+                why = why[:1].lower() + why[1:]
                 (value,) = connection.execute(f"SELECT {_quoted(name)} FROM numbered WHERE "
                                               f"line = {low}").fetchone() or ("",)
                 break
@@ -337,14 +385,14 @@ def open_table(connection: duckdb.DuckDBPyConnection, path: Path,
     try:
         if kind == "csv":
             _read_csv(connection, path, vocabulary)
-            same_vocabulary(connection, path, vocabulary)
             one_row_per_patient(connection, path)
+            same_vocabulary(connection, path, vocabulary)
             values_fit(connection, path, vocabulary)
             return
         if kind == "jsonl":
             _known_keys(connection, path, vocabulary)
         source = (connection.read_parquet(str(path)) if kind == "parquet"
-                  else _read_json(connection, path, vocabulary))
+                  else _read_json(connection, path, vocabulary, reading=True))
         source.create_view("population" if kind == "parquet" else "population_json")
         found = {name for name, *_ in connection.execute(
             f"DESCRIBE {'population' if kind == 'parquet' else 'population_json'}").fetchall()}
@@ -364,9 +412,11 @@ def open_table(connection: duckdb.DuckDBPyConnection, path: Path,
             # Parsed once, into memory as a CSV table is: the checks and each trial's query
             # read the table again, and parsing the JSON is most of what that costs (100,000
             # rows and seven trials: 25 s streamed from the file, 18 s; 1.3 GB against 0.95).
-            connection.execute("CREATE TEMP TABLE population AS SELECT * FROM population_json")
-        same_vocabulary(connection, path, vocabulary)
+            connection.execute("CREATE TEMP TABLE population_raw AS SELECT * FROM "
+                               "population_json")
+            _whole_numbers(connection, path, vocabulary, "population_raw")
         one_row_per_patient(connection, path)
+        same_vocabulary(connection, path, vocabulary)
         values_fit(connection, path, vocabulary)
     except duckdb.Error as error:
         raise TableError(unfit_table(path, error)) from None
@@ -421,6 +471,9 @@ def same_vocabulary(connection: Any, path: Path, vocabulary: Vocabulary) -> None
         differ += [f"the fact {name}" for name, digest in ours["facts"].items()
                    if theirs["facts"].get(name) != digest]
     except (ValueError, KeyError, TypeError, AttributeError):
+        if isinstance(theirs := _json_or_none(values[0]), dict):
+            raise TableError(f"{path}: exported by another version of eligibility export, "
+                             f"whose vocabulary column this one does not read: {again}") from None
         raise TableError(f"{path}: the vocabulary column holds {values[0][:60]!r}, not what "
                          f"eligibility export writes there (leave it empty in a table another "
                          f"program writes): {again}") from None
@@ -429,6 +482,13 @@ def same_vocabulary(connection: Any, path: Path, vocabulary: Vocabulary) -> None
                          f"{'was' if len(differ) == 1 else 'were'} defined otherwise than in "
                          f"the rules' vocabulary (what each entry is, and the facts export works "
                          f"out, were written into the rows then); {again}")
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def one_row_per_patient(connection: Any, path: Path) -> None:
