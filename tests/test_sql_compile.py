@@ -131,3 +131,22 @@ def test_the_has_of_a_trial_on_one_list_read_its_entries_in_one_pass() -> None:
     assert sql.count('AS "__conditions_levels0"') == 1
     assert sql.count("LIST_REDUCE(") == len({"conditions", "medications", "prior_therapies",
                                              "allergies"})
+
+
+def test_the_sql_of_a_trial_is_the_same_whatever_python_s_hash_seed() -> None:
+    # A rule asking for several categories wrote its covered-categories test in the order of
+    # a set, which changes from one Python process to the next
+    import os
+    import subprocess
+    import sys
+
+    program = ("import datetime as dt, hashlib, re; from eligibility.loading import "
+               "load_trials; from eligibility.sql.compiler import compile_trials; "
+               "queries, _ = compile_trials(load_trials('rules'), today=dt.date(2026, 11, 2)); "
+               "print(hashlib.sha256(re.sub(r'_e[0-9]+', '_e', ''.join(q.sql('duckdb') + "
+               "q.sql('spark') for q in queries)).encode()).hexdigest())")
+    found = {subprocess.run([sys.executable, "-c", program], cwd=ROOT, check=True,
+                            capture_output=True, text=True,
+                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+             for seed in ("1", "2", "3")}
+    assert len(found) == 1, found  # one text for every seed

@@ -128,10 +128,11 @@ class Query:
                                  for ancestor in collection.ancestors(category)[1:]
                                  ) & collection.partitioned
         self.singular_names = collection.singular_names
-        covers = [_Cover(name, known, known & collection.singular) for name in asked_names
+        covers = [_Cover(name, known, known & collection.singular) for name in sorted(asked_names)
                   for known in [_name_categories(collection, name)]]
         covers += [_Cover(None, frozenset(collection.ancestors(category)),
-                          frozenset({category}) & collection.singular) for category in asked]
+                          frozenset({category}) & collection.singular)
+                   for category in sorted(asked)]  # in one order: the SQL written is the same
         self.covers = tuple(covers)
 
     def matches(self, entry: Entry, key: str | None) -> bool:
