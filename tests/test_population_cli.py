@@ -598,3 +598,16 @@ def test_a_fraction_where_the_vocabulary_asks_a_whole_number_is_refused_not_roun
         assert result.exit_code == 1, result.output
         assert (f"{table}: patient 'M1': {message}, which the vocabulary's kind for it "
                 "(integer) asks") in " ".join(result.output.split())
+
+
+def test_a_json_lines_row_that_is_not_utf8_is_an_error_at_its_line(registry: Path,
+                                                                   tmp_path: Path) -> None:
+    rows = duckdb.sql(f"SELECT * FROM '{registry}' ORDER BY patient_id LIMIT 4")
+    lines = [json.dumps(dict(zip(rows.columns, found, strict=True)), default=str).encode()
+             for found in rows.fetchall()]
+    lines[2] = b'{"patient_id": "X\xff"}'
+    table = tmp_path / "registry.jsonl"
+    table.write_bytes(b"\n".join(lines) + b"\n")
+    result = _run("screen", str(table))
+    assert result.exit_code == 1, result.output
+    assert f"error: {table}:3:18: not JSON: not UTF-8 text" in " ".join(result.output.split())

@@ -182,3 +182,12 @@ def test_a_second_profile_of_one_patient_is_reported_and_left_out_of_the_table(
     assert "1 patient written" in result.output
     screened = runner.invoke(app, ["screen", str(table), "--rules", str(ROOT / "rules")])
     assert screened.exit_code == 0, screened.output  # the table is one a screen can use
+
+
+def test_one_profile_named_two_ways_is_exported_once(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.yaml").write_text((ROOT / "patients" / "example.yaml").read_text())
+    result = _export("a.yaml", str(tmp_path / "a.yaml"), "./a.yaml", "-o", "t.parquet")
+    assert result.exit_code == 0, result.output
+    assert "1 patient written" in result.output

@@ -87,7 +87,12 @@ def patient_files(paths: list[Path]) -> tuple[list[str], list[Problem]]:
                 problems.append(Problem(SourceSpan(str(path), 0, 0), "",
                                         "no file matches this pattern"))
             files += matches
-    return (list(dict.fromkeys(files)) if len(paths) > 1 else files), problems
+    if len(paths) > 1:  # one file named two ways (`a.yaml`, `$PWD/a.yaml`) is read once
+        once: dict[str, str] = {}
+        for file in files:
+            once.setdefault(file if file == "-" else os.path.abspath(file), file)
+        files = list(once.values())
+    return files, problems
 
 
 def yaml_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
@@ -244,8 +249,10 @@ def standard_input(problems: list[Problem]) -> str | None:
 
 
 def id_line(path: str) -> int:
-    """The line of a YAML profile's `id:` (0 when it cannot be told), to point at a patient
-    id that another profile has too."""
+    """The line of a YAML profile's `id:` (0 when it cannot be told, or for standard input),
+    to point at a patient id that another profile has too."""
+    if path == "-":
+        return 0
     try:
         with open(path, encoding="utf-8", errors="replace") as lines:
             return next((number for number, text in enumerate(lines, start=1)

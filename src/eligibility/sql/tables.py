@@ -353,12 +353,15 @@ def _malformed(path: Path, near: int, said: str) -> str:
     one after (it counts the line break that ends a cut line), so the line before it is
     tried first."""
     place, why = f"{near}", said.rstrip(".")
-    with open(path, encoding="utf-8", errors="replace") as lines:
-        for number, text in enumerate(lines, start=1):
-            if number < near - 1 or not text.strip():
+    with open(path, "rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            if number < near - 1 or not raw.strip():
                 continue
             try:
-                json.loads(text.rstrip("\r\n"))
+                json.loads(raw.rstrip(b"\r\n").decode("utf-8"))
+            except UnicodeDecodeError as error:
+                place, why = f"{number}:{error.start + 1}", "not UTF-8 text"
+                break
             except json.JSONDecodeError as error:
                 place, why = f"{number}:{error.colno}", error.msg.lower().removesuffix(" at")
                 break
