@@ -191,3 +191,18 @@ def test_one_profile_named_two_ways_is_exported_once(tmp_path: Path,
     result = _export("a.yaml", str(tmp_path / "a.yaml"), "./a.yaml", "-o", "t.parquet")
     assert result.exit_code == 0, result.output
     assert "1 patient written" in result.output
+
+
+def test_a_csv_row_with_another_number_of_cells_is_named_at_its_line(tmp_path: Path) -> None:
+    # DuckDB gives up on the whole file and finds none of its columns
+    table = tmp_path / "registry.csv"
+    result = _export(str(ROOT / "patients"), "-o", str(table))
+    assert result.exit_code == 0, result.output
+    lines = table.read_text(encoding="utf-8").splitlines()
+    cells = len(next(csv.reader([lines[0]])))
+    lines[9] += ",extra"
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["screen", str(table), "--rules", str(ROOT / "rules")])
+    assert result.exit_code == 1, result.output
+    assert (f"{table}:10: {cells + 1} cells where the header has {cells} (a line cut short, "
+            "or a comma outside quotes)") in " ".join(result.output.split())

@@ -267,6 +267,8 @@ def _read_csv(connection: duckdb.DuckDBPyConnection, path: Path,
     source = connection.read_csv(str(path), header=True, all_varchar=True)
     found = set(source.columns)
     lacking = [name for name in columns(vocabulary) if name not in found]
+    if lacking and (uneven := _uneven_row(path)) is not None:
+        raise TableError(uneven)
     if lacking:
         raise TableError(f"{path}: not a population table of this vocabulary: no column "
                          f"{_shown(lacking)} (make it with eligibility export; a spreadsheet "
@@ -282,6 +284,22 @@ def _read_csv(connection: duckdb.DuckDBPyConnection, path: Path,
     except duckdb.ConversionException:
         raise TableError(_unfit_cell(path, vocabulary)) from None
     _whole_numbers(connection, path, vocabulary, "population_raw")
+
+
+def _uneven_row(path: Path) -> str | None:
+    """When DuckDB found none of the header's columns, whether the header is the layout's and
+    a row has more or fewer cells than it (a cut line, a comma outside quotes): DuckDB then
+    gives up on the whole file. The first such row, at its line; None for another file."""
+    with open(path, encoding="utf-8", errors="replace", newline="") as stream:
+        rows = csv.reader(stream)
+        header = next(rows, [])
+        if "patient_id" not in header:
+            return None
+        for row in rows:
+            if row and len(row) != len(header):
+                return (f"{path}:{rows.line_num}: {len(row)} cells where the header has "
+                        f"{len(header)} (a line cut short, or a comma outside quotes)")
+    return None
 
 
 def _cast(name: str, kind: str, cast: str = "CAST") -> str:
