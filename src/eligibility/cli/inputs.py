@@ -8,6 +8,7 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path, PurePath
+from typing import Literal
 
 import typer
 from rich.console import Console
@@ -248,9 +249,21 @@ def standard_input(problems: list[Problem]) -> str | None:
         return None
 
 
-def id_line(path: str) -> int:
-    """The line of a YAML profile's `id:` (0 when it cannot be told, or for standard input),
-    to point at a patient id that another profile has too."""
+def repeated_patient(seen: dict[str, str], patient: str, path: str, what: str, *,
+                     severity: Literal["error", "warning"] = "warning") -> Problem | None:
+    """A problem at the `id:` line of a second profile (`path`) of one patient id in a batch,
+    saying what follows (`what`); None the first time `seen` (each id and the first file
+    giving it) meets the id."""
+    first = seen.setdefault(patient, path)
+    if first == path:
+        return None
+    line = _id_line(path)
+    return Problem(SourceSpan(path, line, 1 if line else 0), "id",
+                   f"{patient!r} is also the id of {first}: {what}", severity=severity)
+
+
+def _id_line(path: str) -> int:
+    """The line of a YAML profile's `id:` (0 when it cannot be told, or for standard input)."""
     if path == "-":
         return 0
     try:

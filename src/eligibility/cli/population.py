@@ -16,10 +16,9 @@ from rich.console import Console
 
 from ..loading import Problem, check_patient, trials_vocabulary
 from ..render import render_problems
-from ..source import SourceSpan
 from ..vocabulary import Vocabulary
 from .common import RulesPath, consoles, say
-from .inputs import id_line, patient_files, trials_or_exit
+from .inputs import patient_files, repeated_patient, trials_or_exit
 from .writing import mode_for, refuse_unfit_destination, to_standard_output
 
 
@@ -92,13 +91,10 @@ def _profiles(err: Console, files: list[str], vocabulary: Vocabulary,
     seen: dict[str, str] = {}
     for file in files:
         profile, problems = check_patient(file, today=today, vocabulary=vocabulary)
-        if profile is not None and seen.setdefault(profile.id, file) != file:
-            line = id_line(file)
-            problems = (*problems, Problem(
-                SourceSpan(file, line, 1 if line else 0), "id",
-                f"{profile.id!r} is also the id of {seen[profile.id]}: a table holds each "
-                "patient once (give each profile its own id); this one was not written"))
-            profile = None
+        if profile is not None and (repeated := repeated_patient(
+                seen, profile.id, file, "a table holds each patient once (give each profile "
+                "its own id); this one was not written", severity="error")) is not None:
+            problems, profile = (*problems, repeated), None
         if problems:
             render_problems(err, problems)
             failed += problems

@@ -19,10 +19,9 @@ from ..loading import Problem, trials_vocabulary
 from ..render import render_funnel, render_problems, render_screenings
 from ..results import Screening
 from ..selection import SHOWN, Order
-from ..source import SourceSpan
 from .batch import STDIN, Work, default_jobs, keep, screen_one, screening
 from .common import AsOf, RulesPath, TrialIds, choice, consoles, say, span
-from .inputs import id_line, patient_files, rule_ids, standard_input, trials_or_exit
+from .inputs import patient_files, repeated_patient, rule_ids, standard_input, trials_or_exit
 from .population import Engine, is_population_table
 from .progress import Progress
 from .writing import output_stream, refuse_unfit_destination, to_standard_output
@@ -270,11 +269,10 @@ def _screen_batch(out: Console, err: Console, work: Work, files: list[str],
                         render_problems(err, result.problems)
                         problems += result.problems
                         sink.problems(result.problems)
-                    if result.patient is not None and (
-                            first := seen.setdefault(result.patient, result.path)
-                    ) != result.path:
-                        render_problems(err, [_same_patient(result.path, result.patient,
-                                                            first)])
+                    if result.patient is not None and (repeated := repeated_patient(
+                            seen, result.patient, result.path,
+                            "the output holds this patient twice")) is not None:
+                        render_problems(err, [repeated])
                     if result.piece is not None:
                         if chart is not None:
                             chart.about(result.about)
@@ -286,16 +284,6 @@ def _screen_batch(out: Console, err: Console, work: Work, files: list[str],
         say(err, f"{selecting.shown} of {selecting.screened} patients shown (--verdict "
             f"{','.join(wanted)})")
     return screened
-
-
-def _same_patient(path: str, patient: str, first: str,
-                  what: str = "the output holds this patient twice") -> Problem:
-    """A warning for a second profile of one patient id in a batch: both are screened (they
-    may be two screening dates), but a count of patients or a table keyed by id would hold
-    the patient twice."""
-    line = id_line(path)
-    return Problem(SourceSpan(path, line, 1 if line else 0), "id",
-                   f"{patient!r} is also the id of {first}: {what}", severity="warning")
 
 
 def _batch_outcome(files: int, screened: int) -> str:
@@ -364,10 +352,9 @@ def funnel_command(
     for file in files:
         screened = screen_one(work, file, stdin if file == STDIN else None)
         problems += screened.problems
-        if screened.patient is not None and (
-                first := seen.setdefault(screened.patient, file)) != file:
-            render_problems(err, [_same_patient(file, screened.patient, first,
-                                                "the funnel counts this patient twice")])
+        if screened.patient is not None and (repeated := repeated_patient(
+                seen, screened.patient, file, "the funnel counts this patient twice")):
+            render_problems(err, [repeated])
         if screened.piece is not None:
             screenings.append(screened.piece[2][0])
     if problems:
