@@ -11,7 +11,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,18 +21,18 @@ from .layout import columns, fingerprint
 if TYPE_CHECKING:
     import duckdb
 
+__all__ = ["FORMATS", "TableError", "open_table", "refuse_later_dates", "table_format",
+           "write_table"]
+
+FORMATS: Mapping[str, str] = {".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl",
+                               ".csv": "csv"}
+
 
 def duckdb_type(kind: str) -> Any:
     """A DuckDB type from its SQL text (its `id` and `children`)."""
     import duckdb
 
     return duckdb.sqltype(kind)
-
-__all__ = ["FORMATS", "TableError", "open_table", "refuse_later_dates", "table_format",
-           "write_table"]
-
-FORMATS: Mapping[str, str] = {".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl",
-                               ".csv": "csv"}
 
 
 class TableError(Exception):
@@ -81,18 +81,11 @@ def _whole_numbers(connection: duckdb.DuckDBPyConnection, path: Path, vocabulary
                     tests.append((name if field == "value" else f"{name}.{field}",
                                   f"list_filter({column}, lambda r: {value} <> trunc({value}))"
                                   f"[1].{_quoted(field)}"))
-    if tests:
-        chosen = ", ".join(f"{test} AS c{index}" for index, (_, test) in enumerate(tests))
-        found_row = connection.execute(
-            f"SELECT * FROM (SELECT patient_id, {chosen} FROM {raw}) WHERE " +
-            " OR ".join(f"c{index} IS NOT NULL" for index in range(len(tests))) + " LIMIT 1"
-        ).fetchone()
-        if found_row is not None:
-            ident, *values = found_row
-            label, value = next((label, value) for (label, _), value in zip(
-                tests, values, strict=True) if value is not None)
-            raise TableError(f"{path}: patient {ident!r}: {label}: {value:g} is not a whole "
-                             "number, which the vocabulary's kind for it (integer) asks")
+    found = _first_found(connection, raw, [test for _, test in tests])
+    if found is not None:
+        ident, index, value = found
+        raise TableError(f"{path}: patient {ident!r}: {tests[index][0]}: {value:g} is not a "
+                         "whole number, which the vocabulary's kind for it (integer) asks")
     # Only the columns holding whole numbers are rewritten (a copy of the whole table would
     # hold two in memory at once)
     for name, kind in layout.items():
@@ -263,7 +256,8 @@ def _cell(value: Any) -> str:
 def _read_csv(connection: duckdb.DuckDBPyConnection, path: Path,
               vocabulary: Vocabulary) -> None:
     """A CSV table read as text and cast to the layout's types (nested cells from their
-    JSON), into memory, so that a cell that does not fit is reported now, not mid-query."""
+    JSON, whole numbers as DOUBLE), into memory as `population_raw`, so that a cell that does
+    not fit is reported now, not mid-query."""
     source = connection.read_csv(str(path), header=True, all_varchar=True)
     found = set(source.columns)
     lacking = [name for name in columns(vocabulary) if name not in found]
@@ -283,7 +277,6 @@ def _read_csv(connection: duckdb.DuckDBPyConnection, path: Path,
                            "population_text")
     except duckdb.ConversionException:
         raise TableError(_unfit_cell(path, vocabulary)) from None
-    _whole_numbers(connection, path, vocabulary, "population_raw")
 
 
 def _uneven_row(path: Path) -> str | None:
@@ -407,19 +400,16 @@ def open_table(connection: duckdb.DuckDBPyConnection, path: Path,
     if not path.is_file():
         raise TableError(f"{path}: no such file")
     try:
-        if kind == "csv":
+        if kind == "csv":  # read whole into `population_raw`, its columns checked
             _read_csv(connection, path, vocabulary)
-            one_row_per_patient(connection, path)
-            same_vocabulary(connection, path, vocabulary)
-            values_fit(connection, path, vocabulary)
-            return
-        if kind == "jsonl":
-            _known_keys(connection, path, vocabulary)
-        source = (connection.read_parquet(str(path)) if kind == "parquet"
-                  else _read_json(connection, path, vocabulary, reading=True))
-        source.create_view("population" if kind == "parquet" else "population_json")
-        found = {name for name, *_ in connection.execute(
-            f"DESCRIBE {'population' if kind == 'parquet' else 'population_json'}").fetchall()}
+        else:
+            if kind == "jsonl":
+                _known_keys(connection, path, vocabulary)
+            source = (connection.read_parquet(str(path)) if kind == "parquet"
+                      else _read_json(connection, path, vocabulary, reading=True))
+            view = "population" if kind == "parquet" else "population_json"
+            source.create_view(view)
+            found = {name for name, *_ in connection.execute(f"DESCRIBE {view}").fetchall()}
     except duckdb.Error as error:
         first = _first_line(error)
         malformed = re.search(r"Malformed JSON .* in line (\d+): (.*)$", first)
@@ -427,8 +417,8 @@ def open_table(connection: duckdb.DuckDBPyConnection, path: Path,
             raise TableError(_malformed(path, int(malformed.group(1)),
                                         malformed.group(2))) from None
         raise TableError(f"{path}: cannot be read as {kind}: {first}") from None
-    lacking = [name for name in columns(vocabulary) if name not in found]
-    if lacking:
+    if kind != "csv" and (lacking := [name for name in columns(vocabulary)
+                                      if name not in found]):
         raise TableError(f"{path}: not a population table of this vocabulary: no column "
                          f"{_shown(lacking)} (make it with eligibility export)")
     try:
@@ -438,6 +428,7 @@ def open_table(connection: duckdb.DuckDBPyConnection, path: Path,
             # rows and seven trials: 25 s streamed from the file, 16-18 s; 1.35 GB against 0.95).
             connection.execute("CREATE TEMP TABLE population_raw AS SELECT * FROM "
                                "population_json")
+        if kind != "parquet":
             _whole_numbers(connection, path, vocabulary, "population_raw")
         one_row_per_patient(connection, path)
         same_vocabulary(connection, path, vocabulary)
@@ -484,9 +475,13 @@ def same_vocabulary(connection: Any, path: Path, vocabulary: Vocabulary) -> None
                          f"before tables said it, put together with exported rows): {again}")
     if values[0] == fingerprint(vocabulary):
         return
+    theirs = _json_or_none(values[0])
+    if not isinstance(theirs, dict):
+        raise TableError(f"{path}: the vocabulary column holds {values[0][:60]!r}, not what "
+                         f"eligibility export writes there (leave it empty in a table another "
+                         f"program writes): {again}")
     ours = json.loads(fingerprint(vocabulary))
     try:
-        theirs = json.loads(values[0])
         differ = [f"the list {name}" for name, digest in ours["lists"].items()
                   if theirs["lists"].get(name) != digest]
         differ += [what for part, what in (("doses", "dose units and frequencies"),
@@ -494,13 +489,9 @@ def same_vocabulary(connection: Any, path: Path, vocabulary: Vocabulary) -> None
                    if theirs[part] != ours[part]]
         differ += [f"the fact {name}" for name, digest in ours["facts"].items()
                    if theirs["facts"].get(name) != digest]
-    except (ValueError, KeyError, TypeError, AttributeError):
-        if isinstance(theirs := _json_or_none(values[0]), dict):
-            raise TableError(f"{path}: exported by another version of eligibility export, "
-                             f"whose vocabulary column this one does not read: {again}") from None
-        raise TableError(f"{path}: the vocabulary column holds {values[0][:60]!r}, not what "
-                         f"eligibility export writes there (leave it empty in a table another "
-                         f"program writes): {again}") from None
+    except (KeyError, TypeError, AttributeError):  # JSON of another form
+        raise TableError(f"{path}: exported by another version of eligibility export, "
+                         f"whose vocabulary column this one does not read: {again}") from None
     if differ:  # (else the same definitions, written by a version that ordered them otherwise)
         raise TableError(f"{path}: exported with another vocabulary: {_shown(differ)} "
                          f"{'was' if len(differ) == 1 else 'were'} defined otherwise than in "
@@ -567,25 +558,35 @@ def values_fit(connection: Any, path: Path,
                 tests.append((fact, f'list_filter("{group_name}", lambda r: {test})[1]."{member}"'))
     if "age" in vocabulary.facts and (test := misfit(vocabulary.facts["age"], '"age"')):
         tests.append((vocabulary.facts["age"], f'CASE WHEN {test} THEN "age" END'))
-    if not tests:
-        return
-    chosen = ", ".join(f"{expression} AS c{index}" for index, (_, expression) in
-                       enumerate(tests))
-    found = _query(
-        connection,
-        f"SELECT * FROM (SELECT patient_id, {chosen} FROM population) WHERE " +
-        " OR ".join(f"c{index} IS NOT NULL" for index in range(len(tests))) + " LIMIT 1"
-    ).fetchone()
+    found = _first_found(connection, "population", [test for _, test in tests])
     if found is None:
         return
-    ident, *values = found
-    fact, value = next((fact, value) for (fact, _), value in zip(tests, values, strict=True)
-                       if value is not None)
+    ident, index, value = found
+    fact = tests[index][0]
     hint = closest(str(value).lower(), fact.categories) if fact.categories else ""
     shown = f"{value!r}" if isinstance(value, str) else f"{value:g}" if isinstance(
         value, float) else str(value)
     raise TableError(f"{path}: patient {ident!r}: {fact.name}: {shown} is not among the values "
                      f"the vocabulary allows ({fact.describe_range()}){hint}")
+
+
+def _first_found(connection: Any, table: str,
+                 tests: Sequence[str]) -> tuple[Any, int, Any] | None:
+    """The first row of `table` for which one of `tests` (SQL, NULL when the row passes) is
+    not NULL: its patient id, which test, and what the test gave; None when every row passes
+    every test. One query, on the table's engine."""
+    if not tests:
+        return None
+    chosen = ", ".join(f"{test} AS c{index}" for index, test in enumerate(tests))
+    found = _query(
+        connection, f"SELECT * FROM (SELECT patient_id, {chosen} FROM {table}) WHERE " +
+        " OR ".join(f"c{index} IS NOT NULL" for index in range(len(tests))) + " LIMIT 1"
+    ).fetchone()
+    if found is None:
+        return None
+    ident, *values = found
+    index = next(index for index, value in enumerate(values) if value is not None)
+    return ident, index, values[index]
 
 
 def refuse_later_dates(connection: Any, path: Path,
