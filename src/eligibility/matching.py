@@ -81,14 +81,9 @@ class _Cover(NamedTuple):
 
 
 def entry_key(collection: Collection, entry: Entry) -> str | None:
-    """What an entry is, by name: its concept (so Rilutek is riluzole), else its own name."""
-    if entry.name is None:
-        for system, code in entry.codes.items():
-            concept = collection.concept_by_code(system, code)
-            if concept is not None:
-                return concept.key
-        return None
-    return name_key(collection, entry.name)
+    """What an entry is, by name: its concept (so Rilutek is riluzole), else its own name;
+    without a name, the concept of a code the vocabulary knows (`Collection.thing_named`)."""
+    return collection.thing_named(entry.name, entry.codes)
 
 
 def stated(entry: Entry) -> tuple[str, ...]:
