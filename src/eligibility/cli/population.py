@@ -61,10 +61,7 @@ def export_command(
     refuse_unfit_destination(err, destination, [Path(file) for file in files])
     if problems:
         render_problems(err, problems)
-    folder = destination.parent if str(destination.parent) else Path(".")
-    if not folder.is_dir():
-        say(err, f"error: cannot write {destination}: no such folder {folder}")
-        raise typer.Exit(1)
+    _writable_place(err, destination)
     failed: list[Problem] = []
     rows = (row(profile, vocabulary) for profile in _profiles(err, files, vocabulary, failed))
     mode = mode_for(destination)  # the replaced file's, else the umask's (not mkstemp's 0600)
@@ -263,8 +260,8 @@ def _no_later_dates(err: Console, connection: Any, table: Path, vocabulary: Voca
 
 
 def _writable_place(err: Console, destination: Path) -> None:
-    """Exit 1 before screening when `-o` names a folder, or a file in a folder that is not
-    there (DuckDB would fail only after the whole screening)."""
+    """Exit 1 before reading anything when `-o` names a folder, or a file in a folder that is
+    not there (DuckDB would fail only after the whole screening or export)."""
     folder = destination.parent if str(destination.parent) else Path(".")
     if destination.is_dir():
         say(err, f"error: cannot write {destination}: it is a folder (give a file name in it)")
