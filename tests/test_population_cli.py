@@ -393,10 +393,11 @@ def test_a_row_holding_a_date_after_its_screening_day_is_refused_as_a_profile_is
 
 @pytest.mark.parametrize(
     ("row", "message"),
-    [({"age": "eighty"}, ':2: Failed to cast value to numerical: "eighty"'),
+    [({"age": "eighty"}, ':2: age: failed to cast value to numerical: "eighty"'),
      ({"birth_date": [{"value": "2026-02-30"}]},
-      ':2: date field value out of range: "2026-02-30"'),
-     ({"birth_date": [{"value": "06/01/1960"}]}, ':2: invalid date field format: "06/01/1960"')],
+      ':2: birth_date: date field value out of range: "2026-02-30"'),
+     ({"birth_date": [{"value": "06/01/1960"}]},
+      ':2: birth_date: invalid date field format: "06/01/1960"')],
     ids=["text-for-a-number", "no-such-day", "another-date-form"])
 def test_a_table_value_of_another_type_is_one_message_at_its_line(
         tmp_path: Path, row: dict[str, object], message: str) -> None:
@@ -406,6 +407,31 @@ def test_a_table_value_of_another_type_is_one_message_at_its_line(
         assert result.exit_code == 1, result.output
         assert f"{table}{message}" in result.output
         assert "Traceback" not in result.output
+
+
+def test_a_value_of_another_type_deep_in_a_table_is_placed_at_its_own_line(
+        tmp_path: Path) -> None:
+    # DuckDB names line 85 for a value inside a history on line 150, and the text it quotes
+    # ("female") is on every row's sex: the line is found again by reading the lines.
+    table = tmp_path / "registry.jsonl"
+    rows = [{"patient_id": f"M{n}", "sex": [{"value": "female", "date": "2026-01-05"}]}
+            for n in range(200)]
+    rows[149]["labs.hemoglobin"] = [{"value": "female", "date": "2026-01-05"}]
+    table.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    result = _run("screen", str(table))
+    assert result.exit_code == 1, result.output
+    assert f'{table}:150: labs.hemoglobin: failed to cast value to numerical: "female"' in (
+        " ".join(result.output.split()))
+
+
+def test_a_key_twice_in_a_row_is_one_message_at_its_line(tmp_path: Path) -> None:
+    table = tmp_path / "registry.jsonl"
+    table.write_text(json.dumps({"patient_id": "M0", "age": 70}) + "\n" +
+                     '{"patient_id": "M1", "age": 70, "age": 17}\n', encoding="utf-8")
+    result = _run("screen", str(table))
+    assert result.exit_code == 1, result.output
+    assert f"{table}:2: the key 'age' twice in one object" in " ".join(result.output.split())
+    assert "another type" not in result.output
 
 
 def _str04_with_vocabulary(tmp_path: Path, vocabulary: str) -> Path:

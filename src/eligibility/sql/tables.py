@@ -434,7 +434,7 @@ def open_table(connection: duckdb.DuckDBPyConnection, path: Path,
         same_vocabulary(connection, path, vocabulary)
         values_fit(connection, path, vocabulary)
     except duckdb.Error as error:
-        raise TableError(unfit_table(path, error)) from None
+        raise TableError(unfit_table(path, error, vocabulary)) from None
 
 
 def _query(connection: Any, sql: str) -> Any:
@@ -643,30 +643,75 @@ def _latest_date(expression: str, kind: Any, depth: int) -> str | None:
     return None
 
 
-def unfit_table(path: Path, error: BaseException) -> str:
-    """A DuckDB error met reading a table's values, as one line: `file:line: what` when
-    DuckDB says the line (JSON Lines), and what to do."""
+def unfit_table(path: Path, error: BaseException,
+                vocabulary: Vocabulary | None = None) -> str:
+    """A DuckDB error met reading a table's values, as one line: `file:line: column: what`
+    for a JSON Lines table (its first line the layout's types cannot read, found again:
+    DuckDB's line is approximate), and what to do."""
     first = _first_line(error)
     found = re.search(r"in line (\d+): (.*)$", first)
-    if found:
-        # DuckDB's line is approximate: the line holding the value it quotes, if one does
-        line = _line_holding(path, re.findall(r'"([^"]*)"', found.group(2)))
-        what = (f"{path}:{line}: {found.group(2)}" if line is not None else
-                f"{path}: near line {found.group(1)}: {found.group(2)}")
-    else:
+    line = (_first_unreadable(path, vocabulary) if found and vocabulary is not None and
+            FORMATS.get(path.suffix.lower()) == "jsonl" else None)
+    if not found:
         what = f"{path}: cannot be screened: {re.sub(r'^[A-Za-z ]+ Error: ', '', first)}"
+    elif (twice := re.search(r'has duplicate key "(.*)"$', found.group(2))) is not None:
+        place = f"{line[0]}" if line is not None else f" near line {found.group(1)}"
+        return (f"{path}:{place}: the key {twice.group(1)!r} twice in one object (each key "
+                "once: which of the two was meant cannot be told)")
+    elif line is not None:
+        number, column, why = line
+        what = f"{path}:{number}: {column + ': ' if column else ''}{why}"
+    else:
+        what = f"{path}: near line {found.group(1)}: {_lowered(found.group(2))}"
     return (f"{what} (a value of another type than the layout's, or a table exported by an "
             "earlier version: correct it, or export it again with eligibility export)")
 
 
-def _line_holding(path: Path, quoted: list[str]) -> int | None:
-    """The first line of a JSON Lines file holding the last quoted value as a JSON string."""
-    if not quoted or not path.is_file():
-        return None
-    wanted = json.dumps(quoted[-1])
-    with open(path, encoding="utf-8", errors="replace") as lines:
-        return next((number for number, text in enumerate(lines, start=1) if wanted in text),
-                    None)
+def _lowered(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _first_unreadable(path: Path, vocabulary: Vocabulary) -> tuple[int, str | None, str] | None:
+    """The first line of a JSON Lines table that the layout's types cannot read, the column
+    that does not fit (None if no one column alone fails) and DuckDB's reason. On the error
+    path only: lines are copied to a probe file by halving (DuckDB's own line number is
+    approximate for values inside nested columns), then the line's columns are read one by
+    one."""
+    import duckdb
+
+    starts, total = [], 0
+    with open(path, "rb") as stream:
+        for raw in stream:
+            starts.append(total)
+            total += len(raw)
+    starts.append(total)
+    kinds = {name: _reading(kind) for name, kind in columns(vocabulary).items()}
+    with tempfile.TemporaryDirectory() as folder, duckdb.connect() as connection, \
+            open(path, "rb") as source:
+        probe = Path(folder, "probe.jsonl")
+
+        def failure(low: int, high: int, chosen: Mapping[str, str] = kinds) -> str | None:
+            """DuckDB's reason for refusing lines [low, high) (0-based), or None."""
+            source.seek(starts[low])
+            probe.write_bytes(source.read(starts[high] - starts[low]))
+            try:
+                connection.read_json(str(probe), format="newline_delimited",
+                                     columns=dict(chosen)).fetchall()
+            except duckdb.Error as error:
+                said = _first_line(error)
+                return _lowered(said.split(": ", 2)[-1] if "in line" in said else said)
+            return None
+
+        low, high = 0, len(starts) - 1
+        if high == 0 or failure(low, high) is None:
+            return None
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (low, middle) if failure(low, middle) is not None else (middle, high)
+        for name, kind in kinds.items():
+            if (why := failure(low, high, {name: kind})) is not None:
+                return low + 1, name, why
+        return low + 1, None, failure(low, high) or "cannot be read"
 
 
 def _first_line(error: BaseException) -> str:
