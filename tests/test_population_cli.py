@@ -393,12 +393,21 @@ def test_a_row_holding_a_date_after_its_screening_day_is_refused_as_a_profile_is
 
 @pytest.mark.parametrize(
     ("row", "message"),
-    [({"age": "eighty"}, ':2: age: failed to cast value to numerical: "eighty"'),
+    [({"age": "eighty"}, ":2: age: 'eighty' is not a number (patient 'M1'"),
+     ({"fvc.percent_predicted": [{"value": True, "date": "2026-01-05"}]},
+      ":2: fvc.percent_predicted: true is not a number (patient 'M1'; true and false are "
+      "not read as 1 and 0"),
+     ({"als.diagnosed": [{"value": 1, "date": "2026-01-05"}]},
+      ":2: als.diagnosed: 1 is not true or false (patient 'M1'; 1 and 0 are not read as "
+      "true and false"),
+     ({"conditions": {"complete": 1, "items": []}},
+      ":2: conditions: 1 is not true or false"),
      ({"birth_date": [{"value": "2026-02-30"}]},
       ':2: birth_date: date field value out of range: "2026-02-30"'),
      ({"birth_date": [{"value": "06/01/1960"}]},
       ':2: birth_date: invalid date field format: "06/01/1960"')],
-    ids=["text-for-a-number", "no-such-day", "another-date-form"])
+    ids=["text-for-a-number", "true-for-a-number", "one-for-true", "one-for-complete",
+         "no-such-day", "another-date-form"])
 def test_a_table_value_of_another_type_is_one_message_at_its_line(
         tmp_path: Path, row: dict[str, object], message: str) -> None:
     table = _second_row(tmp_path, row)
@@ -409,19 +418,25 @@ def test_a_table_value_of_another_type_is_one_message_at_its_line(
         assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(("value", "message"), [
+    ({"labs.hemoglobin": [{"value": "female", "date": "2026-01-05"}]},
+     ":150: labs.hemoglobin: 'female' is not a number"),
+    ({"birth_date": [{"value": "2026-02-30", "date": "2026-01-05"}]},
+     ':150: birth_date: date field value out of range: "2026-02-30"'),
+], ids=["a-number", "a-date"])
 def test_a_value_of_another_type_deep_in_a_table_is_placed_at_its_own_line(
-        tmp_path: Path) -> None:
+        tmp_path: Path, value: dict[str, object], message: str) -> None:
     # DuckDB names line 85 for a value inside a history on line 150, and the text it quotes
-    # ("female") is on every row's sex: the line is found again by reading the lines.
+    # is on every row: the line is found again by reading the lines.
     table = tmp_path / "registry.jsonl"
-    rows = [{"patient_id": f"M{n}", "sex": [{"value": "female", "date": "2026-01-05"}]}
-            for n in range(200)]
-    rows[149]["labs.hemoglobin"] = [{"value": "female", "date": "2026-01-05"}]
+    rows: list[dict[str, object]] = [
+        {"patient_id": f"M{n}", "sex": [{"value": "female", "date": "2026-01-05"}],
+         "visits": [{"name": "2026-02-30", "date": "2026-01-05"}]} for n in range(200)]
+    rows[149] |= value
     table.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     result = _run("screen", str(table))
     assert result.exit_code == 1, result.output
-    assert f'{table}:150: labs.hemoglobin: failed to cast value to numerical: "female"' in (
-        " ".join(result.output.split()))
+    assert f"{table}{message}" in " ".join(result.output.split())
 
 
 def test_a_key_twice_in_a_row_is_one_message_at_its_line(tmp_path: Path) -> None:

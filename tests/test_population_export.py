@@ -86,7 +86,7 @@ def test_a_csv_table_keeps_nested_columns_as_json_and_screens_as_parquet_does(
 @pytest.mark.parametrize(("text", "message"), [
     ("id,sex,age\nP1,female,60\n", "not a population table of this vocabulary: no column "
      "patient_id, screening_date, visits, assessments, birth_date and"),
-    (None, ':2: fvc.percent_predicted: failed to cast value to numerical: "eighty"'),
+    (None, ":2: fvc.percent_predicted: 'eighty' is not a number"),
 ], ids=["a-spreadsheet-of-patients", "a-nested-cell-that-does-not-fit"])
 def test_a_csv_that_is_not_a_population_table_is_an_input_error(
         tmp_path: Path, text: str | None, message: str) -> None:
@@ -95,7 +95,8 @@ def test_a_csv_that_is_not_a_population_table_is_an_input_error(
         result = _export(str(ROOT / "patients" / "example.yaml"), "-o", str(table))
         assert result.exit_code == 0, result.output
         rows = list(csv.reader(table.open()))
-        rows[1][rows[0].index("fvc.percent_predicted")] = '[{"value": "eighty"}]'
+        rows[1][rows[0].index("fvc.percent_predicted")] = (
+            '[{"value": "eighty", "date": null, "visit": null, "low": null, "high": null}]')
         with table.open("w", newline="") as stream:
             csv.writer(stream).writerows(rows)
     else:
@@ -117,8 +118,11 @@ def test_a_csv_that_is_not_a_population_table_is_an_input_error(
     ("conditions", '{"complete": true, "itemz": []}',
      ':4: conditions: object {"complete":true,"itemz":[]} has unknown key "itemz"'),
     ("medications", "[not json", ":4: medications: malformed JSON"),
+    ("fvc.percent_predicted", '[{"value": true, "date": "2025-10-20", "visit": null, "low": '
+     'null, "high": null}]',
+     ":4: fvc.percent_predicted: true is not a number (patient 'P013-anticoagulant-brand-name'"),
 ], ids=["text-for-a-number", "a-fraction", "no-such-day", "a-date-inside-a-history",
-        "a-misspelt-key", "not-json"])
+        "a-misspelt-key", "not-json", "true-inside-a-history"])
 def test_a_csv_cell_that_does_not_fit_is_named_by_its_line_and_column(
         tmp_path: Path, column: str, cell: str, message: str) -> None:
     table = tmp_path / "registry.csv"

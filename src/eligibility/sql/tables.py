@@ -53,13 +53,104 @@ def _read_json(connection: duckdb.DuckDBPyConnection, path: Path,
     rows must not leave a column untyped); with `reading`, whole numbers as DOUBLE, to be
     checked whole before they are cast (`_whole_numbers`)."""
     return connection.read_json(str(path), format="newline_delimited", columns={
-        name: _reading(kind) if reading else kind for name, kind in columns(vocabulary).items()})
+        name: _as_written(kind) if reading else kind
+        for name, kind in columns(vocabulary).items()})
 
 
 def _reading(kind: str) -> str:
     """A layout type with its whole numbers read as DOUBLE: DuckDB reads 17.6 into a BIGINT
     as 18, silently, and an age of 17.6 would pass "at least 18"."""
     return kind.replace("BIGINT", "DOUBLE")
+
+
+_LEAVES = re.compile(r"\b(DOUBLE|BIGINT|BOOLEAN)\b")
+
+
+def _as_written(kind: str) -> str:
+    """A layout type with its numbers and booleans read as text, to be checked
+    (`_exact_leaves`) before they are cast: DuckDB's JSON reader casts true to 1 in a number
+    and 1 to true in a boolean, silently, where a profile's would be an error."""
+    return _LEAVES.sub("VARCHAR", kind)
+
+
+def _misfit(expression: str, kind: Any, wanted: str, depth: int = 0) -> str | None:
+    """SQL for the first `wanted` leaf ("number" or "boolean") in `expression` (of the
+    layout's type `kind`, read `_as_written`) whose text is not one, as `wanted:text`, else
+    NULL; None when the type holds no such leaf."""
+    if kind.id in ("double", "bigint", "boolean"):
+        if (kind.id == "boolean") != (wanted == "boolean"):
+            return None
+        fails = (f"{expression} NOT IN ('true', 'false')" if wanted == "boolean" else
+                 f"TRY_CAST({expression} AS DOUBLE) IS NULL")
+        return f"CASE WHEN {fails} THEN '{wanted}:' || {expression} END"
+    if kind.id == "struct":
+        parts = [found for name, child in kind.children if (found := _misfit(
+            f'{expression}."{name}"', child, wanted, depth)) is not None]
+        return None if not parts else parts[0] if len(parts) == 1 else (
+            f"coalesce({', '.join(parts)})")
+    if kind.id == "list":
+        inner = _misfit(f"x{depth}", kind.children[0][1], wanted, depth + 1)
+        return None if inner is None else (
+            f"list_filter(list_transform({expression}, lambda x{depth}: {inner}), "
+            f"lambda x{depth}: x{depth} IS NOT NULL)[1]")
+    return None
+
+
+def _exact_leaves(connection: duckdb.DuckDBPyConnection, path: Path, vocabulary: Vocabulary,
+                  raw: str) -> None:
+    """Every boolean of the table `raw` (its columns read `_as_written`) is written true or
+    false and every number as one; each such column is then cast to its `_reading` type. The
+    numbers are checked by the cast itself, and looked for only when it fails."""
+    import duckdb
+
+    layout = columns(vocabulary)
+    read = {name: kind for name, kind, *_ in connection.execute(f"DESCRIBE {raw}").fetchall()}
+    changed = [name for name in layout if read[name] != _reading(layout[name])]
+
+    def refuse_first(wanted: str, names: Sequence[str]) -> None:
+        tests = [(name, test) for name in names if (test := _misfit(
+            _quoted(name), duckdb_type(layout[name]), wanted)) is not None]
+        found = _first_found(connection, raw, [test for _, test in tests])
+        if found is None:
+            return
+        ident, index, value = found
+        written = value.split(":", 1)[1]
+        line = _line_of(path, ident)
+        why = ("; true and false are not read as 1 and 0" if written in ("true", "false") else
+               "; 1 and 0 are not read as true and false" if written in ("1", "0") else "")
+        raise TableError(
+            f"{path}{f':{line}' if line is not None else ''}: {tests[index][0]}: "
+            f"{written if why else repr(written[:60])} is not "
+            f"{'a number' if wanted == 'number' else 'true or false'} "
+            f"(patient {ident!r}{why}: correct the row, or export the table again with "
+            "eligibility export)")
+
+    refuse_first("boolean", changed)
+    for name in changed:
+        try:
+            connection.execute(f"ALTER TABLE {raw} ALTER COLUMN {_quoted(name)} SET DATA "
+                               f"TYPE {_reading(layout[name])}")
+        except duckdb.ConversionException:
+            refuse_first("number", [name])
+            raise
+
+
+def _line_of(path: Path, ident: str) -> int | None:
+    """The line of a JSON Lines or CSV table holding the patient `ident` (on an error path)."""
+    if FORMATS.get(path.suffix.lower()) == "csv":
+        with open(path, encoding="utf-8", errors="replace", newline="") as stream:
+            rows = csv.reader(stream)
+            header = next(rows, [])
+            at = header.index("patient_id") if "patient_id" in header else 0
+            return next((rows.line_num for row in rows if len(row) > at and row[at] == ident),
+                        None)
+    with open(path, encoding="utf-8", errors="replace") as lines:
+        for number, text in enumerate(lines, start=1):
+            if ident in text:
+                with contextlib.suppress(ValueError):
+                    if json.loads(text).get("patient_id") == ident:
+                        return number
+    return None
 
 
 def _whole_numbers(connection: duckdb.DuckDBPyConnection, path: Path, vocabulary: Vocabulary,
@@ -296,12 +387,12 @@ def _uneven_row(path: Path) -> str | None:
 
 
 def _cast(name: str, kind: str, cast: str = "CAST") -> str:
-    """SQL reading a CSV cell as its column's type (a nested one from its JSON), whole
-    numbers as DOUBLE (`_reading`)."""
-    kind = _reading(kind)
+    """SQL reading a CSV cell as its column's type: a nested one from its JSON, its numbers
+    and booleans as written (`_as_written`); a plain one with whole numbers as DOUBLE
+    (`_reading`)."""
     if _nested(kind):
-        return f"{cast}({cast}({_quoted(name)} AS JSON) AS {kind})"
-    return f"{cast}({_quoted(name)} AS {kind})"
+        return f"{cast}({cast}({_quoted(name)} AS JSON) AS {_as_written(kind)})"
+    return f"{cast}({_quoted(name)} AS {_reading(kind)})"
 
 
 def _nested(kind: str) -> bool:
@@ -429,6 +520,7 @@ def open_table(connection: duckdb.DuckDBPyConnection, path: Path,
             connection.execute("CREATE TEMP TABLE population_raw AS SELECT * FROM "
                                "population_json")
         if kind != "parquet":
+            _exact_leaves(connection, path, vocabulary, "population_raw")
             _whole_numbers(connection, path, vocabulary, "population_raw")
         one_row_per_patient(connection, path)
         same_vocabulary(connection, path, vocabulary)
@@ -685,7 +777,7 @@ def _first_unreadable(path: Path, vocabulary: Vocabulary) -> tuple[int, str | No
             starts.append(total)
             total += len(raw)
     starts.append(total)
-    kinds = {name: _reading(kind) for name, kind in columns(vocabulary).items()}
+    kinds = {name: _as_written(kind) for name, kind in columns(vocabulary).items()}
     with tempfile.TemporaryDirectory() as folder, duckdb.connect() as connection, \
             open(path, "rb") as source:
         probe = Path(folder, "probe.jsonl")
