@@ -449,6 +449,24 @@ def test_a_key_twice_in_a_row_is_one_message_at_its_line(tmp_path: Path) -> None
     assert "another type" not in result.output
 
 
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl", ".csv"])
+def test_a_table_without_rows_is_an_input_error_as_a_folder_without_profiles_is(
+        registry: Path, tmp_path: Path, suffix: str) -> None:
+    # An export or a query upstream that failed must not read as a population where nobody
+    # qualifies.
+    import duckdb
+
+    table = tmp_path / f"empty{suffix}"
+    how = {".parquet": "(FORMAT parquet)", ".jsonl": "(FORMAT json)",
+           ".csv": "(FORMAT csv, HEADER)"}[suffix]
+    duckdb.sql(f"COPY (SELECT * FROM read_parquet('{registry}') LIMIT 0) TO '{table}' {how}")
+    for command in (["screen", str(table)], ["funnel", STR04, str(table)]):
+        result = _run(*command)
+        assert result.exit_code == 1, result.output
+        assert f"{table}: no rows: the table holds no patient" in " ".join(
+            result.output.split())
+
+
 def _str04_with_vocabulary(tmp_path: Path, vocabulary: str) -> Path:
     """A rules folder: STR04 beside a vocabulary file of its own."""
     rules = tmp_path / "rules"

@@ -600,7 +600,12 @@ def _json_or_none(text: str) -> Any:
 
 def one_row_per_patient(connection: Any, path: Path) -> None:
     """Every row is one patient, named by `patient_id`: a row without one (a spreadsheet's
-    empty last line) or an id in two rows would be counted as patients of their own."""
+    empty last line) or an id in two rows would be counted as patients of their own; and
+    the table has a row, as a folder screened has a profile (an empty table, an export or a
+    query upstream that failed, would read as a population where nobody qualifies)."""
+    if _query(connection, "SELECT 1 FROM population LIMIT 1").fetchone() is None:
+        raise TableError(f"{path}: no rows: the table holds no patient, so nothing could be "
+                         "screened")
     found = _query(
         connection,
         "SELECT patient_id, count(*) AS rows FROM population GROUP BY patient_id "
