@@ -42,8 +42,8 @@ from ..observations import Facts, moving_facts
 from ..patient import Entry, PatientProfile
 from ..vocabulary import Collection, Fact, Vocabulary, normalise_name
 
-__all__ = ["OBSERVATION", "attributes", "columns", "entry_type", "fact_columns", "fingerprint",
-           "group_columns", "profile_of", "row", "stored", "worked_out"]
+__all__ = ["EXPORT", "OBSERVATION", "attributes", "columns", "entry_type", "fact_columns",
+           "fingerprint", "group_columns", "profile_of", "row", "stored", "worked_out"]
 
 _VALUE_TYPES: Mapping[str, str] = {"number": "DOUBLE", "integer": "BIGINT", "lab": "DOUBLE",
                                    "boolean": "BOOLEAN", "category": "VARCHAR", "date": "DATE"}
@@ -154,13 +154,21 @@ def worked_out(vocabulary: Vocabulary) -> tuple[str, ...]:
     return tuple(name for name in stored(vocabulary) if vocabulary.facts[name].derived)
 
 
+# What export works out for a row, apart from the vocabulary (which the digests below cover):
+# one more whenever the code changes it (which negatives a list records absent, what an
+# entry's fields hold), so that a table exported before is refused, not screened with the
+# old answers.
+EXPORT = 2
+
+
 @functools.lru_cache(maxsize=16)
 def fingerprint(vocabulary: Vocabulary) -> str:
-    """What a row was worked out with, as the text of its `vocabulary` column: a digest of
-    each list's definitions (its concepts, synonyms, categories and codes: what each entry is),
-    of the dose units and frequencies (a daily dose), of the groups, and of each fact export
-    works out. Words that only describe (labels, descriptions, who provides a fact) are left
-    out, so rewording them keeps tables valid."""
+    """What a row was worked out with, as the text of its `vocabulary` column: the version of
+    what export works out (`EXPORT`), a digest of each list's definitions (its concepts,
+    synonyms, categories and codes: what each entry is), of the dose units and frequencies (a
+    daily dose), of the groups, and of each fact export works out. Words that only describe
+    (labels, descriptions, who provides a fact) are left out, so rewording them keeps tables
+    valid."""
     lists: dict[str, list[Any]] = {}
     groups: dict[str, Any] = {}
     for _, file in vocabulary.files:
@@ -170,6 +178,7 @@ def fingerprint(vocabulary: Vocabulary) -> str:
             groups[name] = _meaning(group)
     specs = {name: spec for _, file in vocabulary.files for name, spec in file.facts.items()}
     return json.dumps({
+        "export": EXPORT,
         "lists": {name: _digest(parts) for name, parts in lists.items()},
         "doses": _digest({"frequencies": dict(vocabulary.frequencies),
                           "dose_units": dict(vocabulary.dose_units)}),

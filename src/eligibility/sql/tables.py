@@ -573,6 +573,9 @@ def same_vocabulary(connection: Any, path: Path, vocabulary: Vocabulary) -> None
                          f"eligibility export writes there (leave it empty in a table another "
                          f"program writes): {again}")
     ours = json.loads(fingerprint(vocabulary))
+    if theirs.get("export") != ours["export"]:
+        raise TableError(f"{path}: exported by another version of eligibility export, which "
+                         f"worked out its rows otherwise: {again}")
     try:
         differ = [f"the list {name}" for name, digest in ours["lists"].items()
                   if theirs["lists"].get(name) != digest]
