@@ -50,8 +50,8 @@ def table_format(path: Path) -> str:
 def _read_json(connection: duckdb.DuckDBPyConnection, path: Path,
                vocabulary: Vocabulary, *, reading: bool = False) -> duckdb.DuckDBPyRelation:
     """JSON Lines read with the layout's exact types (no guessing: an empty list in the first
-    rows must not leave a column untyped); with `reading`, whole numbers as DOUBLE, to be
-    checked whole before they are cast (`_whole_numbers`)."""
+    rows must not leave a column untyped); with `reading`, numbers and booleans as the text
+    written, to be checked before they are cast (`_exact_leaves`, `_whole_numbers`)."""
     return connection.read_json(str(path), format="newline_delimited", columns={
         name: _as_written(kind) if reading else kind
         for name, kind in columns(vocabulary).items()})
@@ -794,9 +794,10 @@ def _first_unreadable(path: Path, vocabulary: Vocabulary) -> tuple[int, str | No
             """DuckDB's reason for refusing lines [low, high) (0-based), or None."""
             source.seek(starts[low])
             probe.write_bytes(source.read(starts[high] - starts[low]))
-            try:
+            try:  # into DuckDB's memory, not Python objects: half the file, at first
                 connection.read_json(str(probe), format="newline_delimited",
-                                     columns=dict(chosen)).fetchall()
+                                     columns=dict(chosen)).create_view("probe")
+                connection.execute("CREATE OR REPLACE TEMP TABLE probed AS FROM probe")
             except duckdb.Error as error:
                 said = _first_line(error)
                 return _lowered(said.split(": ", 2)[-1] if "in line" in said else said)
