@@ -253,6 +253,23 @@ BAD_RULES: dict[str, list[str]] = {
         "rules-unquoted-colon-text/NCT06910384.yaml:15:31: invalid YAML: mapping values are not "
         "allowed in this context (a text containing ': ' must be put in quotes)",
     ],
+    "rules-field-indented-under-text": [
+        "rules-field-indented-under-text/NCT06910384.yaml:16:13: invalid YAML: mapping values "
+        "are not allowed in this context (line 16 is indented further than 'text' on line 15, "
+        "so it reads as more of the value of 'text': to start a new field, line it up with "
+        "'text'; if it is part of a text, put the whole text in quotes)",
+    ],
+    "rules-text-quoted-in-part": [
+        "rules-text-quoted-in-part/NCT06910384.yaml:10:22: invalid YAML: while parsing a block "
+        "mapping did not find expected key (more follows a quoted text or a [ ] or { } value on "
+        "this line: when a text starts with a quote, put the whole text in quotes, such as "
+        "text: '\"Definite\" or \"Probable\" ALS')",
+    ],
+    "rules-item-indented-too-little": [
+        "rules-item-indented-too-little/NCT06910384.yaml:13:2: invalid YAML: while parsing a "
+        "block mapping did not find expected key (check the indentation: the items of one "
+        "list, or the keys of one mapping, must start in the same column)",
+    ],
     "rules-declared-fact-mistake": [
         "rules-declared-fact-mistake/NCT09990001.yaml:6:40: facts.copd.exacerbations_last_year."
         "kind: expected one of 'number', 'integer', 'boolean', 'category', 'date' or 'lab', got "

@@ -207,15 +207,45 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str, file: str) -> Refused:
     what = " ".join(part for part in (error.context, error.problem) if part)
     if "maximum nesting depth" in what:  # libyaml's own limit, 1000 levels
         return Refused(span, "", _TOO_DEEP)
-    line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+    lines = text.splitlines()
+    line = lines[mark.line] if mark and mark.line < len(lines) else ""
     if mark and "\t" in line[: mark.column + 1]:
         what = "a tab in the indentation: YAML indents with spaces only (replace the tab)"
     elif "mapping values are not allowed" in what:
-        what += " (a text containing ': ' must be put in quotes)"
-    elif "expected '-' indicator" in what or "expected <block end>" in what:
+        hint = _indented_under_text(lines, mark.line) if mark else None
+        what += f" ({hint or _QUOTE_IT})"
+    elif mark and "did not find expected key" in what and line[: mark.column].strip():
+        what += (" (more follows a quoted text or a [ ] or { } value on this line: when a "
+                 "text starts with a quote, put the whole text in quotes, such as "
+                 "text: '\"Definite\" or \"Probable\" ALS')")
+    elif ("expected '-' indicator" in what or "expected <block end>" in what
+          or "did not find expected key" in what):
         what += (" (check the indentation: the items of one list, or the keys of one "
                  "mapping, must start in the same column)")
     return Refused(span, "", f"invalid YAML: {what}")
+
+
+_QUOTE_IT = "a text containing ': ' must be put in quotes"
+# A line `key: a plain text`, possibly a list item: the key and where it starts.
+_KEY_WITH_TEXT = re.compile(r"^(\s*(?:-\s+)?)([^\s#'\"{\[][^:#]*?):[ ]+[^\s|>#&*!'\"{\[]")
+
+
+def _indented_under_text(lines: list[str], index: int) -> str | None:
+    """Why `key: value` on line `index` is refused when it is indented further than the key of
+    a plain text on the line above: YAML reads it as more of that text, which then holds ': '.
+    None when the line is not like that (the ': ' is in a text on its own line)."""
+    above = next((number for number in range(index - 1, -1, -1)
+                  if lines[number].strip() and not lines[number].lstrip().startswith("#")), None)
+    if above is None or not (match := _KEY_WITH_TEXT.match(lines[above])):
+        return None
+    key_column = len(match.group(1))
+    indent = len(lines[index]) - len(lines[index].lstrip(" "))
+    if indent <= key_column:
+        return None
+    key = match.group(2).strip()
+    return (f"line {index + 1} is indented further than '{key}' on line {above + 1}, so it "
+            f"reads as more of the value of '{key}': to start a new field, line it up with "
+            f"'{key}'; if it is part of a text, put the whole text in quotes")
 
 
 def _bad_character(error: yaml.reader.ReaderError, text: str, file: str) -> Refused:
