@@ -197,6 +197,52 @@ def test_a_provider_must_be_declared(tmp_path: Path, provider: str, message: str
         f"{path}:6:18: facts.mip.cm_h2o.provided_by: {message}"]
 
 
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [("codes: {snomed: 95320005}",
+      ["5:32: collections.conditions.categories.keloid.codes.snomed: expected text, got the "
+       "number 95320005 (YAML reads unquoted digits as a number, so 003 becomes 3 and 010 "
+       "becomes 8: put the value in quotes exactly as written, like snomed: \"003\")"]),
+     ("codes: {icd10: [L91.0, 701.4]}",
+      ["5:39: collections.conditions.categories.keloid.codes.icd10[1]: expected text, got "
+       "the number 701.4 (YAML reads unquoted digits as a number, so 003 becomes 3 and 010 "
+       "becomes 8: put the value in quotes exactly as written, like \"003\")"])],
+    ids=["one-code-unquoted", "a-list-with-one-code-unquoted"],
+)
+def test_a_code_or_a_list_of_codes_gives_one_message_about_what_was_written(
+        tmp_path: Path, written: str, expected: list[str]) -> None:
+    path = write(tmp_path / "v.yaml", f"""\
+        vocabulary: {{name: skin}}
+        collections:
+          conditions:
+            categories:
+              keloid: {{{written}}}
+        """)
+    assert [str(problem) for problem in check_vocabulary(path)[1]] == [
+        f"{path}:{line}" for line in expected]
+
+
+def test_a_group_slot_gives_one_message_about_the_shape_written(tmp_path: Path) -> None:
+    path = write(tmp_path / "v.yaml", """\
+        vocabulary: {name: dlqi}
+        facts:
+          dlqi.items.symptoms: {kind: integer, label: symptoms, range: [0, 3]}
+          dlqi.items.shopping: {kind: integer, label: shopping, range: [0, 3]}
+        groups:
+          dlqi.items:
+            label: DLQI items
+            slots:
+              - {name: item 1, member: [symptoms]}
+              - Shopping
+        """)
+    assert [str(problem) for problem in check_vocabulary(path)[1]] == [
+        f"{path}:9:9: groups.dlqi.items.slots[0].members: missing required field 'members'",
+        f"{path}:9:24: groups.dlqi.items.slots[0].member: unknown field 'member' (did you mean "
+        "'members'?)",
+        f"{path}:10:9: groups.dlqi.items.slots[1]: expected a name in lower case: a letter, "
+        "then letters, digits or '_', got 'Shopping'"]
+
+
 def test_a_file_may_declare_its_own_providers(tmp_path: Path) -> None:
     path = write(tmp_path / "v.yaml", """\
         vocabulary: {name: respiratory}

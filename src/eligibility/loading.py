@@ -29,6 +29,7 @@ from .reading import (
 )
 from .rules import CONDITION_KINDS, Criterion, Trial
 from .source import Located, SourceSpan, SubfieldError, describe_path, shown
+from .unions import meant_alternatives
 from .vocabulary import DEFAULT, Vocabulary, VocabularyError, closest, normalise_name
 from .vocabulary.files import VocabularyFile
 
@@ -349,7 +350,7 @@ def _validate(model: type[M], document: Located, file: str,
 
 def _problems(error: ValidationError, document: Located, model: type[BaseModel]) -> (
         Iterable[Problem]):
-    details = error.errors(include_url=False)
+    details = meant_alternatives(error.errors(include_url=False), document)
     failing = [tuple(detail["loc"]) for detail in details]
     for detail in details:
         loc = tuple(detail["loc"])
