@@ -95,6 +95,24 @@ def test_a_fact_defined_twice_differently_is_refused() -> None:
         Vocabulary([*DEFAULT.files, ("a", first), ("b", second)])
 
 
+def _with_site_file(collections: dict[str, object]) -> Vocabulary:
+    site = VocabularyFile.model_validate({"vocabulary": {"name": "site"},
+                                          "collections": collections})
+    return Vocabulary([*DEFAULT.files, ("site", site)])
+
+
+def test_a_known_name_named_again_by_a_later_file_gains_its_categories_and_keeps_its_own(
+        ) -> None:
+    medications = _with_site_file({"medications": {
+        "categories": {"psychiatric_drug": {}, "trial_drug": {}},
+        "concepts": {"sertraline": {"synonyms": ["Zoloft"], "categories": ["psychiatric_drug"]},
+                     "apixaban": {"categories": ["trial_drug"]}}}}).collections["medications"]
+    assert medications.categories_of("Zoloft", ()) == {"psychiatric_drug"}  # no longer other
+    assert medications.categories_of("apixaban", ()) == {"anticoagulant", "trial_drug"}
+    assert medications.categories_of("Eliquis", ()) == {"anticoagulant", "trial_drug"}
+    assert medications.concepts["eliquis"] is medications.concepts["apixaban"]
+
+
 # A vocabulary file beside the rule files
 
 
