@@ -181,7 +181,7 @@ BAD_RULES: dict[str, list[str]] = {
     ],
     "rules-threshold-as-text": [
         "rules-threshold-as-text/NCT06910384.yaml:11:63: criteria[0].check.value: expected a "
-        "number, got '80'",
+        "number, got '80' (write the number without quotes: value: 80)",
     ],
     "rules-threshold-out-of-range": [
         "rules-threshold-out-of-range/NCT06910384.yaml:11:63: criteria[0].check.value: 800 is "
