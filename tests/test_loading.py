@@ -270,6 +270,11 @@ BAD_RULES: dict[str, list[str]] = {
         "block mapping did not find expected key (check the indentation: the items of one "
         "list, or the keys of one mapping, must start in the same column)",
     ],
+    "rules-text-starts-with-asterisk": [
+        "rules-text-starts-with-asterisk/NCT06910384.yaml:10:11: invalid YAML: found undefined "
+        "alias (a text that starts with '*' must be put in quotes: text: \"*Age 18 years or "
+        "older.\")",
+    ],
     "rules-declared-fact-mistake": [
         "rules-declared-fact-mistake/NCT09990001.yaml:6:40: facts.copd.exacerbations_last_year."
         "kind: expected one of 'number', 'integer', 'boolean', 'category', 'date' or 'lab', got "
@@ -600,3 +605,25 @@ def test_a_screening_date_more_than_a_year_ahead_is_a_typo(tmp_path: Path, scree
     assert [str(found) for found in problems] == ([] if problem is None else
                                                  [f"{path}:{problem}"])
     assert (profile is None) == (problem is not None)
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [("%FVC of 80% or more.", "a text that starts with '%' must be put in quotes: text: \"%FVC "
+                              "of 80% or more.\""),
+     ("@home ventilation.", "a text that starts with '@' must be put in quotes: text: \"@home "
+                            "ventilation.\""),
+     ("> 18 years of age.", "a text that starts with '>' must be put in quotes: text: \"> 18 "
+                            "years of age.\""),
+     ('*"Healthy" subject in good health, as the investigator judges it.',
+      "a text that starts with '*' must be put in quotes: text: '*\"Healthy\" subject in good "
+      "health, as ...'")],
+    ids=["percent", "at-sign", "greater-than", "asterisk-and-double-quotes"],
+)
+def test_a_text_starting_with_a_yaml_character_is_refused_with_the_line_quoted(
+        value: str, hint: str) -> None:
+    from eligibility.reading import Refused, compose
+
+    with pytest.raises(Refused) as refused:
+        compose(f"id: I1\ntext: {value}\nkind: inclusion\n", "x.yaml")
+    assert str(refused.value).endswith(f"({hint})")

@@ -209,8 +209,11 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str, file: str) -> Refused:
         return Refused(span, "", _TOO_DEEP)
     lines = text.splitlines()
     line = lines[mark.line] if mark and mark.line < len(lines) else ""
+    special = _SPECIAL_START.match(line)
     if mark and "\t" in line[: mark.column + 1]:
         what = "a tab in the indentation: YAML indents with spaces only (replace the tab)"
+    elif mark and special and special.end(1) <= mark.column + 1:
+        what += f" ({_quote_the_text(special.group(1).strip(), line[special.start(2):].strip())})"
     elif "mapping values are not allowed" in what:
         hint = _indented_under_text(lines, mark.line) if mark else None
         what += f" ({hint or _QUOTE_IT})"
@@ -225,9 +228,22 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str, file: str) -> Refused:
     return Refused(span, "", f"invalid YAML: {what}")
 
 
+# A line `key: X...` whose value starts with a character YAML reads as syntax, not text: an
+# alias (*), an anchor (&), a tag (!), a directive (%), a block scalar (| >), reserved (@ `).
+_SPECIAL_START = re.compile(r"^\s*(?:-\s+)?([^\s#'\"{\[][^:#]*?:)[ ]+([*&!%|>@`])")
 _QUOTE_IT = "a text containing ': ' must be put in quotes"
 # A line `key: a plain text`, possibly a list item: the key and where it starts.
 _KEY_WITH_TEXT = re.compile(r"^(\s*(?:-\s+)?)([^\s#'\"{\[][^:#]*?):[ ]+[^\s|>#&*!'\"{\[]")
+
+
+def _quote_the_text(key: str, value: str) -> str:
+    """Say to quote a text YAML cannot read bare, with the line as it should be written."""
+    advice = f"a text that starts with {value[0]!r} must be put in quotes"
+    quote = '"' if '"' not in value else "'" if "'" not in value else ""
+    if not quote:
+        return advice
+    shown_value = value if len(value) <= 40 else value[:40].rsplit(" ", 1)[0] + " ..."
+    return f"{advice}: {key} {quote}{shown_value}{quote}"
 
 
 def _indented_under_text(lines: list[str], index: int) -> str | None:
