@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from eligibility import InputError, load_patient, load_trial, load_trials
-from eligibility.loading import Problem, check_patient, parse_yaml
+from eligibility.loading import Problem, check_patient, check_trial, parse_yaml
 from eligibility.source import SourceSpan
 
 HERE = Path(__file__).parent
@@ -627,3 +627,39 @@ def test_a_text_starting_with_a_yaml_character_is_refused_with_the_line_quoted(
     with pytest.raises(Refused) as refused:
         compose(f"id: I1\ntext: {value}\nkind: inclusion\n", "x.yaml")
     assert str(refused.value).endswith(f"({hint})")
+
+
+@pytest.mark.parametrize(
+    ("line", "warning"),
+    [("text: Prior treatment #2 or later.",
+      "criteria[0].text: the text stops before '#2 or later.': YAML reads ' #' and the rest of "
+      "the line as a comment (if it is part of the text, put the whole text in quotes; if it is "
+      "a comment, put it on a line of its own)"),
+     ("text: &Subject in good health.",
+      "criteria[0].text: YAML reads '&Subject' as an anchor name, not as text, so the text "
+      "starts at 'in' (if '&Subject' is part of the text, put the whole text in quotes)")],
+    ids=["comment", "anchor"],
+)
+def test_a_protocol_text_yaml_reads_shorter_than_written_is_a_warning(
+        tmp_path: Path, line: str, warning: str) -> None:
+    rule_file = tmp_path / "NCT00000001.yaml"
+    rule_file.write_text(
+        "trial: {id: NCT00000001, title: t, overall_status: RECRUITING}\n"
+        f"criteria:\n  - id: I1\n    kind: inclusion\n    {line}\n    judgment: Is it?\n",
+        encoding="utf-8")
+    trial, problems = check_trial(rule_file)
+    assert trial is not None
+    assert [(problem.span.line, f"{problem.field}: {problem.message}", problem.severity)
+            for problem in problems if problem.field.endswith("text")] == [
+        (5, warning, "warning")]
+
+
+def test_a_quoted_text_with_a_hash_and_a_repeated_anchor_are_not_cut(tmp_path: Path) -> None:
+    rule_file = tmp_path / "NCT00000001.yaml"
+    rule_file.write_text(
+        "trial: {id: NCT00000001, title: t, overall_status: RECRUITING}\ncriteria:\n"
+        "  - {id: I1, kind: inclusion, text: \"Prior treatment #2.\", judgment: Is it?}\n"
+        "  - {id: I2, kind: inclusion, text: &same Same text, judgment: Is it?}\n"
+        "  - {id: I3, kind: inclusion, text: *same, judgment: Is it?}\n", encoding="utf-8")
+    assert [problem for problem in check_trial(rule_file)[1]
+            if problem.field.endswith("text")] == []

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .coverage import judgment_keys
+from .cut_texts import cut_texts
 from .errors import translate
 from .lint import Finding, lint_criterion, lint_trial
 from .observations import dated_fields
@@ -395,6 +396,8 @@ def check_trial(path: Path | str, vocabulary: Vocabulary = DEFAULT) -> tuple[
     except InputError as error:
         return None, error.problems
     problems += _trial_checks(document, path)
+    problems += [Problem(span, field, message, "warning")
+                 for span, field, message in cut_texts(document, text)]
     trial, more = _validate(Trial, document, str(path), vocabulary)
     problems += _not_repeating(more, problems)
     findings = (lint_trial(trial) if trial is not None
