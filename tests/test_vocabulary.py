@@ -194,6 +194,26 @@ def test_a_derivation_error_points_at_its_derive_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("derive", "message"),
+    [("weight.kg / (height.cm * height.cm)",
+      "the expression gives 'kg/cm^2', but 'x.bmi' is in 'kg/m2'"),
+     ("weight.kg * height.cm", "the expression gives 'kg*cm', but 'x.bmi' is in 'kg/m2'"),
+     ("weight.kg / ((height.cm / 100) * (height.cm / 100))", None),
+     ("weight.kg / (height.cm * height.cm) * 10000", None)],
+    ids=["cm-squared-for-m-squared", "times-for-per", "scaled-to-metres", "scaled-after"],
+)
+def test_a_compound_unit_must_be_the_one_declared_unless_scaled_by_a_number(
+        tmp_path: Path, derive: str, message: str | None) -> None:
+    path = write(tmp_path / "v.yaml", f"""\
+        vocabulary: {{name: body}}
+        facts:
+          x.bmi: {{kind: number, label: BMI, unit: kg/m2, derive: "{derive}"}}
+        """)
+    assert [problem.message for problem in check_vocabulary(path)[1]] == (
+        [message] if message else [])
+
+
+@pytest.mark.parametrize(
     ("provider", "message"),
     [("spirometyr", "unknown provider 'spirometyr' (did you mean 'spirometry'?)"),
      ("echo lab", "unknown provider 'echo lab' (declare it under providers: in a vocabulary "

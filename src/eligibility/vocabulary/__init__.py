@@ -485,7 +485,7 @@ class Vocabulary:
 
     def _derive(self) -> Iterator[tuple[Path_, str]]:
         """Parse each derived fact's expression and each block check, against this vocabulary."""
-        from ..expressions import ExpressionError, parse
+        from ..expressions import ExpressionError, parse, unit_differs
 
         facts = dict(self.facts)
         for name, fact in self.facts.items():
@@ -506,8 +506,9 @@ class Vocabulary:
                 yield ("facts", name, "derive"), f"{name!r} cannot be derived from itself"
                 continue
             atom = expression.unit
-            if atom and "/" not in atom and "*" not in atom and fact.unit and (
-                    atom.casefold().removesuffix("s") != fact.unit.casefold().removesuffix("s")):
+            if atom and fact.unit and (unit_differs(expression, fact.unit) if (
+                    "/" in atom or "*" in atom) else atom.casefold().removesuffix("s")
+                    != fact.unit.casefold().removesuffix("s")):
                 yield ("facts", name, "derive"), (f"the expression gives {atom!r}, but "
                                                   f"{name!r} is in {fact.unit!r}")
                 continue
