@@ -193,6 +193,26 @@ def test_a_derivation_error_points_at_its_derive_line(tmp_path: Path) -> None:
         "'weight.kg + fvc.percent_predicted'"]
 
 
+def test_a_fact_with_an_empty_range_or_misplaced_categories_is_refused_at_that_field(
+        tmp_path: Path) -> None:
+    path = write(tmp_path / "v.yaml", """\
+        vocabulary: {name: skin}
+        facts:
+          tan.score:
+            kind: integer
+            label: Tan score
+            range: [10, 0]
+          tan.grade:
+            kind: number
+            label: Tan grade
+            categories: [light, deep]
+        """)
+    assert [str(problem) for problem in check_vocabulary(path)[1]] == [
+        f"{path}:6:12: facts.tan.score.range: the range [10, 0] is empty: low is above high",
+        f"{path}:10:17: facts.tan.grade.categories: categories are only for a category fact, "
+        "not a number fact"]
+
+
 @pytest.mark.parametrize(
     ("derive", "message"),
     [("weight.kg / (height.cm * height.cm)",
