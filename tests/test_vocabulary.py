@@ -193,7 +193,7 @@ def test_a_derivation_error_points_at_its_derive_line(tmp_path: Path) -> None:
         "'weight.kg + fvc.percent_predicted'"]
 
 
-def test_a_fact_with_an_empty_range_or_misplaced_categories_is_refused_at_that_field(
+def test_an_empty_range_misplaced_categories_or_a_lab_without_unit_is_refused(
         tmp_path: Path) -> None:
     path = write(tmp_path / "v.yaml", """\
         vocabulary: {name: skin}
@@ -206,11 +206,16 @@ def test_a_fact_with_an_empty_range_or_misplaced_categories_is_refused_at_that_f
             kind: number
             label: Tan grade
             categories: [light, deep]
+          labs.tan_index:
+            kind: lab
+            label: Tan index
         """)
     assert [str(problem) for problem in check_vocabulary(path)[1]] == [
         f"{path}:6:12: facts.tan.score.range: the range [10, 0] is empty: low is above high",
         f"{path}:10:17: facts.tan.grade.categories: categories are only for a category fact, "
-        "not a number fact"]
+        "not a number fact",
+        f"{path}:12:5: facts.labs.tan_index: a lab fact needs its unit, the one a result must "
+        "be given in (unit: U/L; a ratio such as the INR has unit: ratio)"]
 
 
 @pytest.mark.parametrize(

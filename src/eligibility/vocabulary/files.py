@@ -83,6 +83,9 @@ class FactSpec(Spec):
             raise SubfieldError(("range",), str(empty)) from None
         if self.kind == "category" and not self.categories:
             raise ValueError("a category fact needs its categories: [...]")
+        if self.kind == "lab" and not self.unit:
+            raise ValueError("a lab fact needs its unit, the one a result must be given in "
+                             "(unit: U/L; a ratio such as the INR has unit: ratio)")
         if self.categories and self.kind != "category":
             raise SubfieldError(("categories",), f"categories are only for a category fact, "
                                 f"not a {self.kind} fact")
