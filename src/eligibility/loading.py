@@ -715,8 +715,10 @@ def assessment_problems(path: Path | str, profile: PatientProfile,
         if assessment.trial in keys:
             known = keys[assessment.trial]
             if assessment.criterion not in known:
-                hint = closest(assessment.criterion, known) or (
-                    f" (its judgment criteria: {', '.join(known) or 'none'})")
+                own = [key for key in known if key.startswith(f"{assessment.criterion}.")]
+                hint = (f" (its judgments are addressed {' or '.join(map(repr, own))})" if own
+                        else closest(assessment.criterion, known) or (
+                            f" (its judgment criteria: {', '.join(known) or 'none'})"))
                 issues.append((("assessments", index, "criterion"),
                                f"trial {assessment.trial} has no judgment criterion "
                                f"{assessment.criterion!r}{hint}; this answer would not be used"))
