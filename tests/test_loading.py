@@ -275,6 +275,11 @@ BAD_RULES: dict[str, list[str]] = {
         "alias (a text that starts with '*' must be put in quotes: text: \"*Age 18 years or "
         "older.\")",
     ],
+    "rules-missing-comma-in-braces": [
+        "rules-missing-comma-in-braces/NCT06910384.yaml:11:42: invalid YAML: while parsing a "
+        "flow mapping did not find expected ',' or '}' (the '{' at line 11, column 12 needs a "
+        "'}', and its items a ',' between each two: one of them is missing before here)",
+    ],
     "rules-declared-fact-mistake": [
         "rules-declared-fact-mistake/NCT09990001.yaml:6:40: facts.copd.exacerbations_last_year."
         "kind: expected one of 'number', 'integer', 'boolean', 'category', 'date' or 'lab', got "

@@ -217,6 +217,12 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str, file: str) -> Refused:
     elif "mapping values are not allowed" in what:
         hint = _indented_under_text(lines, mark.line) if mark else None
         what += f" ({hint or _QUOTE_IT})"
+    elif error.context_mark and ("flow mapping" in what or "flow sequence" in what):
+        opening, closing = ("{", "}") if "flow mapping" in what else ("[", "]")
+        where = error.context_mark
+        what += (f" (the {opening!r} at line {where.line + 1}, column {where.column + 1} needs "
+                 f"a {closing!r}, and its items a ',' between each two: one of them is missing "
+                 "before here)")
     elif mark and "did not find expected key" in what and line[: mark.column].strip():
         what += (" (more follows a quoted text or a [ ] or { } value on this line: when a "
                  "text starts with a quote, put the whole text in quotes, such as "
