@@ -1,5 +1,6 @@
-"""The examples in docs/rules.md are real: every condition snippet validates, and the worked
-example trial loads and gives the results the page says it gives."""
+"""The examples in docs/rules.md and docs/vocabulary-files.md are real: every condition snippet
+and whole criterion loads as a rule file does, the worked example trial loads and gives the
+results the page says it gives, and the vocabulary file examples load."""
 
 from __future__ import annotations
 
@@ -113,3 +114,26 @@ def test_the_worked_example_loads_and_screens_as_the_page_says(tmp_path: Path) -
     assert (counts[Status.PASS], counts[Status.FAIL], counts[Status.UNKNOWN]) == tuple(
         int(number) for number in claimed.groups())
     assert [r.criterion.id for r in result.with_status(Status.UNKNOWN)] == ["E7"]
+
+
+VOCABULARY_DOC = (DOCS / "vocabulary-files.md").read_text(encoding="utf-8")
+VOCABULARY_KEYS = ("facts:", "blocks:", "groups:", "collections:", "providers:", "frequencies:")
+VOCABULARY_BLOCKS = [
+    block for block in re.findall(r"```yaml\n(.*?)```", VOCABULARY_DOC, flags=re.S)
+    if block.startswith(VOCABULARY_KEYS) and "..." not in block]
+
+
+def test_the_vocabulary_file_reference_has_whole_examples() -> None:
+    assert [block.split(":")[0] for block in VOCABULARY_BLOCKS] == [
+        "facts", "blocks", "collections", "providers", "frequencies"]
+
+
+@pytest.mark.parametrize("block", VOCABULARY_BLOCKS,
+                         ids=[block.split(":")[0] for block in VOCABULARY_BLOCKS])
+def test_every_whole_example_in_the_vocabulary_file_reference_loads(
+        block: str, tmp_path: Path) -> None:
+    from eligibility.loading import check_vocabulary
+
+    path = tmp_path / "example.yaml"
+    path.write_text("vocabulary: {name: example}\n" + block, encoding="utf-8")
+    assert [str(problem) for problem in check_vocabulary(path)[1]] == []
