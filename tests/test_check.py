@@ -563,6 +563,22 @@ def test_check_of_a_profile_alone_checks_its_answers_against_rules(tmp_path: Pat
 
 
 @pytest.mark.usefixtures("in_root")
+def test_an_answer_to_a_criterion_whose_judgment_has_an_id_names_the_key_to_use(
+        tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "NCT00000001.yaml").write_text(
+        "trial: {id: NCT00000001, title: t, overall_status: RECRUITING}\ncriteria:\n"
+        "  - {id: E10, kind: exclusion, text: t, judgment: {question: Is it?, id: area}}\n",
+        encoding="utf-8")
+    path = profile_with_assessment(tmp_path, "NCT00000001", "E10")
+    result = run("check", str(path), str(rules))
+    assert result.exit_code == 1, result.output
+    assert ("trial NCT00000001 has no judgment criterion 'E10' (its judgments are addressed "
+            "'E10.area'); this answer would not be used") in result.stdout
+
+
+@pytest.mark.usefixtures("in_root")
 def test_an_answer_naming_a_trial_by_its_short_name_is_an_error(tmp_path: Path) -> None:
     path = profile_with_assessment(tmp_path, "STR04", "E5")
     checked = run("check", str(path))

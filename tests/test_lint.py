@@ -393,3 +393,36 @@ def test_an_any_is_always_true_exactly_when_its_checks_cover_every_value(
                         "any": [{"check": first}, {"check": second}]})
     covered = satisfied(first) | satisfied(second) == set(domain(first["fact"]))
     assert severities_at(trial, ("criteria", 0, "any", 1)) == (["warning"] if covered else [])
+
+
+# has: a name close to a known name, a category asked of the wrong list
+
+
+def _has_problems(tmp_path: Path, has: str) -> list[str]:
+    rule_file = tmp_path / "NCT00000001.yaml"
+    rule_file.write_text("trial: {id: NCT00000001, title: t, overall_status: RECRUITING}\n"
+                         "criteria:\n  - id: E1\n    kind: exclusion\n    text: t\n"
+                         f"    has: {has}\n", encoding="utf-8")
+    return [f"{problem.severity}: {problem.field}: {problem.message}"
+            for problem in check_trial(rule_file)[1]]
+
+
+@pytest.mark.parametrize(
+    ("has", "expected"),
+    [("{in: medications, name: [warfarin, asprin]}",
+      ["warning: criteria[0].has.name[1]: 'asprin' is not a known name in medications, but "
+       "'aspirin' is: if it is a misspelling, correct it (an entry is found by name only when "
+       "spelled the same)"]),
+     ("{in: conditions, name: [HIV-2, hepatitis E virus infection, sulfur]}", []),
+     ("{in: conditions, category: [anticoagulant]}",
+      ["error: criteria[0].has.category: unknown category 'anticoagulant' for conditions "
+       "('anticoagulant' is a category of medications: ask for it with in: medications)"]),
+     ("{in: conditions, category: [HIV]}",
+      ["error: criteria[0].has.category: unknown category 'HIV' for conditions ('HIV' is a "
+       "known name in conditions: ask for it with name: [HIV])"])],
+    ids=["misspelt-name", "unknown-names-not-close", "category-of-another-list",
+         "known-name-as-category"],
+)
+def test_has_names_and_categories_an_author_confuses_get_a_pointer(
+        tmp_path: Path, has: str, expected: list[str]) -> None:
+    assert _has_problems(tmp_path, has) == expected

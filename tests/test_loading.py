@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from eligibility import InputError, load_patient, load_trial, load_trials
-from eligibility.loading import Problem, check_patient, parse_yaml
+from eligibility.loading import Problem, check_patient, check_trial, parse_yaml
 from eligibility.source import SourceSpan
 
 HERE = Path(__file__).parent
@@ -181,7 +181,7 @@ BAD_RULES: dict[str, list[str]] = {
     ],
     "rules-threshold-as-text": [
         "rules-threshold-as-text/NCT06910384.yaml:11:63: criteria[0].check.value: expected a "
-        "number, got '80'",
+        "number, got '80' (write the number without quotes: value: 80)",
     ],
     "rules-threshold-out-of-range": [
         "rules-threshold-out-of-range/NCT06910384.yaml:11:63: criteria[0].check.value: 800 is "
@@ -252,6 +252,33 @@ BAD_RULES: dict[str, list[str]] = {
     "rules-unquoted-colon-text": [
         "rules-unquoted-colon-text/NCT06910384.yaml:15:31: invalid YAML: mapping values are not "
         "allowed in this context (a text containing ': ' must be put in quotes)",
+    ],
+    "rules-field-indented-under-text": [
+        "rules-field-indented-under-text/NCT06910384.yaml:16:13: invalid YAML: mapping values "
+        "are not allowed in this context (line 16 is indented further than 'text' on line 15, "
+        "so it reads as more of the value of 'text': to start a new field, line it up with "
+        "'text'; if it is part of a text, put the whole text in quotes)",
+    ],
+    "rules-text-quoted-in-part": [
+        "rules-text-quoted-in-part/NCT06910384.yaml:10:22: invalid YAML: while parsing a block "
+        "mapping did not find expected key (more follows a quoted text or a [ ] or { } value on "
+        "this line: when a text starts with a quote, put the whole text in quotes, such as "
+        "text: '\"Definite\" or \"Probable\" ALS')",
+    ],
+    "rules-item-indented-too-little": [
+        "rules-item-indented-too-little/NCT06910384.yaml:13:2: invalid YAML: while parsing a "
+        "block mapping did not find expected key (check the indentation: the items of one "
+        "list, or the keys of one mapping, must start in the same column)",
+    ],
+    "rules-text-starts-with-asterisk": [
+        "rules-text-starts-with-asterisk/NCT06910384.yaml:10:11: invalid YAML: found undefined "
+        "alias (a text that starts with '*' must be put in quotes: text: \"*Age 18 years or "
+        "older.\")",
+    ],
+    "rules-missing-comma-in-braces": [
+        "rules-missing-comma-in-braces/NCT06910384.yaml:11:42: invalid YAML: while parsing a "
+        "flow mapping did not find expected ',' or '}' (the '{' at line 11, column 12 needs a "
+        "'}', and its items a ',' between each two: one of them is missing before here)",
     ],
     "rules-declared-fact-mistake": [
         "rules-declared-fact-mistake/NCT09990001.yaml:6:40: facts.copd.exacerbations_last_year."
@@ -583,3 +610,61 @@ def test_a_screening_date_more_than_a_year_ahead_is_a_typo(tmp_path: Path, scree
     assert [str(found) for found in problems] == ([] if problem is None else
                                                  [f"{path}:{problem}"])
     assert (profile is None) == (problem is not None)
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [("%FVC of 80% or more.", "a text that starts with '%' must be put in quotes: text: \"%FVC "
+                              "of 80% or more.\""),
+     ("@home ventilation.", "a text that starts with '@' must be put in quotes: text: \"@home "
+                            "ventilation.\""),
+     ("> 18 years of age.", "a text that starts with '>' must be put in quotes: text: \"> 18 "
+                            "years of age.\""),
+     ('*"Healthy" subject in good health, as the investigator judges it.',
+      "a text that starts with '*' must be put in quotes: text: '*\"Healthy\" subject in good "
+      "health, as ...'")],
+    ids=["percent", "at-sign", "greater-than", "asterisk-and-double-quotes"],
+)
+def test_a_text_starting_with_a_yaml_character_is_refused_with_the_line_quoted(
+        value: str, hint: str) -> None:
+    from eligibility.reading import Refused, compose
+
+    with pytest.raises(Refused) as refused:
+        compose(f"id: I1\ntext: {value}\nkind: inclusion\n", "x.yaml")
+    assert str(refused.value).endswith(f"({hint})")
+
+
+@pytest.mark.parametrize(
+    ("line", "warning"),
+    [("text: Prior treatment #2 or later.",
+      "criteria[0].text: the text stops before '#2 or later.': YAML reads ' #' and the rest of "
+      "the line as a comment (if it is part of the text, put the whole text in quotes; if it is "
+      "a comment, put it on a line of its own)"),
+     ("text: &Subject in good health.",
+      "criteria[0].text: YAML reads '&Subject' as an anchor name, not as text, so the text "
+      "starts at 'in' (if '&Subject' is part of the text, put the whole text in quotes)")],
+    ids=["comment", "anchor"],
+)
+def test_a_protocol_text_yaml_reads_shorter_than_written_is_a_warning(
+        tmp_path: Path, line: str, warning: str) -> None:
+    rule_file = tmp_path / "NCT00000001.yaml"
+    rule_file.write_text(
+        "trial: {id: NCT00000001, title: t, overall_status: RECRUITING}\n"
+        f"criteria:\n  - id: I1\n    kind: inclusion\n    {line}\n    judgment: Is it?\n",
+        encoding="utf-8")
+    trial, problems = check_trial(rule_file)
+    assert trial is not None
+    assert [(problem.span.line, f"{problem.field}: {problem.message}", problem.severity)
+            for problem in problems if problem.field.endswith("text")] == [
+        (5, warning, "warning")]
+
+
+def test_a_quoted_text_with_a_hash_and_a_repeated_anchor_are_not_cut(tmp_path: Path) -> None:
+    rule_file = tmp_path / "NCT00000001.yaml"
+    rule_file.write_text(
+        "trial: {id: NCT00000001, title: t, overall_status: RECRUITING}\ncriteria:\n"
+        "  - {id: I1, kind: inclusion, text: \"Prior treatment #2.\", judgment: Is it?}\n"
+        "  - {id: I2, kind: inclusion, text: &same Same text, judgment: Is it?}\n"
+        "  - {id: I3, kind: inclusion, text: *same, judgment: Is it?}\n", encoding="utf-8")
+    assert [problem for problem in check_trial(rule_file)[1]
+            if problem.field.endswith("text")] == []

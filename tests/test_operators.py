@@ -520,6 +520,27 @@ def test_problem_with_explains_a_value_that_does_not_fit(fact, op, value, messag
 
 
 @pytest.mark.parametrize(
+    ("fact", "value", "message"),
+    [
+        ("age", "18", "expected a number, got '18' (write the number without quotes: value: 18)"),
+        ("age", "18 years", "expected a number, got '18 years' (write the number alone, "
+                            "value: 18: 'age' is in years)"),
+        ("age", "18 months", "expected a number, got '18 months' (write the number alone, in "
+                             "years, the unit of 'age')"),
+        ("fvc.percent_predicted", ">= 80", "expected a number, got '>= 80' (write the number "
+                                           "alone, value: 80: the op says how to compare)"),
+        ("weight.kg", "84,5", "expected a number, got '84,5' (write decimals with a point: "
+                              "84.5)"),
+        ("age", "eighteen", "expected a number, got 'eighteen'"),
+    ],
+    ids=["quoted", "with-its-unit", "with-another-unit", "with-a-comparison", "decimal-comma",
+         "in-words"],
+)
+def test_a_number_written_as_text_is_refused_with_how_to_write_it(fact, value, message):
+    assert OPERATORS["at_least"].problem_with(FACTS[fact], value) == message
+
+
+@pytest.mark.parametrize(
     ("mapping", "message"),
     [
         ({"check": {"fact": "alsfrs_r.items.speech", "op": "at_least", "value": 5}},

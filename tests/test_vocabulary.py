@@ -95,6 +95,24 @@ def test_a_fact_defined_twice_differently_is_refused() -> None:
         Vocabulary([*DEFAULT.files, ("a", first), ("b", second)])
 
 
+def _with_site_file(collections: dict[str, object]) -> Vocabulary:
+    site = VocabularyFile.model_validate({"vocabulary": {"name": "site"},
+                                          "collections": collections})
+    return Vocabulary([*DEFAULT.files, ("site", site)])
+
+
+def test_a_known_name_named_again_by_a_later_file_gains_its_categories_and_keeps_its_own(
+        ) -> None:
+    medications = _with_site_file({"medications": {
+        "categories": {"psychiatric_drug": {}, "trial_drug": {}},
+        "concepts": {"sertraline": {"synonyms": ["Zoloft"], "categories": ["psychiatric_drug"]},
+                     "apixaban": {"categories": ["trial_drug"]}}}}).collections["medications"]
+    assert medications.categories_of("Zoloft", ()) == {"psychiatric_drug"}  # no longer other
+    assert medications.categories_of("apixaban", ()) == {"anticoagulant", "trial_drug"}
+    assert medications.categories_of("Eliquis", ()) == {"anticoagulant", "trial_drug"}
+    assert medications.concepts["eliquis"] is medications.concepts["apixaban"]
+
+
 # A vocabulary file beside the rule files
 
 
@@ -175,6 +193,51 @@ def test_a_derivation_error_points_at_its_derive_line(tmp_path: Path) -> None:
         "'weight.kg + fvc.percent_predicted'"]
 
 
+def test_an_empty_range_misplaced_categories_or_a_lab_without_unit_is_refused(
+        tmp_path: Path) -> None:
+    path = write(tmp_path / "v.yaml", """\
+        vocabulary: {name: skin}
+        facts:
+          tan.score:
+            kind: integer
+            label: Tan score
+            range: [10, 0]
+          tan.grade:
+            kind: number
+            label: Tan grade
+            categories: [light, deep]
+          labs.tan_index:
+            kind: lab
+            label: Tan index
+        """)
+    assert [str(problem) for problem in check_vocabulary(path)[1]] == [
+        f"{path}:6:12: facts.tan.score.range: the range [10, 0] is empty: low is above high",
+        f"{path}:10:17: facts.tan.grade.categories: categories are only for a category fact, "
+        "not a number fact",
+        f"{path}:12:5: facts.labs.tan_index: a lab fact needs its unit, the one a result must "
+        "be given in (unit: U/L; a ratio such as the INR has unit: ratio)"]
+
+
+@pytest.mark.parametrize(
+    ("derive", "message"),
+    [("weight.kg / (height.cm * height.cm)",
+      "the expression gives 'kg/cm^2', but 'x.bmi' is in 'kg/m2'"),
+     ("weight.kg * height.cm", "the expression gives 'kg*cm', but 'x.bmi' is in 'kg/m2'"),
+     ("weight.kg / ((height.cm / 100) * (height.cm / 100))", None),
+     ("weight.kg / (height.cm * height.cm) * 10000", None)],
+    ids=["cm-squared-for-m-squared", "times-for-per", "scaled-to-metres", "scaled-after"],
+)
+def test_a_compound_unit_must_be_the_one_declared_unless_scaled_by_a_number(
+        tmp_path: Path, derive: str, message: str | None) -> None:
+    path = write(tmp_path / "v.yaml", f"""\
+        vocabulary: {{name: body}}
+        facts:
+          x.bmi: {{kind: number, label: BMI, unit: kg/m2, derive: "{derive}"}}
+        """)
+    assert [problem.message for problem in check_vocabulary(path)[1]] == (
+        [message] if message else [])
+
+
 @pytest.mark.parametrize(
     ("provider", "message"),
     [("spirometyr", "unknown provider 'spirometyr' (did you mean 'spirometry'?)"),
@@ -195,6 +258,52 @@ def test_a_provider_must_be_declared(tmp_path: Path, provider: str, message: str
     assert vocabulary is None
     assert [str(problem) for problem in problems] == [
         f"{path}:6:18: facts.mip.cm_h2o.provided_by: {message}"]
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [("codes: {snomed: 95320005}",
+      ["5:32: collections.conditions.categories.keloid.codes.snomed: expected text, got the "
+       "number 95320005 (YAML reads unquoted digits as a number, so 003 becomes 3 and 010 "
+       "becomes 8: put the value in quotes exactly as written, like snomed: \"003\")"]),
+     ("codes: {icd10: [L91.0, 701.4]}",
+      ["5:39: collections.conditions.categories.keloid.codes.icd10[1]: expected text, got "
+       "the number 701.4 (YAML reads unquoted digits as a number, so 003 becomes 3 and 010 "
+       "becomes 8: put the value in quotes exactly as written, like \"003\")"])],
+    ids=["one-code-unquoted", "a-list-with-one-code-unquoted"],
+)
+def test_a_code_or_a_list_of_codes_gives_one_message_about_what_was_written(
+        tmp_path: Path, written: str, expected: list[str]) -> None:
+    path = write(tmp_path / "v.yaml", f"""\
+        vocabulary: {{name: skin}}
+        collections:
+          conditions:
+            categories:
+              keloid: {{{written}}}
+        """)
+    assert [str(problem) for problem in check_vocabulary(path)[1]] == [
+        f"{path}:{line}" for line in expected]
+
+
+def test_a_group_slot_gives_one_message_about_the_shape_written(tmp_path: Path) -> None:
+    path = write(tmp_path / "v.yaml", """\
+        vocabulary: {name: dlqi}
+        facts:
+          dlqi.items.symptoms: {kind: integer, label: symptoms, range: [0, 3]}
+          dlqi.items.shopping: {kind: integer, label: shopping, range: [0, 3]}
+        groups:
+          dlqi.items:
+            label: DLQI items
+            slots:
+              - {name: item 1, member: [symptoms]}
+              - Shopping
+        """)
+    assert [str(problem) for problem in check_vocabulary(path)[1]] == [
+        f"{path}:9:9: groups.dlqi.items.slots[0].members: missing required field 'members'",
+        f"{path}:9:24: groups.dlqi.items.slots[0].member: unknown field 'member' (did you mean "
+        "'members'?)",
+        f"{path}:10:9: groups.dlqi.items.slots[1]: expected a name in lower case: a letter, "
+        "then letters, digits or '_', got 'Shopping'"]
 
 
 def test_a_file_may_declare_its_own_providers(tmp_path: Path) -> None:

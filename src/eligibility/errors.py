@@ -196,6 +196,8 @@ def _bounds_at(model: Any, loc: Sequence[Any]) -> tuple[float | None, float | No
 
 def _model_fields(annotation: Any) -> list[str]:
     model = _unwrap(annotation)
+    if typing.get_origin(model) in (typing.Union, types.UnionType):  # a name, or a mapping
+        return [name for arg in typing.get_args(model) for name in _model_fields(arg)]
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         return []
     names = [info.alias or name for name, info in model.model_fields.items()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import itertools
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
@@ -267,6 +268,34 @@ def _unit_text(unit: tuple[tuple[str, int], ...] | None) -> str:
     below = "*".join(atom if power == -1 else f"{atom}^{-power}" for atom, power in unit
                      if power < 0)
     return f"{above or '1'}/{below}" if below else above
+
+
+def unit_differs(expression: Expression, declared: str) -> bool:
+    """Whether a compound unit the expression gives (kg/cm^2) is surely not the `declared` one
+    (kg/m2). Unsure, so False, when the expression scales a unit by a number (`height.cm /
+    100` is in metres, which the unit arithmetic does not follow) or either unit has a form
+    this does not read (mL/min/1.73m2)."""
+    scaled = any(isinstance(node.op, (ast.Mult, ast.Div)) and (
+                     isinstance(node.left, ast.Constant) or isinstance(node.right, ast.Constant))
+                 for node in ast.walk(expression.tree) if isinstance(node, ast.BinOp))
+    given, wanted = _read_unit(expression.unit), _read_unit(declared)
+    return not scaled and given is not None and wanted is not None and (
+        _canonical(given) != _canonical(wanted))
+
+
+def _read_unit(text: str) -> tuple[tuple[str, int], ...] | None:
+    """`kg/m2` or `kg/cm^2` as atoms with powers; None for a form it does not read."""
+    powers: dict[str, int] = {}
+    for position, part in enumerate(text.split("/")):
+        for token in part.split("*"):
+            if position == 0 and token == "1":
+                continue
+            found = re.fullmatch(r"([^\W\d_]+)\^?(\d*)", token.strip())
+            if found is None:
+                return None
+            atom, power = found.group(1), int(found.group(2) or 1)
+            powers[atom] = powers.get(atom, 0) + (power if position == 0 else -power)
+    return tuple((atom, power) for atom, power in powers.items() if power)
 
 
 def dotted(node: ast.expr) -> str | None:

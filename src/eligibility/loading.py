@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .coverage import judgment_keys
+from .cut_texts import cut_texts
 from .errors import translate
 from .lint import Finding, lint_criterion, lint_trial
 from .observations import dated_fields
@@ -29,6 +30,7 @@ from .reading import (
 )
 from .rules import CONDITION_KINDS, Criterion, Trial
 from .source import Located, SourceSpan, SubfieldError, describe_path, shown
+from .unions import meant_alternatives
 from .vocabulary import DEFAULT, Vocabulary, VocabularyError, closest, normalise_name
 from .vocabulary.files import VocabularyFile
 
@@ -349,7 +351,7 @@ def _validate(model: type[M], document: Located, file: str,
 
 def _problems(error: ValidationError, document: Located, model: type[BaseModel]) -> (
         Iterable[Problem]):
-    details = error.errors(include_url=False)
+    details = meant_alternatives(error.errors(include_url=False), document)
     failing = [tuple(detail["loc"]) for detail in details]
     for detail in details:
         loc = tuple(detail["loc"])
@@ -394,6 +396,8 @@ def check_trial(path: Path | str, vocabulary: Vocabulary = DEFAULT) -> tuple[
     except InputError as error:
         return None, error.problems
     problems += _trial_checks(document, path)
+    problems += [Problem(span, field, message, "warning")
+                 for span, field, message in cut_texts(document, text)]
     trial, more = _validate(Trial, document, str(path), vocabulary)
     problems += _not_repeating(more, problems)
     findings = (lint_trial(trial) if trial is not None
@@ -711,8 +715,10 @@ def assessment_problems(path: Path | str, profile: PatientProfile,
         if assessment.trial in keys:
             known = keys[assessment.trial]
             if assessment.criterion not in known:
-                hint = closest(assessment.criterion, known) or (
-                    f" (its judgment criteria: {', '.join(known) or 'none'})")
+                own = [key for key in known if key.startswith(f"{assessment.criterion}.")]
+                hint = (f" (its judgments are addressed {' or '.join(map(repr, own))})" if own
+                        else closest(assessment.criterion, known) or (
+                            f" (its judgment criteria: {', '.join(known) or 'none'})"))
                 issues.append((("assessments", index, "criterion"),
                                f"trial {assessment.trial} has no judgment criterion "
                                f"{assessment.criterion!r}{hint}; this answer would not be used"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import operator as _operator
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -104,8 +105,29 @@ def _number(fact: Fact, value: Any) -> str | None:
     if value is None:
         return _missing(value, "a number")
     if not _is_number(value):
-        return f"expected a number, got {shown(value)}"
+        return f"expected a number, got {shown(value)}{_as_a_number(fact, value)}"
     return _in_range(fact, value)
+
+
+def _as_a_number(fact: Fact, value: Any) -> str:
+    """How to write a number given as text: without quotes, without its unit, with a point."""
+    if not isinstance(value, str):
+        return ""
+    if re.fullmatch(r"\s*-?\d+,\d+\s*", value):
+        return f" (write decimals with a point: {value.strip().replace(',', '.')})"
+    written = re.fullmatch(r"\s*([<>≤≥=]*\s*)(-?\d+(?:\.\d+)?)\s*(.*?)\s*", value)
+    if written is None:
+        return ""
+    sign, number, unit = written.groups()
+    if sign:
+        return f" (write the number alone, value: {number}: the op says how to compare)"
+    if unit and fact.unit:
+        if unit.lower().rstrip("s") == fact.unit.lower().rstrip("s"):
+            return f" (write the number alone, value: {number}: {fact.name!r} is in {fact.unit})"
+        return f" (write the number alone, in {fact.unit}, the unit of {fact.name!r})"
+    if unit:
+        return f" (write the number alone: value: {number})"
+    return f" (write the number without quotes: value: {number})"
 
 
 def _range(fact: Fact, value: Any) -> str | None:

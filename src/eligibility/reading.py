@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from .source import SourceSpan, describe_path
+from .syntax_hints import explain_syntax_error
 
 __all__ = [
     "MAX_DEPTH",
@@ -207,15 +208,7 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str, file: str) -> Refused:
     what = " ".join(part for part in (error.context, error.problem) if part)
     if "maximum nesting depth" in what:  # libyaml's own limit, 1000 levels
         return Refused(span, "", _TOO_DEEP)
-    line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
-    if mark and "\t" in line[: mark.column + 1]:
-        what = "a tab in the indentation: YAML indents with spaces only (replace the tab)"
-    elif "mapping values are not allowed" in what:
-        what += " (a text containing ': ' must be put in quotes)"
-    elif "expected '-' indicator" in what or "expected <block end>" in what:
-        what += (" (check the indentation: the items of one list, or the keys of one "
-                 "mapping, must start in the same column)")
-    return Refused(span, "", f"invalid YAML: {what}")
+    return Refused(span, "", f"invalid YAML: {explain_syntax_error(error, what, text)}")
 
 
 def _bad_character(error: yaml.reader.ReaderError, text: str, file: str) -> Refused:

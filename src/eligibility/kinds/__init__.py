@@ -79,7 +79,7 @@ _KINDS = (
          parts=_listed_parts, body="list"),
     Kind("judgment", judgment.Judgment, judgment.compile_judgment, judgment.describe_judgment,
          judgment.lint_judgment, body="text_or_model", clinician=True),
-    Kind("has", has.Has, has.compile_has, has.describe_has),
+    Kind("has", has.Has, has.compile_has, has.describe_has, has.lint_has),
     Kind("every", every.Every, every.compile_every, every.describe_every, every.lint_every),
     Kind("change", change.Change, change.compile_change, change.describe_change,
          change.lint_change),

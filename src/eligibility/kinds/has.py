@@ -8,7 +8,8 @@ list rules the rest out (complete, or recorded negatives); otherwise unknown.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import difflib
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -41,8 +42,8 @@ from ..operators import OPERATORS
 from ..patient import Entry
 from ..results import Evidence, Need, Outcome
 from ..source import shown
-from ..vocabulary import Attribute, Vocabulary, closest
-from .node import UNKNOWN, Env, Names, Node, VisitSelector, vocabulary_of
+from ..vocabulary import Attribute, Vocabulary, closest, normalise_name
+from .node import UNKNOWN, Env, Finding, Names, Node, Path, VisitSelector, vocabulary_of
 
 __all__ = ["DoseTest", "Has", "HasPlan"]
 
@@ -128,13 +129,14 @@ class Has(Node):
     @field_validator("category")
     @classmethod
     def _known_categories(cls, categories: tuple[str, ...], info: ValidationInfo) -> Any:
-        collection = vocabulary_of(info).collections.get(info.data.get("in_", ""))
+        vocabulary = vocabulary_of(info)
+        collection = vocabulary.collections.get(info.data.get("in_", ""))
         if collection is not None:
             for category in categories:
                 if category not in collection.categories:
-                    hint = closest(category, collection.categories) or (
-                        f" (allowed: {', '.join(collection.categories)})"
-                    )
+                    hint = closest(category, collection.categories) or _elsewhere(
+                        category, collection.name, vocabulary) or (
+                        f" (allowed: {', '.join(collection.categories)})")
                     raise ValueError(f"unknown category {category!r} for {collection.name}{hint}")
         return categories
 
@@ -165,6 +167,40 @@ class Has(Node):
                       f"{self.daily_dose.unit!r}{closest(self.daily_dose.unit, known)} "
                       f"(units: {', '.join(known)})")
         return self
+
+
+def lint_has(node: Has, at: Path, vocabulary: Vocabulary) -> Iterator[Finding]:
+    """A name the list does not know but that is close to one it knows: likely a misspelling,
+    which would never find an entry (names match only as spelled)."""
+    collection = vocabulary.collections[node.in_]
+    spellings = {normalise_name(spelling): spelling
+                 for concept in set(collection.concepts.values())
+                 for spelling in (concept.name, *concept.synonyms)}
+    for index, name in enumerate(node.name):
+        if normalise_name(name) in collection.concepts:
+            continue
+        near = difflib.get_close_matches(normalise_name(name), list(spellings), n=1,
+                                         cutoff=0.8)
+        if near and _letters(near[0]) != _letters(normalise_name(name)):  # not HIV-2 for HIV-1
+            yield Finding((*at, "name", index),
+                          f"{name!r} is not a known name in {node.in_}, but "
+                          f"{spellings[near[0]]!r} is: if it is a misspelling, correct it "
+                          "(an entry is found by name only when spelled the same)", "warning")
+
+
+def _letters(name: str) -> str:
+    return "".join(character for character in name if not character.isdigit())
+
+
+def _elsewhere(category: str, name: str, vocabulary: Vocabulary) -> str:
+    """Where a word that is not a category of list `name` is known: a known name of that list
+    (asked with `name:`), or a category of another list (asked with another `in:`)."""
+    if normalise_name(category) in vocabulary.collections[name].concepts:
+        return f" ({category!r} is a known name in {name}: ask for it with name: [{category}])"
+    others = [other for other, collection in vocabulary.collections.items()
+              if other != name and category in collection.categories]
+    return (f" ({category!r} is a category of {' and '.join(others)}: ask for it with "
+            f"in: {others[0]})") if others else ""
 
 
 def _at(path: tuple[str | int, ...], message: str) -> ValueError:

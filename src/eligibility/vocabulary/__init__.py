@@ -485,7 +485,7 @@ class Vocabulary:
 
     def _derive(self) -> Iterator[tuple[Path_, str]]:
         """Parse each derived fact's expression and each block check, against this vocabulary."""
-        from ..expressions import ExpressionError, parse
+        from ..expressions import ExpressionError, parse, unit_differs
 
         facts = dict(self.facts)
         for name, fact in self.facts.items():
@@ -506,8 +506,9 @@ class Vocabulary:
                 yield ("facts", name, "derive"), f"{name!r} cannot be derived from itself"
                 continue
             atom = expression.unit
-            if atom and "/" not in atom and "*" not in atom and fact.unit and (
-                    atom.casefold().removesuffix("s") != fact.unit.casefold().removesuffix("s")):
+            if atom and fact.unit and (unit_differs(expression, fact.unit) if (
+                    "/" in atom or "*" in atom) else atom.casefold().removesuffix("s")
+                    != fact.unit.casefold().removesuffix("s")):
                 yield ("facts", name, "derive"), (f"the expression gives {atom!r}, but "
                                                   f"{name!r} is in {fact.unit!r}")
                 continue
@@ -616,6 +617,11 @@ def _collection(name: str, parts: Sequence[CollectionSpec],
                                      f"{closest(category, categories)}"))
             concept = Concept(concept_name, concept_spec.synonyms, concept_spec.categories,
                               _codes(concept_spec.codes))
+            earlier = concepts.get(concept.key)
+            if earlier is not None and earlier.key == concept.key:  # named again: extended
+                concept = _extended(earlier, concept)
+                for key in [key for key, known in concepts.items() if known is earlier]:
+                    concepts[key] = concept
             for spelling in (concept_name, *concept_spec.synonyms):
                 key = normalise_name(spelling)
                 if key in concepts and concepts[key].key != concept.key:
@@ -632,6 +638,20 @@ def _collection(name: str, parts: Sequence[CollectionSpec],
         frozenset(itertools.chain.from_iterable(part.partitioned for part in parts)),
         any(part.dosing for part in parts), first.description, first.provided_by,
         any(part.singular_names for part in parts))
+
+
+def _extended(earlier: Concept, later: Concept) -> Concept:
+    """A concept a later file names again: the earlier one with the later one's synonyms,
+    categories and codes added. A known name filed under `other` (none of the categories the
+    earlier files named) leaves `other` when a later file gives it a category of its own."""
+    categories = tuple(dict.fromkeys((*earlier.categories, *later.categories)))
+    if any(category != "other" for category in categories):
+        categories = tuple(category for category in categories if category != "other")
+    codes = {system: tuple(dict.fromkeys((*earlier.codes.get(system, ()),
+                                          *later.codes.get(system, ()))))
+             for system in (*earlier.codes, *later.codes)}
+    synonyms = tuple(dict.fromkeys((*earlier.synonyms, *later.synonyms)))
+    return Concept(earlier.name, synonyms, categories, MappingProxyType(codes))
 
 
 def read_package_file(name: str) -> VocabularyFile:

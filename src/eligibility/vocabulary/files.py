@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
+from ..source import SubfieldError
+
 __all__ = [
     "AttributeSpec",
     "BlockSpec",
@@ -75,11 +77,18 @@ class FactSpec(Spec):
 
     @model_validator(mode="after")
     def _consistent(self) -> FactSpec:
-        _range_ordered(self.range)
+        try:
+            _range_ordered(self.range)
+        except ValueError as empty:
+            raise SubfieldError(("range",), str(empty)) from None
         if self.kind == "category" and not self.categories:
             raise ValueError("a category fact needs its categories: [...]")
+        if self.kind == "lab" and not self.unit:
+            raise ValueError("a lab fact needs its unit, the one a result must be given in "
+                             "(unit: U/L; a ratio such as the INR has unit: ratio)")
         if self.categories and self.kind != "category":
-            raise ValueError(f"categories are only for a category fact, not a {self.kind} fact")
+            raise SubfieldError(("categories",), f"categories are only for a category fact, "
+                                f"not a {self.kind} fact")
         if self.derive and self.builtin:
             raise ValueError("give derive or builtin, not both")
         if self.stated is not None and not (self.derive or self.builtin):
