@@ -120,6 +120,14 @@ BAD_PATIENTS: dict[str, list[str]] = {
         "patient-tab-indent.yaml:7:1: invalid YAML: a tab in the indentation: YAML indents with "
         "spaces only (replace the tab)",
     ],
+    "patient-missing-colon.yaml": [
+        "patient-missing-colon.yaml:4:1: invalid YAML: 'sex female' has no ':' between the "
+        "field and its value (write 'field: value')",
+    ],
+    "patient-missing-colon-nested.yaml": [
+        "patient-missing-colon-nested.yaml:5:3: invalid YAML: 'onset_date 2025-09-10' has no "
+        "':' between the field and its value (write 'field: value')",
+    ],
     "patient-latin-1.yaml": [
         "patient-latin-1.yaml:3:10: not UTF-8 text: invalid continuation byte, byte 0xe9 (save "
         "the file as UTF-8)",
@@ -583,3 +591,21 @@ def test_a_screening_date_more_than_a_year_ahead_is_a_typo(tmp_path: Path, scree
     assert [str(found) for found in problems] == ([] if problem is None else
                                                  [f"{path}:{problem}"])
     assert (profile is None) == (problem is not None)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("id: a\nals:\n  onset_date:2025-09-10\n  diagnosis_date: 2026-03-02\n",
+     "p.yaml:3:3: invalid YAML: 'onset_date:2025-09-10' has no space after its ':' (write "
+     "'field: value')"),
+    ("id: a\nals:\n  diagnosis_date: 2026-03-02\n  onset_date 2025-09-10\n",
+     "p.yaml:4:3: invalid YAML: 'onset_date 2025-09-10' has no ':' between the field and its "
+     "value (write 'field: value')"),
+    # The second line of a text is no lost key: the ': ' in the third is the mistake.
+    ("id: a\nnote: first\n  second line\n  third: x\n",
+     "p.yaml:4:8: invalid YAML: mapping values are not allowed in this context (a text "
+     "containing ': ' must be put in quotes)"),
+])
+def test_a_key_without_its_colon_is_named_on_its_own_line(text: str, expected: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_yaml(text, "p.yaml")
+    assert [str(problem) for problem in caught.value.problems] == [expected]

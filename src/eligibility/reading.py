@@ -207,15 +207,58 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str, file: str) -> Refused:
     what = " ".join(part for part in (error.context, error.problem) if part)
     if "maximum nesting depth" in what:  # libyaml's own limit, 1000 levels
         return Refused(span, "", _TOO_DEEP)
-    line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+    lines = text.splitlines()
+    line = lines[mark.line] if mark and mark.line < len(lines) else ""
+    keyless = _keyless_line(error, lines)
     if mark and "\t" in line[: mark.column + 1]:
         what = "a tab in the indentation: YAML indents with spaces only (replace the tab)"
+    elif keyless is not None:  # `sex male`: the mistake is on the line without its ':'
+        number, written = keyless
+        span = SourceSpan(file, number + 1, len(written) - len(written.lstrip(" ")) + 1)
+        missing = ("no space after its ':'" if ":" in written
+                   else "no ':' between the field and its value")
+        what = f"{written.strip()!r} has {missing} (write 'field: value')"
     elif "mapping values are not allowed" in what:
         what += " (a text containing ': ' must be put in quotes)"
     elif "expected '-' indicator" in what or "expected <block end>" in what:
         what += (" (check the indentation: the items of one list, or the keys of one "
                  "mapping, must start in the same column)")
     return Refused(span, "", f"invalid YAML: {what}")
+
+
+def _keyless_line(error: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str] | None:
+    """The line (0-based, and its text) a key lost its ': ' on, when that is what the parser
+    tripped over: the key line itself (`sex male` at the end of a mapping), or the line before
+    the one where the parser found a ':' it could not place (`sex male` followed by a key)."""
+    if "could not find expected ':'" in str(error.problem) and error.context_mark is not None:
+        number = error.context_mark.line
+    elif ("mapping values are not allowed" in str(error.problem)
+          and error.problem_mark is not None and error.problem_mark.line > 0):
+        number = error.problem_mark.line - 1
+    else:
+        return None
+    written = lines[number] if number < len(lines) else ""
+    bare = written.strip()
+    if (not bare or bare.startswith(("#", "-", "{", "[", "'", '"')) or bare.endswith(":")
+            or ": " in bare or " #" in bare):
+        return None
+    if "mapping values" in str(error.problem) and not _opens_a_key(lines, number):
+        return None  # the line continues a text above it (`note: ...`): not a lost key
+    return number, written
+
+
+def _opens_a_key(lines: list[str], number: int) -> bool:
+    """Whether line `number` stands where a key would: under `parent:` or beside a sibling key,
+    not as the second line of a text."""
+    indent = len(lines[number]) - len(lines[number].lstrip(" "))
+    for above in reversed(lines[:number]):
+        bare = above.strip()
+        if not bare or bare.startswith("#"):
+            continue
+        step = len(above) - len(above.lstrip(" "))
+        return (step < indent and bare.endswith(":")) or (
+            step == indent and (bare.endswith(":") or ": " in bare))
+    return True
 
 
 def _bad_character(error: yaml.reader.ReaderError, text: str, file: str) -> Refused:
