@@ -652,3 +652,24 @@ medications:
         "stay unknown",
         "checked 1 file: 0 errors, 2 warnings",
     ]
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ("2x daily", None),  # a spelling of twice daily: read, no warning
+    ("3 times a day", None),
+    ("5x daily", "frequency '5x daily' is not one the engine reads (once daily, twice daily, "
+                 "bid, ...): rules about the daily dose stay unknown"),
+    ("q12hr", "frequency 'q12hr' is not one the engine reads (did you mean 'q12h'?): rules "
+              "about the daily dose stay unknown"),
+])
+def test_a_frequency_is_never_suggested_with_other_numbers_than_written(
+        tmp_path: Path, written: str, expected: str | None) -> None:
+    # '2x daily' drew "did you mean 'daily'?": following it halves the daily dose.
+    path = tmp_path / "p.yaml"
+    path.write_text("id: P-frequency\nmedications:\n  - {name: riluzole, status: current, "
+                    f"dose: 50, unit: mg, frequency: {written}}}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    warnings = [line.split("frequency: ", 1)[1] for line in result.output.splitlines()
+                if ": warning: " in line]
+    assert warnings == ([] if expected is None else [expected])

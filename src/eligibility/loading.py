@@ -788,11 +788,20 @@ def _unread_dosing(profile: PatientProfile, vocabulary: Vocabulary) -> Iterable[
                         "about the daily dose stay unknown")
                 if frequency is not None and (
                         normalise_name(frequency) not in vocabulary.frequencies):
-                    hint = (closest(normalise_name(frequency), spellings)
+                    hint = (_same_count_spelling(normalise_name(frequency), spellings)
                             or " (once daily, twice daily, bid, ...)")
                     yield name, (*at, "frequency"), (
                         f"frequency {shown(frequency)} is not one the engine reads{hint}: "
                         "rules about the daily dose stay unknown")
+
+
+def _same_count_spelling(written: str, spellings: Iterable[str]) -> str:
+    """` (did you mean 'x'?)` for a misspelt frequency, among the spellings holding the same
+    numbers only: '5x daily' is not a typo of 'daily', and suggesting it would change the
+    daily dose."""
+    numbers = re.findall(r"\d+", written)
+    return closest(written, [spelling for spelling in spellings
+                             if re.findall(r"\d+", spelling) == numbers])
 
 
 def _typo_of(ident: str, known: Iterable[str]) -> str:
