@@ -673,3 +673,31 @@ def test_a_frequency_is_never_suggested_with_other_numbers_than_written(
     warnings = [line.split("frequency: ", 1)[1] for line in result.output.splitlines()
                 if ": warning: " in line]
     assert warnings == ([] if expected is None else [expected])
+
+
+def test_an_entry_name_the_vocabulary_does_not_know_is_a_warning(tmp_path: Path) -> None:
+    # 'edavarone' (a typo of edaravone) passed check silently; screening then left every
+    # rule about edaravone, and about any category of medications, unknown.
+    path = tmp_path / "p.yaml"
+    path.write_text("""\
+id: P-names
+medications:
+  - {name: edavarone, status: current}
+  - {name: edavarone, category: als_therapy, status: past, date: 2026-01-05}
+  - {name: fish oil, category: other}
+  - {name: ropinirole, status: absent}
+  - {name: Coumadin, status: current}
+conditions:
+  - {name: essential hypertension, status: current}
+""", encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        f"{path}:3:12: warning: medications[0].name: 'edavarone' is not a name the vocabulary "
+        "knows (did you mean 'edaravone'?): give its category (or category: other), or rules "
+        "asking about a category of medications stay unknown",
+        f"{path}:4:12: warning: medications[1].name: 'edavarone' is not a name the vocabulary "
+        "knows (did you mean 'edaravone'?): a rule asking for edaravone by name does not find "
+        "it",
+        "checked 1 file: 0 errors, 2 warnings",
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -744,12 +745,12 @@ def profile_warnings(path: Path | str, profile: PatientProfile,
     from .matching import contradictions
 
     found = contradictions(profile, vocabulary)
-    dosing = list(_unread_dosing(profile, vocabulary))
+    dosing = [*_unplaced_names(profile, vocabulary), *_unread_dosing(profile, vocabulary)]
     if not found and not dosing:
         return []
     document, _ = _parse(_read(Path(path))[0], str(path))
     problems = []
-    for collection, at, message in dosing:
+    for collection, at, message in sorted(dosing, key=lambda found: (found[0], found[1][0])):
         listed = isinstance(document.value.get(collection), list)
         node, _, where = document.find((collection, *(() if listed else ("items",)), *at))
         problems.append(Problem(node.span, describe_path(where), message, "warning"))
@@ -764,6 +765,35 @@ def profile_warnings(path: Path | str, profile: PatientProfile,
             f"{collection}[{negative}] ({describe_entry(items[negative])}): rules that ask "
             "about it stay unknown until one of them is corrected", "warning"))
     return problems
+
+
+def _unplaced_names(profile: PatientProfile, vocabulary: Vocabulary) -> Iterable[
+        tuple[str, tuple[str | int, ...], str]]:
+    """Each present entry named by a name the vocabulary does not know, when screening cannot
+    place it: it has no category (so every rule asking about a category of its list stays
+    unknown), or its name is a near miss of a known one (`edavarone`: a rule asking for
+    edaravone by name does not find it). (list, path in the list, message)."""
+    for name, collection in vocabulary.collections.items():
+        spellings = {spelling: concept.key for spelling, concept in collection.concepts.items()}
+        for index, entry in enumerate(getattr(profile, name).items):
+            written = entry.name
+            if (written is None or entry.status == "absent"
+                    or collection.concept(written) is not None
+                    or normalise_name(written) in collection.category_names
+                    or (entry.codes and collection.thing_named(None, entry.codes) is not None)):
+                continue
+            near = difflib.get_close_matches(normalise_name(written), list(spellings), n=1,
+                                             cutoff=0.75)
+            hint = f" (did you mean {spellings[near[0]]!r}?)" if near else ""
+            if entry.category is None and not entry.codes:
+                yield name, (index, "name"), (
+                    f"{written!r} is not a name the vocabulary knows{hint}: give its category "
+                    f"(or category: other), or rules asking about a category of {name} stay "
+                    "unknown")
+            elif near:
+                yield name, (index, "name"), (
+                    f"{written!r} is not a name the vocabulary knows{hint}: a rule asking for "
+                    f"{spellings[near[0]]} by name does not find it")
 
 
 def _unread_dosing(profile: PatientProfile, vocabulary: Vocabulary) -> Iterable[
