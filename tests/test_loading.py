@@ -609,3 +609,20 @@ def test_a_key_without_its_colon_is_named_on_its_own_line(text: str, expected: s
     with pytest.raises(InputError) as caught:
         parse_yaml(text, "p.yaml")
     assert [str(problem) for problem in caught.value.problems] == [expected]
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ("78%", "expected a number, got '78%' (write the number alone, without its unit: 78)"),
+    ("78.5 %", "expected a number, got '78.5 %' (write the number alone, without its unit: "
+               "78.5)"),
+    ("78,5", "expected a number, got '78,5' (write the number with a decimal point: 78.5)"),
+    ("eighty", "expected a number, got 'eighty'"),
+])
+def test_a_number_written_with_its_unit_says_to_write_the_number_alone(
+        tmp_path: Path, written: str, expected: str) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(f"id: P\nfvc:\n  percent_predicted: {written}\n  date: 2026-10-20\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_patient(str(path), today=SCREENING_DAY)
+    assert [problem.message for problem in caught.value.problems] == [expected]

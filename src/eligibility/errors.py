@@ -74,11 +74,24 @@ def translate(detail: Mapping[str, Any], model: type[BaseModel]) -> str:
     if kind == "string_too_long":
         return f"{shown(value)} is too long (at most {ctx.get('max_length')} characters)"
     if base in _KIND_WORDS:
-        return f"expected {_KIND_WORDS[base]}, got {shown(value)}"
+        return f"expected {_KIND_WORDS[base]}, got {shown(value)}" + (
+            _bare_number(value) if base in ("float", "int") else "")
     if kind == "model_attributes_type":
         return f"expected {_KIND_WORDS['model']}, got {shown(value)}"
     message: str = detail["msg"]
     return message[:1].lower() + message[1:]
+
+
+def _bare_number(value: Any) -> str:
+    """` (write the number alone: 78)` for a number written with its unit or sign (`78%`,
+    `13.1 g/dL`) or a decimal comma (`78,5`), the way a report prints it."""
+    found = re.fullmatch(r"\s*([+-]?\d+)(?:([.,])(\d+))?\s*([^\d\s].*)?", str(value))
+    if not isinstance(value, str) or found is None or not (found[4] or found[2] == ","):
+        return ""
+    number = found[1] + (f".{found[3]}" if found[3] else "")
+    if found[4]:
+        return f" (write the number alone, without its unit: {number})"
+    return f" (write the number with a decimal point: {number})"
 
 
 # Fields people write for another that exists, where spelling alone would suggest wrongly.
