@@ -464,6 +464,23 @@ def test_help_lists_the_screen_command() -> None:
     assert "--version" in result.stdout
 
 
+@pytest.mark.parametrize("command", [(), ("import",)], ids=["eligibility", "import"])
+def test_the_list_of_commands_cuts_no_summary_short_at_80_columns(
+        command: tuple[str, ...]) -> None:
+    # Each summary was the docstring's first sentence, cut off by click at 80 columns:
+    # "Screen patients against every trial and explain each...".
+    result = invoke(*command, "--help")
+    assert result.exit_code == 0, result.output
+    listed = result.stdout.split("Commands:\n", 1)[1].splitlines()
+    assert listed and not [line for line in listed if line.endswith("...")]
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+def test_an_optional_argument_is_bracketed_once_in_the_usage_line() -> None:
+    for command in ("test", "vocabulary"):
+        assert "[[" not in invoke(command, "--help").stdout
+
+
 def test_screen_help_mentions_every_option_and_the_exit_codes() -> None:
     result = invoke("screen", "--help")
     assert result.exit_code == 0, result.output
