@@ -184,7 +184,7 @@ def test_change_explains_both_assessments_and_the_amount():
         {"date": D(2026, 10, 26), "visit": "randomization", "total": 39}])
     assert outcome(DECLINE, patient).explanation == (
         "ALSFRS-R total went from 41 on 2026-08-03 (screening) to 39 on 2026-10-26 "
-        "(randomization): a change of -2 points, which is at most -1 points")
+        "(randomization): a change of -2 points, which is at most -1 point")
 
 
 def test_change_before_the_later_visit_is_unknown_and_asks_for_it():
@@ -214,7 +214,7 @@ def test_a_rate_of_change_is_per_mean_month():
                                 {"date": D(2026, 11, 2), "visit": "randomization", "total": 38}])
     result = outcome(rule, patient)  # -3 points over 91 days, 2.99 months
     assert result.truth is T
-    assert "a change of -1 points per month" in result.explanation
+    assert "a change of -1 point per month" in result.explanation
 
 
 # first
@@ -460,3 +460,12 @@ def test_an_open_list_entry_read_and_not_matching_is_named_in_the_unknown_senten
                      patient)
     assert result.truth is U
     assert result.explanation.endswith("(BiPAP (current, hours_per_day: 7) does not match)")
+
+
+def test_one_point_of_change_is_one_point_not_one_points():
+    patient = profile(visits=RUN_IN, alsfrs_r=[
+        {"date": D(2026, 8, 3), "visit": "screening", "total": 39},
+        {"date": D(2026, 10, 26), "visit": "randomization", "total": 40}])
+    assert outcome(DECLINE, patient).explanation == (
+        "ALSFRS-R total went from 39 on 2026-08-03 (screening) to 40 on 2026-10-26 "
+        "(randomization): a change of +1 point, which is above -1 point")

@@ -33,12 +33,20 @@ def format_value(fact: Fact, value: Any, *, unit: bool = True) -> str:
         return "yes" if value else "no"
     if isinstance(value, (int, float)):
         text = _decimal(fact, value)
-        return f"{text} {fact.unit}" if unit and fact.unit else text
+        return f"{text} {unit_for(fact.unit, value)}" if unit and fact.unit else text
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
         return " or ".join(format_value(fact, item, unit=False) for item in value)
     return str(value)
+
+
+_COUNTED = ("points", "months", "years", "weeks", "days", "hours")
+
+
+def unit_for(unit: str, value: float) -> str:
+    """A counted unit in the singular for one (or minus one): `1 point`, `-1 point`, `2 points`."""
+    return unit[:-1] if unit in _COUNTED and abs(value) == 1 else unit
 
 
 def _decimal(fact: Fact, value: float) -> str:
