@@ -626,3 +626,17 @@ def test_a_number_written_with_its_unit_says_to_write_the_number_alone(
     with pytest.raises(InputError) as caught:
         load_patient(str(path), today=SCREENING_DAY)
     assert [problem.message for problem in caught.value.problems] == [expected]
+
+
+def test_a_decimal_comma_inside_braces_says_a_comma_starts_a_new_field(tmp_path: Path) -> None:
+    # {percent_predicted: 78,5} reads as 78 and a field named 5: it said 'fvc[5]: keys should
+    # be strings'.
+    path = tmp_path / "p.yaml"
+    path.write_text("id: P\nfvc: {percent_predicted: 78,5, date: 2026-10-20}\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_patient(str(path), today=SCREENING_DAY)
+    assert [str(problem) for problem in caught.value.problems] == [
+        f"{path}:2:30: fvc: 5 stands where a field name should: inside {{ }} a comma starts a "
+        "new field (a decimal comma? write the number with a point, 1.05 not 1,05; a text with "
+        "commas? put it in quotes)"]

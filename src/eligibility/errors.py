@@ -46,6 +46,10 @@ def translate(detail: Mapping[str, Any], model: type[BaseModel]) -> str:
             f" (allowed: {', '.join(sorted(known))})")
     if kind == "missing":
         return f"missing required field {str(loc[-1])!r}"
+    if kind == "invalid_key":  # `{percent_predicted: 78,5}` reads as 78 and a field named 5
+        return (f"{shown(value)} stands where a field name should: inside {{ }} a comma starts "
+                "a new field (a decimal comma? write the number with a point, 1.05 not 1,05; "
+                "a text with commas? put it in quotes)")
     if kind == "literal_error":
         allowed = re.findall(r"'([^']*)'", ctx.get("expected", ""))
         hint = _nearest(str(value), allowed)

@@ -364,6 +364,8 @@ def _problems(error: ValidationError, document: Located, model: type[BaseModel])
         if loc and path[-1:] != loc[-1:] and isinstance(loc[-1], str) and loc[-1] not in (
                 _INTERNAL):
             field = describe_path((*path, loc[-1]))  # a field the author did not write
+        if detail["type"] == "invalid_key":  # a number as a key: name its mapping, not fvc[5]
+            field = describe_path(path[:-1])
         span = key_span if detail["type"] == "extra_forbidden" else node.span
         yield Problem(span, field, translate(detail, model))
 
