@@ -640,3 +640,20 @@ def test_a_decimal_comma_inside_braces_says_a_comma_starts_a_new_field(tmp_path:
         f"{path}:2:30: fvc: 5 stands where a field name should: inside {{ }} a comma starts a "
         "new field (a decimal comma? write the number with a point, 1.05 not 1,05; a text with "
         "commas? put it in quotes)"]
+
+
+@pytest.mark.parametrize(("key", "expected"), [
+    ("ALSFRS-R", "unknown field 'ALSFRS-R' (did you mean 'alsfrs_r'?)"),
+    ("fvc_percent", "unknown field 'fvc_percent' (did you mean 'fvc'? its values go inside "
+                    "it, on indented lines under 'fvc:')"),
+    ("als_onset_date", "unknown field 'als_onset_date' (did you mean 'als'? its values go "
+                       "inside it, on indented lines under 'als:')"),
+])
+def test_a_field_named_as_a_report_names_it_suggests_the_profiles_field(
+        tmp_path: Path, key: str, expected: str) -> None:
+    # 'ALSFRS-R' and 'fvc_percent' drew only the list of the 25 allowed fields.
+    path = tmp_path / "p.yaml"
+    path.write_text(f"id: P\n{key}: 78\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_patient(str(path), today=SCREENING_DAY)
+    assert [problem.message for problem in caught.value.problems] == [expected]

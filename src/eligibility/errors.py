@@ -7,7 +7,7 @@ import difflib
 import re
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -35,12 +35,17 @@ def translate(detail: Mapping[str, Any], model: type[BaseModel]) -> str:
     base = kind.split("_")[0]
     if kind == "extra_forbidden":
         known = _fields_at(model, loc[:-1])
-        meant = _SYNONYMS.get(str(loc[-1]))
+        meant = _SYNONYMS.get(str(loc[-1])) or _spelt_otherwise(str(loc[-1]), known)
         if meant in known:
             return f"unknown field {str(loc[-1])!r} (did you mean {meant!r}?)"
         if " " in str(loc[-1]).strip() or value is None:
             return (f"unknown field {str(loc[-1])!r} (if this is part of a text, quote the "
                     "whole text: inside { } a comma starts a new field)")
+        block = _block_of(str(loc[-1]), [field for field in known
+                                         if _holds_a_record(_step(model, field))])
+        if block and not closest(str(loc[-1]), known):
+            return (f"unknown field {str(loc[-1])!r} (did you mean {block!r}? its values go "
+                    f"inside it, on indented lines under '{block}:')")
         return f"unknown field {str(loc[-1])!r}{closest(str(loc[-1]), known)}" + (
             "" if closest(str(loc[-1]), known) or not known else
             f" (allowed: {', '.join(sorted(known))})")
@@ -160,6 +165,30 @@ def _metadata(annotation: Any) -> list[Any]:
         for meta in getattr(arg, "__metadata__", ()):
             found += [meta, *getattr(meta, "metadata", ())]
     return found
+
+
+def _plain_key(key: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", key.casefold()).strip("_")
+
+
+def _spelt_otherwise(key: str, known: Iterable[str]) -> str | None:
+    """The field a key names in other case or punctuation: `ALSFRS-R` is alsfrs_r."""
+    return next((field for field in known if _plain_key(key) == field), None)
+
+
+def _block_of(key: str, known: Iterable[str]) -> str | None:
+    """The block a key names with one of its fields run into it: `fvc_percent` is a value of
+    fvc, `als_onset_date` of als."""
+    return next((field for field in sorted(known, key=len, reverse=True)
+                 if _plain_key(key).startswith(field + "_")), None)
+
+
+def _holds_a_record(annotation: Any) -> bool:
+    """Whether a field's value is a record of fields (or a list of them): a block such as fvc,
+    not a value such as sex."""
+    if isinstance(annotation, type):
+        return issubclass(annotation, BaseModel)
+    return any(_holds_a_record(arg) for arg in typing.get_args(annotation))
 
 
 def _nearest(word: str, allowed: list[str]) -> str:
