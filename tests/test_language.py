@@ -243,7 +243,7 @@ def test_first_falls_back_to_the_next_source_and_says_so():
     result = outcome(GASTROSTOMY, profile(alsfrs_r=scored_5a))
     assert result.truth is F
     assert result.code == "first.fallback"
-    assert "so the next source decides" in result.explanation
+    assert "so the rule falls back to" in result.explanation
 
 
 def test_first_with_every_source_unknown_asks_for_each():
