@@ -657,3 +657,21 @@ def test_a_field_named_as_a_report_names_it_suggests_the_profiles_field(
     with pytest.raises(InputError) as caught:
         load_patient(str(path), today=SCREENING_DAY)
     assert [problem.message for problem in caught.value.problems] == [expected]
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    ("id: P\nfvc:\n", "fvc"),
+    ("id: P\nmedications:\nsex: male\n", "medications"),
+    ("id: P\nlabs:\n  hemoglobin:\n", "labs.hemoglobin"),
+])
+def test_a_block_left_empty_says_so_not_that_a_list_was_expected(
+        tmp_path: Path, text: str, field: str) -> None:
+    # `fvc:` with nothing under it said 'expected a list, got an empty value' (fvc takes one
+    # record or a list); `medications:` said 'expected a mapping'.
+    path = tmp_path / "p.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_patient(str(path), today=SCREENING_DAY)
+    assert [(problem.field, problem.message) for problem in caught.value.problems] == [
+        (field, "empty: write what it holds on the indented lines under it, or remove the "
+                "line")]

@@ -82,6 +82,9 @@ def translate(detail: Mapping[str, Any], model: type[BaseModel]) -> str:
         return _not_text(value, loc, model)
     if kind == "string_too_long":
         return f"{shown(value)} is too long (at most {ctx.get('max_length')} characters)"
+    if value is None and base in ("tuple", "list", "model", "dict"):  # `fvc:` and nothing
+        return ("empty: write what it holds on the indented lines under it, or remove the "
+                "line")
     if base in _KIND_WORDS:
         return f"expected {_KIND_WORDS[base]}, got {shown(value)}" + (
             _bare_number(value) if base in ("float", "int") else "")
