@@ -712,3 +712,18 @@ def test_a_misspelt_file_name_suggests_the_file_it_may_be(command: str) -> None:
     result = invoke(command, "patients/exmaple.yaml")
     assert result.exit_code == 1
     assert "(did you mean 'patients/example.yaml'?)" in result.output
+
+
+def test_screening_one_profile_says_first_what_check_would_warn_about(tmp_path: Path) -> None:
+    # A misspelt drug passed `screen` in silence: the rules about it were unknown, with no
+    # word that the name was the cause unless the user thought to run `check`.
+    profile = tmp_path / "p.yaml"
+    profile.write_text("id: P-typo\nscreening_date: 2026-11-02\nmedications:\n"
+                       "  - {name: edavarone, status: current}\n", encoding="utf-8")
+    result = invoke("screen", profile, "--rules", RULES, "--trial", "NCT06910384", "--no-forecast")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"{profile}:4:12: warning: medications[0].name: 'edavarone' is not a name the "
+        "vocabulary knows (did you mean 'edaravone'?): give its category (or category: other), "
+        "or rules asking about a category of medications stay unknown"]
+    assert "Patient P-typo" in result.stdout
