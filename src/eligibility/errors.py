@@ -87,14 +87,14 @@ def translate(detail: Mapping[str, Any], model: type[BaseModel]) -> str:
                 "line")
     if base in _KIND_WORDS:
         return f"expected {_KIND_WORDS[base]}, got {shown(value)}" + (
-            _bare_number(value) if base in ("float", "int") else "")
+            number_hint(value) if base in ("float", "int") else "")
     if kind == "model_attributes_type":
         return f"expected {_KIND_WORDS['model']}, got {shown(value)}"
     message: str = detail["msg"]
     return message[:1].lower() + message[1:]
 
 
-def _bare_number(value: Any) -> str:
+def number_hint(value: Any) -> str:
     """` (write the number alone: 78)` for a number written with its unit or sign (`78%`,
     `13.1 g/dL`) or a decimal comma (`78,5`), the way a report prints it."""
     found = re.fullmatch(r"\s*([+-]?\d+)(?:([.,])(\d+))?\s*([^\d\s].*)?", str(value))
