@@ -675,3 +675,19 @@ def test_a_block_left_empty_says_so_not_that_a_list_was_expected(
     assert [(problem.field, problem.message) for problem in caught.value.problems] == [
         (field, "empty: write what it holds on the indented lines under it, or remove the "
                 "line")]
+
+
+@pytest.mark.parametrize("written", ["2025-10", "2025"])
+def test_an_onset_known_only_to_the_month_says_a_rule_needs_the_day(
+        tmp_path: Path, written: str) -> None:
+    # Symptom onset is often recorded as a month; the message only gave the form, so the
+    # user picked a day without knowing that it may decide a window criterion.
+    path = tmp_path / "p.yaml"
+    path.write_text(f"id: P\nals: {{onset_date: {written}}}\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_patient(str(path), today=SCREENING_DAY)
+    (problem,) = caught.value.problems
+    assert problem.field == "als.onset_date"
+    assert problem.message.endswith(
+        ": a rule needs the day too (only the month or year known: see 'Dates known only to "
+        "the month' in docs/patient-profile.md)")

@@ -82,6 +82,10 @@ def translate(detail: Mapping[str, Any], model: type[BaseModel]) -> str:
         return _not_text(value, loc, model)
     if kind == "string_too_long":
         return f"{shown(value)} is too long (at most {ctx.get('max_length')} characters)"
+    if base == "date" and re.fullmatch(r"\d{4}(-\d{1,2})?", str(value).strip()):
+        return (f"expected a date (YYYY-MM-DD), got {shown(value)}: a rule needs the day too "
+                "(only the month or year known: see 'Dates known only to the month' in "
+                "docs/patient-profile.md)")
     if value is None and base in ("tuple", "list", "model", "dict"):  # `fvc:` and nothing
         return ("empty: write what it holds on the indented lines under it, or remove the "
                 "line")
