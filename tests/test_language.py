@@ -469,3 +469,12 @@ def test_one_point_of_change_is_one_point_not_one_points():
     assert outcome(DECLINE, patient).explanation == (
         "ALSFRS-R total went from 39 on 2026-08-03 (screening) to 40 on 2026-10-26 "
         "(randomization): a change of +1 point, which is above -1 point")
+
+
+def test_item_5a_says_it_is_scored_without_gastrostomy_where_it_stands_for_no_gastrostomy():
+    # Talampanel E2 passed on 'ALSFRS-R item 5a cutting food and handling utensils 3 points
+    # ... is recorded': the reason (5a is scored only without a gastrostomy) went unsaid.
+    scored_5a = {"date": D(2026, 10, 1), "items": ITEMS_3}
+    result = outcome(GASTROSTOMY, profile(alsfrs_r=scored_5a))
+    assert ("ALSFRS-R item 5a cutting food and handling utensils (no gastrostomy) 3 points on "
+            "2026-10-01 is recorded") in result.explanation
