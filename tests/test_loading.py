@@ -691,3 +691,33 @@ def test_an_onset_known_only_to_the_month_says_a_rule_needs_the_day(
     assert problem.message.endswith(
         ": a rule needs the day too (only the month or year known: see 'Dates known only to "
         "the month' in docs/patient-profile.md)")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # A value where the block takes a record: 'expected a list, got 78'.
+    ("id: P\nfvc: 78\n",
+     "fvc: expected a record, its fields on indented lines under it (percent_predicted, "
+     "liters, date, visit), got 78"),
+    # An item score beside the date instead of under items: only the allowed fields.
+    ("id: P\nalsfrs_r:\n  date: 2026-10-20\n  speech: 4\n",
+     "alsfrs_r.speech: unknown field 'speech' here (it belongs under items:, indented below "
+     "it)"),
+    ("id: P\npregnant: false\n",
+     "pregnant: unknown field 'pregnant' here (it belongs under reproductive:, indented below "
+     "it)"),
+    ("id: P\npercent_predicted: 78\n",
+     "percent_predicted: unknown field 'percent_predicted' here (it belongs under fvc: or "
+     "svc:, indented below it)"),
+    # An entry written without its '- '.
+    ("id: P\nmedications:\n  name: riluzole\n",
+     "medications.name: unknown field 'name' here (an entry of the list? start each entry "
+     "with '- ', as in - name: ...)"),
+])
+def test_a_value_one_level_off_says_where_it_belongs(
+        tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_patient(str(path), today=SCREENING_DAY)
+    assert [f"{problem.field}: {problem.message}" for problem in caught.value.problems] == [
+        expected]

@@ -38,6 +38,8 @@ def translate(detail: Mapping[str, Any], model: type[BaseModel]) -> str:
         meant = _SYNONYMS.get(str(loc[-1])) or _spelt_otherwise(str(loc[-1]), known)
         if meant in known:
             return f"unknown field {str(loc[-1])!r} (did you mean {meant!r}?)"
+        if home := _home_of(model, loc[:-1], str(loc[-1]), known):
+            return f"unknown field {str(loc[-1])!r} here {home}"
         if " " in str(loc[-1]).strip() or value is None:
             return (f"unknown field {str(loc[-1])!r} (if this is part of a text, quote the "
                     "whole text: inside { } a comma starts a new field)")
@@ -86,6 +88,10 @@ def translate(detail: Mapping[str, Any], model: type[BaseModel]) -> str:
         return (f"expected a date (YYYY-MM-DD), got {shown(value)}: a rule needs the day too "
                 "(only the month or year known: see 'Dates known only to the month' in "
                 "docs/patient-profile.md)")
+    if base == "tuple" and isinstance(value, (int, float, str, dt.date)) and (
+            fields := _record_fields(model, loc)):  # `fvc: 78`: the block takes a record
+        return (f"expected a record, its fields on indented lines under it "
+                f"({', '.join(fields)}), got {shown(value)}")
     if value is None and base in ("tuple", "list", "model", "dict"):  # `fvc:` and nothing
         return ("empty: write what it holds on the indented lines under it, or remove the "
                 "line")
@@ -188,6 +194,28 @@ def _block_of(key: str, known: Iterable[str]) -> str | None:
     fvc, `als_onset_date` of als."""
     return next((field for field in sorted(known, key=len, reverse=True)
                  if _plain_key(key).startswith(field + "_")), None)
+
+
+def _home_of(model: Any, at: Sequence[Any], key: str, known: Iterable[str]) -> str:
+    """Where a key written one level too high belongs: `(it belongs under items:, indented
+    below it)` for an ALSFRS-R item beside the date, `(an entry of the list? ...)` for an
+    entry's field written without its '- '; nothing when several places would take it."""
+    homes = [field for field in known if key in _fields_at(model, (*at, field))
+             or key in _record_fields(model, (*at, field))]
+    if homes == ["items"] and key in _record_fields(model, (*at, "items")):
+        return f"(an entry of the list? start each entry with '- ', as in - {key}: ...)"
+    if not homes or len(homes) > 2:
+        return ""
+    return f"(it belongs under {' or '.join(f'{home}:' for home in homes)}, indented below it)"
+
+
+def _record_fields(model: Any, loc: Sequence[Any]) -> list[str]:
+    """The fields of the record a history field (a tuple of records) at `loc` holds."""
+    current: Any = model
+    for step in loc:
+        current = _step(current, step)
+    args = typing.get_args(_unwrap(current))
+    return _model_fields(args[0]) if args else []
 
 
 def _holds_a_record(annotation: Any) -> bool:
