@@ -721,3 +721,15 @@ def test_a_value_one_level_off_says_where_it_belongs(
         load_patient(str(path), today=SCREENING_DAY)
     assert [f"{problem.field}: {problem.message}" for problem in caught.value.problems] == [
         expected]
+
+
+def test_yes_where_a_word_is_expected_says_yaml_read_it_as_true(tmp_path: Path) -> None:
+    # `status: yes` said "expected one of 'current', 'past' or 'absent', got true": the user
+    # wrote no 'true'.
+    path = tmp_path / "p.yaml"
+    path.write_text("id: P\nconditions:\n  - {name: diabetes, status: yes}\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_patient(str(path), today=SCREENING_DAY)
+    assert [problem.message for problem in caught.value.problems] == [
+        "expected one of 'current', 'past' or 'absent', got true (YAML reads an unquoted yes, "
+        "no, on or off as true or false: write one of these words instead)"]

@@ -59,7 +59,9 @@ def translate(detail: Mapping[str, Any], model: type[BaseModel]) -> str:
                 "a text with commas? put it in quotes)")
     if kind == "literal_error":
         allowed = re.findall(r"'([^']*)'", ctx.get("expected", ""))
-        hint = _nearest(str(value), allowed)
+        hint = _nearest(str(value), allowed) or (
+            " (YAML reads an unquoted yes, no, on or off as true or false: write one of these "
+            "words instead)" if isinstance(value, bool) else "")
         return f"expected one of {ctx.get('expected')}, got {shown(value)}{hint}"
     if kind == "value_error":
         return str(ctx.get("error", detail["msg"])).removeprefix("Value error, ")
