@@ -555,6 +555,17 @@ def profile_with_assessment(tmp_path: Path, trial: str, criterion: str) -> Path:
 
 
 @pytest.mark.usefixtures("in_root")
+def test_a_criterion_answered_in_lower_case_is_suggested_in_its_own_case(
+        tmp_path: Path) -> None:
+    # 'e5' drew the list of judgment criteria: difflib does not take e5 for E5.
+    path = profile_with_assessment(tmp_path, "NCT06910384", "e5")
+    result = run("check", str(path))
+    assert result.exit_code == 1, result.output
+    assert ("trial NCT06910384 has no judgment criterion 'e5' (did you mean 'E5'?); this "
+            "answer would not be used") in result.stdout
+
+
+@pytest.mark.usefixtures("in_root")
 def test_check_of_a_profile_alone_checks_its_answers_against_rules(tmp_path: Path) -> None:
     path = profile_with_assessment(tmp_path, "NCT06910384", "E55")
     result = run("check", str(path))

@@ -714,8 +714,10 @@ def assessment_problems(path: Path | str, profile: PatientProfile,
         if assessment.trial in keys:
             known = keys[assessment.trial]
             if assessment.criterion not in known:
-                hint = closest(assessment.criterion, known) or (
-                    f" (its judgment criteria: {', '.join(known) or 'none'})")
+                same = [key for key in known if key.casefold() == assessment.criterion.casefold()]
+                hint = (f" (did you mean {same[0]!r}?)" if same else
+                        closest(assessment.criterion, known)
+                        or f" (its judgment criteria: {', '.join(known) or 'none'})")
                 issues.append((("assessments", index, "criterion"),
                                f"trial {assessment.trial} has no judgment criterion "
                                f"{assessment.criterion!r}{hint}; this answer would not be used"))
