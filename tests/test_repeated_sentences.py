@@ -48,3 +48,13 @@ def test_two_rules_over_one_group_say_the_unscored_items_once() -> None:
     assert "dyspnea" in explanation
     assert explanation.count("not scored") == 1, explanation
     assert explanation.count("dyspnea") == 1, explanation
+
+
+def test_a_part_said_inside_a_joined_sentence_is_not_said_again() -> None:
+    # AB19001 I4 read "...before the baseline visit: the baseline visit is not recorded yet"
+    # twice: once as the first source, once inside the fallback that waits for it too.
+    from eligibility.explain import join
+
+    waiting = "X before the baseline visit: the baseline visit is not recorded yet"
+    assert join([waiting, f"Y before screening (a; b); {waiting}"]) == (
+        f"{waiting}; Y before screening (a; b)")

@@ -264,7 +264,7 @@ def join(sentences: Sequence[str]) -> str:
     """Several part sentences as one: `A; B`, each sentence said once, and the item lists of
     one group said in one sentence (`items not scored: a, b` and `...: b, c` as `a, b, c`)."""
     parts: dict[str, list[str] | None] = {}
-    for sentence in sentences:
+    for sentence in (clause for whole in sentences for clause in _clauses(whole)):
         if not sentence:
             continue
         listed = _LISTED.match(sentence) if " not scored: " in sentence else None
@@ -276,6 +276,20 @@ def join(sentences: Sequence[str]) -> str:
         items += [item for item in listed[2].split(", ") if item not in items]
     return "; ".join(key + ", ".join(items) if items is not None else key
                      for key, items in parts.items())
+
+
+def _clauses(sentence: str) -> list[str]:
+    """A joined sentence's parts again (`A; B` is A and B), so that a part said inside one
+    of them is not said twice; a '; ' inside parentheses stays."""
+    if "; " not in sentence:
+        return [sentence]
+    clauses, depth, start = [], 0, 0
+    for index, character in enumerate(sentence):
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth == 0 and sentence.startswith("; ", index):
+            clauses.append(sentence[start:index])
+            start = index + 2
+    return [*clauses, sentence[start:]]
 
 
 def recency(days: int | None) -> str:
