@@ -600,6 +600,9 @@ def test_a_screening_date_more_than_a_year_ahead_is_a_typo(tmp_path: Path, scree
     ("id: a\nals:\n  diagnosis_date: 2026-03-02\n  onset_date 2025-09-10\n",
      "p.yaml:4:3: invalid YAML: 'onset_date 2025-09-10' has no ':' between the field and its "
      "value (write 'field: value')"),
+    ("id: a\nmedications:\n  - name riluzole\n    status: current\n",
+     "p.yaml:3:5: invalid YAML: 'name riluzole' has no ':' between the field and its value "
+     "(write 'field: value')"),
     # The second line of a text is no lost key: the ': ' in the third is the mistake.
     ("id: a\nnote: first\n  second line\n  third: x\n",
      "p.yaml:4:8: invalid YAML: mapping values are not allowed in this context (a text "

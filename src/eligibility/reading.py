@@ -239,12 +239,23 @@ def _keyless_line(error: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, s
         return None
     written = lines[number] if number < len(lines) else ""
     bare = written.strip()
+    item = bare.startswith("- ")  # `- name riluzole`: the key of a list item
+    if item:
+        bare = bare[2:].strip()
+        written = " " * written.index(bare) + bare
     if (not bare or bare.startswith(("#", "-", "{", "[", "'", '"')) or bare.endswith(":")
             or ": " in bare or " #" in bare):
         return None
-    if "mapping values" in str(error.problem) and not _opens_a_key(lines, number):
+    if "mapping values" in str(error.problem) and not (
+            _in_the_same_item(lines, number, written) if item else _opens_a_key(lines, number)):
         return None  # the line continues a text above it (`note: ...`): not a lost key
     return number, written
+
+
+def _in_the_same_item(lines: list[str], number: int, key: str) -> bool:
+    """Whether the line after a list item's first line is another key of the same item."""
+    below = lines[number + 1] if number + 1 < len(lines) else ""
+    return len(below) - len(below.lstrip(" ")) == len(key) - len(key.lstrip(" "))
 
 
 def _opens_a_key(lines: list[str], number: int) -> bool:
