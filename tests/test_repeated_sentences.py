@@ -58,3 +58,14 @@ def test_a_part_said_inside_a_joined_sentence_is_not_said_again() -> None:
     waiting = "X before the baseline visit: the baseline visit is not recorded yet"
     assert join([waiting, f"Y before screening (a; b); {waiting}"]) == (
         f"{waiting}; Y before screening (a; b)")
+
+
+def test_facts_not_recorded_are_said_in_one_sentence() -> None:
+    # STR04 E2 read 'Hemoglobin is not recorded; White blood cells is not recorded; Absolute
+    # neutrophils is not recorded; Platelets is not recorded'.
+    from eligibility.explain import join
+
+    assert join(["Hemoglobin is not recorded", "White blood cells is not recorded",
+                 "X lacks a date", "Platelets is not recorded"]) == (
+        "Hemoglobin, White blood cells and Platelets are not recorded; X lacks a date")
+    assert join(["Platelets is not recorded"]) == "Platelets is not recorded"

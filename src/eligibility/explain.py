@@ -268,14 +268,30 @@ def join(sentences: Sequence[str]) -> str:
         if not sentence:
             continue
         listed = _LISTED.match(sentence) if " not scored: " in sentence else None
+        unrecorded = _UNRECORDED.match(sentence) if sentence.endswith(" is not recorded") else None
+        if unrecorded is not None:  # `Hemoglobin and Platelets are not recorded`
+            missing = parts.setdefault(_NOT_RECORDED, [])
+            assert missing is not None
+            missing += [unrecorded[1]] if unrecorded[1] not in missing else []
+            continue
         if listed is None:
             parts.setdefault(sentence, None)
             continue
         items = parts.setdefault(listed[1] + ": ", [])
         assert items is not None
         items += [item for item in listed[2].split(", ") if item not in items]
-    return "; ".join(key + ", ".join(items) if items is not None else key
-                     for key, items in parts.items())
+    return "; ".join(_said(key, items) for key, items in parts.items())
+
+
+_NOT_RECORDED = "\0 not recorded"
+_UNRECORDED = re.compile(r"^([^;]+) is not recorded$")
+
+
+def _said(key: str, items: list[str] | None) -> str:
+    if key == _NOT_RECORDED:
+        assert items is not None
+        return f"{join_words(items)} {'is' if len(items) == 1 else 'are'} not recorded"
+    return key + ", ".join(items) if items is not None else key
 
 
 def _clauses(sentence: str) -> list[str]:
