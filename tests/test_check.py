@@ -555,6 +555,17 @@ def profile_with_assessment(tmp_path: Path, trial: str, criterion: str) -> Path:
 
 
 @pytest.mark.usefixtures("in_root")
+def test_a_criterion_answered_in_lower_case_is_suggested_in_its_own_case(
+        tmp_path: Path) -> None:
+    # 'e5' drew the list of judgment criteria: difflib does not take e5 for E5.
+    path = profile_with_assessment(tmp_path, "NCT06910384", "e5")
+    result = run("check", str(path))
+    assert result.exit_code == 1, result.output
+    assert ("trial NCT06910384 has no judgment criterion 'e5' (did you mean 'E5'?); this "
+            "answer would not be used") in result.stdout
+
+
+@pytest.mark.usefixtures("in_root")
 def test_check_of_a_profile_alone_checks_its_answers_against_rules(tmp_path: Path) -> None:
     path = profile_with_assessment(tmp_path, "NCT06910384", "E55")
     result = run("check", str(path))
@@ -666,5 +677,54 @@ medications:
         f"{path}:8:59: warning: medications[1].doses[0].frequency: frequency 'twice dayly' is "
         "not one the engine reads (did you mean 'twice daily'?): rules about the daily dose "
         "stay unknown",
+        "checked 1 file: 0 errors, 2 warnings",
+    ]
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ("2x daily", None),  # a spelling of twice daily: read, no warning
+    ("3 times a day", None),
+    ("5x daily", "frequency '5x daily' is not one the engine reads (once daily, twice daily, "
+                 "bid, ...): rules about the daily dose stay unknown"),
+    ("q12hr", "frequency 'q12hr' is not one the engine reads (did you mean 'q12h'?): rules "
+              "about the daily dose stay unknown"),
+])
+def test_a_frequency_is_never_suggested_with_other_numbers_than_written(
+        tmp_path: Path, written: str, expected: str | None) -> None:
+    # '2x daily' drew "did you mean 'daily'?": following it halves the daily dose.
+    path = tmp_path / "p.yaml"
+    path.write_text("id: P-frequency\nmedications:\n  - {name: riluzole, status: current, "
+                    f"dose: 50, unit: mg, frequency: {written}}}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    warnings = [line.split("frequency: ", 1)[1] for line in result.output.splitlines()
+                if ": warning: " in line]
+    assert warnings == ([] if expected is None else [expected])
+
+
+def test_an_entry_name_the_vocabulary_does_not_know_is_a_warning(tmp_path: Path) -> None:
+    # 'edavarone' (a typo of edaravone) passed check silently; screening then left every
+    # rule about edaravone, and about any category of medications, unknown.
+    path = tmp_path / "p.yaml"
+    path.write_text("""\
+id: P-names
+medications:
+  - {name: edavarone, status: current}
+  - {name: edavarone, category: als_therapy, status: past, date: 2026-01-05}
+  - {name: fish oil, category: other}
+  - {name: ropinirole, status: absent}
+  - {name: Coumadin, status: current}
+conditions:
+  - {name: essential hypertension, status: current}
+""", encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        f"{path}:3:12: warning: medications[0].name: 'edavarone' is not a name the vocabulary "
+        "knows (did you mean 'edaravone'?): give its category (or category: other), or rules "
+        "asking about a category of medications stay unknown",
+        f"{path}:4:12: warning: medications[1].name: 'edavarone' is not a name the vocabulary "
+        "knows (did you mean 'edaravone'?): a rule asking for edaravone by name does not find "
+        "it",
         "checked 1 file: 0 errors, 2 warnings",
     ]

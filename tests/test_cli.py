@@ -464,6 +464,23 @@ def test_help_lists_the_screen_command() -> None:
     assert "--version" in result.stdout
 
 
+@pytest.mark.parametrize("command", [(), ("import",)], ids=["eligibility", "import"])
+def test_the_list_of_commands_cuts_no_summary_short_at_80_columns(
+        command: tuple[str, ...]) -> None:
+    # Each summary was the docstring's first sentence, cut off by click at 80 columns:
+    # "Screen patients against every trial and explain each...".
+    result = invoke(*command, "--help")
+    assert result.exit_code == 0, result.output
+    listed = result.stdout.split("Commands:\n", 1)[1].splitlines()
+    assert listed and not [line for line in listed if line.endswith("...")]
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+def test_an_optional_argument_is_bracketed_once_in_the_usage_line() -> None:
+    for command in ("test", "vocabulary"):
+        assert "[[" not in invoke(command, "--help").stdout
+
+
 def test_screen_help_mentions_every_option_and_the_exit_codes() -> None:
     result = invoke("screen", "--help")
     assert result.exit_code == 0, result.output
@@ -695,3 +712,18 @@ def test_a_misspelt_file_name_suggests_the_file_it_may_be(command: str) -> None:
     result = invoke(command, "patients/exmaple.yaml")
     assert result.exit_code == 1
     assert "(did you mean 'patients/example.yaml'?)" in result.output
+
+
+def test_screening_one_profile_says_first_what_check_would_warn_about(tmp_path: Path) -> None:
+    # A misspelt drug passed `screen` in silence: the rules about it were unknown, with no
+    # word that the name was the cause unless the user thought to run `check`.
+    profile = tmp_path / "p.yaml"
+    profile.write_text("id: P-typo\nscreening_date: 2026-11-02\nmedications:\n"
+                       "  - {name: edavarone, status: current}\n", encoding="utf-8")
+    result = invoke("screen", profile, "--rules", RULES, "--trial", "NCT06910384", "--no-forecast")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"{profile}:4:12: warning: medications[0].name: 'edavarone' is not a name the "
+        "vocabulary knows (did you mean 'edaravone'?): give its category (or category: other), "
+        "or rules asking about a category of medications stay unknown"]
+    assert "Patient P-typo" in result.stdout

@@ -346,10 +346,11 @@ PINNED_NEW: dict[str, dict[str, Pinned]] = {
         TALAMPANEL: Pinned("needs_review", {"I5": "pass"}),
         CALORIC: Pinned("needs_review", {"I3": "pass"}),
     },
-    # Changed 7 weeks before screening to 100 mg/day.
+    # Changed 7 weeks before screening to 100 mg/day. AB19001's 12-week run-in may still make
+    # it 12 weeks stable at baseline: unknown until baseline is dated, not a fail.
     "riluzole-dose-changed-7-weeks-ago.yaml": {
         TALAMPANEL: Pinned("ineligible", {"I5": "fail"}),
-        AB19001: Pinned("ineligible", {"I4": "fail"}),
+        AB19001: Pinned("needs_review", {"I4": "unknown"}),
         JETALS: Pinned("ineligible", {"E7": "fail"}),
         CALORIC: Pinned("needs_review", {"I3": "pass"}),
     },
@@ -506,3 +507,23 @@ def test_every_example_screens_against_every_trial_under_the_laws(profile_file: 
 def test_the_examples_between_them_reach_every_verdict(trial_id: str) -> None:
     reached = {_screening(profile, trial_id).verdict for profile in _example_files()}
     assert reached == set(Verdict), f"{trial_id} is never {set(Verdict) - reached}"
+
+
+@pytest.mark.parametrize(("medications", "status"), [
+    # Stable 7 weeks at screening: AB19001's 12-week run-in may complete the 12 weeks before
+    # baseline. It was a fail, taking the patient out of a trial they could enter.
+    ("[{name: riluzole, status: current, dose: 50, unit: mg, frequency: bid, "
+     "dose_since: 2026-09-14}]", Status.UNKNOWN),
+    ("[{name: riluzole, status: current, dose: 50, unit: mg, frequency: bid, "
+     "dose_since: 2026-08-10}]", Status.PASS),
+    ("{complete: true, reviewed: 2026-11-02, items: []}", Status.FAIL),
+])
+def test_ab19001_riluzole_before_baseline_passes_early_but_fails_only_without_riluzole(
+        tmp_path: Path, medications: str, status: Status) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(f"id: P\nscreening_date: 2026-11-02\nmedications: {medications}\n",
+                    encoding="utf-8")
+    profile = load_patient(path)
+    assert profile.screening_date is not None
+    found = screen(profile, _trials()[AB19001], as_of=profile.screening_date)
+    assert {result.criterion.id: result.status for result in found.results}["I4"] is status

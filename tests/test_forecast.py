@@ -311,6 +311,16 @@ def test_a_horizon_that_cannot_be_used_is_a_usage_error(horizon: str, message: s
     assert "Traceback" not in result.output
 
 
+def test_a_horizon_written_unquoted_as_the_shell_splits_it_says_to_quote_it() -> None:
+    # `--horizon 12 months` (as README showed it) reached the option as '12', then 'months' as
+    # a patient file: the message only listed the forms, each of which has a space.
+    result = _invoke("screen", PATIENTS / "example.yaml", "--rules", RULES, "--horizon", "12",
+                     "months")
+    assert result.exit_code == 2, result.output
+    assert ("12 needs its unit in the same word: quote the span (--horizon '12 months') or "
+            "join it (--horizon 12months)") in _words(result.output)
+
+
 def test_json_gives_each_trial_its_windows_and_changes() -> None:
     result = _invoke("screen", PATIENTS / "onset-exactly-2-years.yaml", "--rules", RULES,
                      "--trial", "NCT06910384", "--format", "json")

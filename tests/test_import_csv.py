@@ -218,3 +218,16 @@ def test_any_cells_give_profiles_that_load_or_problems_with_a_place(headers, row
         for problem in found:
             _, column = locate(row, problem.field)
             assert 1 <= column <= len(headers) + 1
+
+
+@pytest.mark.parametrize(("cell", "expected"), [
+    ("78%", "expected a number, got '78%' (write the number alone, without its unit: 78)"),
+    ("84,5", "expected a number, got '84,5' (write decimals with a point: 84.5)"),
+])
+def test_a_number_cell_with_its_unit_says_to_write_the_number_alone(
+        cell: str, expected: str) -> None:
+    from eligibility.importing.cells import number
+
+    with pytest.raises(ValueError, match=None) as caught:
+        number(cell)
+    assert str(caught.value) == expected

@@ -184,7 +184,7 @@ def test_change_explains_both_assessments_and_the_amount():
         {"date": D(2026, 10, 26), "visit": "randomization", "total": 39}])
     assert outcome(DECLINE, patient).explanation == (
         "ALSFRS-R total went from 41 on 2026-08-03 (screening) to 39 on 2026-10-26 "
-        "(randomization): a change of -2 points, which is at most -1 points")
+        "(randomization): a change of -2 points, which is at most -1 point")
 
 
 def test_change_before_the_later_visit_is_unknown_and_asks_for_it():
@@ -214,7 +214,7 @@ def test_a_rate_of_change_is_per_mean_month():
                                 {"date": D(2026, 11, 2), "visit": "randomization", "total": 38}])
     result = outcome(rule, patient)  # -3 points over 91 days, 2.99 months
     assert result.truth is T
-    assert "a change of -1 points per month" in result.explanation
+    assert "a change of -1 point per month" in result.explanation
 
 
 # first
@@ -243,7 +243,7 @@ def test_first_falls_back_to_the_next_source_and_says_so():
     result = outcome(GASTROSTOMY, profile(alsfrs_r=scored_5a))
     assert result.truth is F
     assert result.code == "first.fallback"
-    assert "so the next source decides" in result.explanation
+    assert "so the rule falls back to" in result.explanation
 
 
 def test_first_with_every_source_unknown_asks_for_each():
@@ -460,3 +460,21 @@ def test_an_open_list_entry_read_and_not_matching_is_named_in_the_unknown_senten
                      patient)
     assert result.truth is U
     assert result.explanation.endswith("(BiPAP (current, hours_per_day: 7) does not match)")
+
+
+def test_one_point_of_change_is_one_point_not_one_points():
+    patient = profile(visits=RUN_IN, alsfrs_r=[
+        {"date": D(2026, 8, 3), "visit": "screening", "total": 39},
+        {"date": D(2026, 10, 26), "visit": "randomization", "total": 40}])
+    assert outcome(DECLINE, patient).explanation == (
+        "ALSFRS-R total went from 39 on 2026-08-03 (screening) to 40 on 2026-10-26 "
+        "(randomization): a change of +1 point, which is above -1 point")
+
+
+def test_item_5a_says_it_is_scored_without_gastrostomy_where_it_stands_for_no_gastrostomy():
+    # Talampanel E2 passed on 'ALSFRS-R item 5a cutting food and handling utensils 3 points
+    # ... is recorded': the reason (5a is scored only without a gastrostomy) went unsaid.
+    scored_5a = {"date": D(2026, 10, 1), "items": ITEMS_3}
+    result = outcome(GASTROSTOMY, profile(alsfrs_r=scored_5a))
+    assert ("ALSFRS-R item 5a cutting food and handling utensils (no gastrostomy) 3 points on "
+            "2026-10-01 is recorded") in result.explanation

@@ -120,6 +120,14 @@ BAD_PATIENTS: dict[str, list[str]] = {
         "patient-tab-indent.yaml:7:1: invalid YAML: a tab in the indentation: YAML indents with "
         "spaces only (replace the tab)",
     ],
+    "patient-missing-colon.yaml": [
+        "patient-missing-colon.yaml:4:1: invalid YAML: 'sex female' has no ':' between the "
+        "field and its value (write 'field: value')",
+    ],
+    "patient-missing-colon-nested.yaml": [
+        "patient-missing-colon-nested.yaml:5:3: invalid YAML: 'onset_date 2025-09-10' has no "
+        "':' between the field and its value (write 'field: value')",
+    ],
     "patient-latin-1.yaml": [
         "patient-latin-1.yaml:3:10: not UTF-8 text: invalid continuation byte, byte 0xe9 (save "
         "the file as UTF-8)",
@@ -668,3 +676,148 @@ def test_a_quoted_text_with_a_hash_and_a_repeated_anchor_are_not_cut(tmp_path: P
         "  - {id: I3, kind: inclusion, text: *same, judgment: Is it?}\n", encoding="utf-8")
     assert [problem for problem in check_trial(rule_file)[1]
             if problem.field.endswith("text")] == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("id: a\nals:\n  onset_date:2025-09-10\n  diagnosis_date: 2026-03-02\n",
+     "p.yaml:3:3: invalid YAML: 'onset_date:2025-09-10' has no space after its ':' (write "
+     "'field: value')"),
+    ("id: a\nals:\n  diagnosis_date: 2026-03-02\n  onset_date 2025-09-10\n",
+     "p.yaml:4:3: invalid YAML: 'onset_date 2025-09-10' has no ':' between the field and its "
+     "value (write 'field: value')"),
+    ("id: a\nmedications:\n  - name riluzole\n    status: current\n",
+     "p.yaml:3:5: invalid YAML: 'name riluzole' has no ':' between the field and its value "
+     "(write 'field: value')"),
+    # The second line of a text is no lost key: the ': ' in the third is the mistake.
+    ("id: a\nnote: first\n  second line\n  third: x\n",
+     "p.yaml:4:8: invalid YAML: mapping values are not allowed in this context (a text "
+     "containing ': ' must be put in quotes)"),
+])
+def test_a_key_without_its_colon_is_named_on_its_own_line(text: str, expected: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_yaml(text, "p.yaml")
+    assert [str(problem) for problem in caught.value.problems] == [expected]
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ("78%", "expected a number, got '78%' (write the number alone, without its unit: 78)"),
+    ("78.5 %", "expected a number, got '78.5 %' (write the number alone, without its unit: "
+               "78.5)"),
+    ("78,5", "expected a number, got '78,5' (write the number with a decimal point: 78.5)"),
+    ("eighty", "expected a number, got 'eighty'"),
+])
+def test_a_number_written_with_its_unit_says_to_write_the_number_alone(
+        tmp_path: Path, written: str, expected: str) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(f"id: P\nfvc:\n  percent_predicted: {written}\n  date: 2026-10-20\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_patient(str(path), today=SCREENING_DAY)
+    assert [problem.message for problem in caught.value.problems] == [expected]
+
+
+def test_a_decimal_comma_inside_braces_says_a_comma_starts_a_new_field(tmp_path: Path) -> None:
+    # {percent_predicted: 78,5} reads as 78 and a field named 5: it said 'fvc[5]: keys should
+    # be strings'.
+    path = tmp_path / "p.yaml"
+    path.write_text("id: P\nfvc: {percent_predicted: 78,5, date: 2026-10-20}\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_patient(str(path), today=SCREENING_DAY)
+    assert [str(problem) for problem in caught.value.problems] == [
+        f"{path}:2:30: fvc: 5 stands where a field name should: inside {{ }} a comma starts a "
+        "new field (a decimal comma? write the number with a point, 1.05 not 1,05; a text with "
+        "commas? put it in quotes)"]
+
+
+@pytest.mark.parametrize(("key", "expected"), [
+    ("ALSFRS-R", "unknown field 'ALSFRS-R' (did you mean 'alsfrs_r'?)"),
+    ("fvc_percent", "unknown field 'fvc_percent' (did you mean 'fvc'? its values go inside "
+                    "it, on indented lines under 'fvc:')"),
+    ("als_onset_date", "unknown field 'als_onset_date' (did you mean 'als'? its values go "
+                       "inside it, on indented lines under 'als:')"),
+])
+def test_a_field_named_as_a_report_names_it_suggests_the_profiles_field(
+        tmp_path: Path, key: str, expected: str) -> None:
+    # 'ALSFRS-R' and 'fvc_percent' drew only the list of the 25 allowed fields.
+    path = tmp_path / "p.yaml"
+    path.write_text(f"id: P\n{key}: 78\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_patient(str(path), today=SCREENING_DAY)
+    assert [problem.message for problem in caught.value.problems] == [expected]
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    ("id: P\nfvc:\n", "fvc"),
+    ("id: P\nmedications:\nsex: male\n", "medications"),
+    ("id: P\nlabs:\n  hemoglobin:\n", "labs.hemoglobin"),
+])
+def test_a_block_left_empty_says_so_not_that_a_list_was_expected(
+        tmp_path: Path, text: str, field: str) -> None:
+    # `fvc:` with nothing under it said 'expected a list, got an empty value' (fvc takes one
+    # record or a list); `medications:` said 'expected a mapping'.
+    path = tmp_path / "p.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_patient(str(path), today=SCREENING_DAY)
+    assert [(problem.field, problem.message) for problem in caught.value.problems] == [
+        (field, "empty: write what it holds on the indented lines under it, or remove the "
+                "line")]
+
+
+@pytest.mark.parametrize("written", ["2025-10", "2025"])
+def test_an_onset_known_only_to_the_month_says_a_rule_needs_the_day(
+        tmp_path: Path, written: str) -> None:
+    # Symptom onset is often recorded as a month; the message only gave the form, so the
+    # user picked a day without knowing that it may decide a window criterion.
+    path = tmp_path / "p.yaml"
+    path.write_text(f"id: P\nals: {{onset_date: {written}}}\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_patient(str(path), today=SCREENING_DAY)
+    (problem,) = caught.value.problems
+    assert problem.field == "als.onset_date"
+    assert problem.message.endswith(
+        ": a rule needs the day too (only the month or year known: see 'Dates known only to "
+        "the month' in docs/patient-profile.md)")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # A value where the block takes a record: 'expected a list, got 78'.
+    ("id: P\nfvc: 78\n",
+     "fvc: expected a record, its fields on indented lines under it (percent_predicted, "
+     "liters, date, visit), got 78"),
+    # An item score beside the date instead of under items: only the allowed fields.
+    ("id: P\nalsfrs_r:\n  date: 2026-10-20\n  speech: 4\n",
+     "alsfrs_r.speech: unknown field 'speech' here (it belongs under items:, indented below "
+     "it)"),
+    ("id: P\npregnant: false\n",
+     "pregnant: unknown field 'pregnant' here (it belongs under reproductive:, indented below "
+     "it)"),
+    ("id: P\npercent_predicted: 78\n",
+     "percent_predicted: unknown field 'percent_predicted' here (it belongs under fvc: or "
+     "svc:, indented below it)"),
+    # An entry written without its '- '.
+    ("id: P\nmedications:\n  name: riluzole\n",
+     "medications.name: unknown field 'name' here (an entry of the list? start each entry "
+     "with '- ', as in - name: ...)"),
+])
+def test_a_value_one_level_off_says_where_it_belongs(
+        tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_patient(str(path), today=SCREENING_DAY)
+    assert [f"{problem.field}: {problem.message}" for problem in caught.value.problems] == [
+        expected]
+
+
+def test_yes_where_a_word_is_expected_says_yaml_read_it_as_true(tmp_path: Path) -> None:
+    # `status: yes` said "expected one of 'current', 'past' or 'absent', got true": the user
+    # wrote no 'true'.
+    path = tmp_path / "p.yaml"
+    path.write_text("id: P\nconditions:\n  - {name: diabetes, status: yes}\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_patient(str(path), today=SCREENING_DAY)
+    assert [problem.message for problem in caught.value.problems] == [
+        "expected one of 'current', 'past' or 'absent', got true (YAML reads an unquoted yes, "
+        "no, on or off as true or false: write one of these words instead)"]

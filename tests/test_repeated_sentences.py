@@ -48,3 +48,24 @@ def test_two_rules_over_one_group_say_the_unscored_items_once() -> None:
     assert "dyspnea" in explanation
     assert explanation.count("not scored") == 1, explanation
     assert explanation.count("dyspnea") == 1, explanation
+
+
+def test_a_part_said_inside_a_joined_sentence_is_not_said_again() -> None:
+    # AB19001 I4 read "...before the baseline visit: the baseline visit is not recorded yet"
+    # twice: once as the first source, once inside the fallback that waits for it too.
+    from eligibility.explain import join
+
+    waiting = "X before the baseline visit: the baseline visit is not recorded yet"
+    assert join([waiting, f"Y before screening (a; b); {waiting}"]) == (
+        f"{waiting}; Y before screening (a; b)")
+
+
+def test_facts_not_recorded_are_said_in_one_sentence() -> None:
+    # STR04 E2 read 'Hemoglobin is not recorded; White blood cells is not recorded; Absolute
+    # neutrophils is not recorded; Platelets is not recorded'.
+    from eligibility.explain import join
+
+    assert join(["Hemoglobin is not recorded", "White blood cells is not recorded",
+                 "X lacks a date", "Platelets is not recorded"]) == (
+        "Hemoglobin, White blood cells and Platelets are not recorded; X lacks a date")
+    assert join(["Platelets is not recorded"]) == "Platelets is not recorded"

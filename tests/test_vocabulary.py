@@ -415,4 +415,18 @@ def test_the_vocabulary_command_says_when_nothing_matches() -> None:
     # It printed an empty table titled "Facts (0)".
     result = invoke("vocabulary", "spirometry_fev6")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "No fact or list matches 'spirometry_fev6'"
+    assert result.stdout.strip() == "No fact, list or known name matches 'spirometry_fev6'"
+
+
+@pytest.mark.parametrize(("search", "found"), [
+    ("Rilutek", "riluzole in medications (als_therapy); also Rilutek, Tiglutik, Exservan,"),
+    ("edavarone", "No fact, list or known name matches 'edavarone' (did you mean "
+                  "'edaravone'?)"),
+])
+def test_the_vocabulary_command_says_whether_a_medicine_name_is_known(search: str,
+                                                                      found: str) -> None:
+    # A coordinator asking whether 'Rilutek' needs a category got "No fact or list matches":
+    # known names were only in docs/vocabulary.md.
+    result = invoke("vocabulary", search)
+    assert result.exit_code == 0, result.output
+    assert found in " ".join(result.stdout.split())

@@ -7,7 +7,7 @@ import difflib
 import re
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -35,20 +35,33 @@ def translate(detail: Mapping[str, Any], model: type[BaseModel]) -> str:
     base = kind.split("_")[0]
     if kind == "extra_forbidden":
         known = _fields_at(model, loc[:-1])
-        meant = _SYNONYMS.get(str(loc[-1]))
+        meant = _SYNONYMS.get(str(loc[-1])) or _spelt_otherwise(str(loc[-1]), known)
         if meant in known:
             return f"unknown field {str(loc[-1])!r} (did you mean {meant!r}?)"
+        if home := _home_of(model, loc[:-1], str(loc[-1]), known):
+            return f"unknown field {str(loc[-1])!r} here {home}"
         if " " in str(loc[-1]).strip() or value is None:
             return (f"unknown field {str(loc[-1])!r} (if this is part of a text, quote the "
                     "whole text: inside { } a comma starts a new field)")
+        block = _block_of(str(loc[-1]), [field for field in known
+                                         if _holds_a_record(_step(model, field))])
+        if block and not closest(str(loc[-1]), known):
+            return (f"unknown field {str(loc[-1])!r} (did you mean {block!r}? its values go "
+                    f"inside it, on indented lines under '{block}:')")
         return f"unknown field {str(loc[-1])!r}{closest(str(loc[-1]), known)}" + (
             "" if closest(str(loc[-1]), known) or not known else
             f" (allowed: {', '.join(sorted(known))})")
     if kind == "missing":
         return f"missing required field {str(loc[-1])!r}"
+    if kind == "invalid_key":  # `{percent_predicted: 78,5}` reads as 78 and a field named 5
+        return (f"{shown(value)} stands where a field name should: inside {{ }} a comma starts "
+                "a new field (a decimal comma? write the number with a point, 1.05 not 1,05; "
+                "a text with commas? put it in quotes)")
     if kind == "literal_error":
         allowed = re.findall(r"'([^']*)'", ctx.get("expected", ""))
-        hint = _nearest(str(value), allowed)
+        hint = _nearest(str(value), allowed) or (
+            " (YAML reads an unquoted yes, no, on or off as true or false: write one of these "
+            "words instead)" if isinstance(value, bool) else "")
         return f"expected one of {ctx.get('expected')}, got {shown(value)}{hint}"
     if kind == "value_error":
         return str(ctx.get("error", detail["msg"])).removeprefix("Value error, ")
@@ -73,12 +86,36 @@ def translate(detail: Mapping[str, Any], model: type[BaseModel]) -> str:
         return _not_text(value, loc, model)
     if kind == "string_too_long":
         return f"{shown(value)} is too long (at most {ctx.get('max_length')} characters)"
+    if base == "date" and re.fullmatch(r"\d{4}(-\d{1,2})?", str(value).strip()):
+        return (f"expected a date (YYYY-MM-DD), got {shown(value)}: a rule needs the day too "
+                "(only the month or year known: see 'Dates known only to the month' in "
+                "docs/patient-profile.md)")
+    if base == "tuple" and isinstance(value, (int, float, str, dt.date)) and (
+            fields := _record_fields(model, loc)):  # `fvc: 78`: the block takes a record
+        return (f"expected a record, its fields on indented lines under it "
+                f"({', '.join(fields)}), got {shown(value)}")
+    if value is None and base in ("tuple", "list", "model", "dict"):  # `fvc:` and nothing
+        return ("empty: write what it holds on the indented lines under it, or remove the "
+                "line")
     if base in _KIND_WORDS:
-        return f"expected {_KIND_WORDS[base]}, got {shown(value)}"
+        return f"expected {_KIND_WORDS[base]}, got {shown(value)}" + (
+            number_hint(value) if base in ("float", "int") else "")
     if kind == "model_attributes_type":
         return f"expected {_KIND_WORDS['model']}, got {shown(value)}"
     message: str = detail["msg"]
     return message[:1].lower() + message[1:]
+
+
+def number_hint(value: Any) -> str:
+    """` (write the number alone: 78)` for a number written with its unit or sign (`78%`,
+    `13.1 g/dL`) or a decimal comma (`78,5`), the way a report prints it."""
+    found = re.fullmatch(r"\s*([+-]?\d+)(?:([.,])(\d+))?\s*([^\d\s].*)?", str(value))
+    if not isinstance(value, str) or found is None or not (found[4] or found[2] == ","):
+        return ""
+    number = found[1] + (f".{found[3]}" if found[3] else "")
+    if found[4]:
+        return f" (write the number alone, without its unit: {number})"
+    return f" (write the number with a decimal point: {number})"
 
 
 # Fields people write for another that exists, where spelling alone would suggest wrongly.
@@ -143,6 +180,52 @@ def _metadata(annotation: Any) -> list[Any]:
         for meta in getattr(arg, "__metadata__", ()):
             found += [meta, *getattr(meta, "metadata", ())]
     return found
+
+
+def _plain_key(key: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", key.casefold()).strip("_")
+
+
+def _spelt_otherwise(key: str, known: Iterable[str]) -> str | None:
+    """The field a key names in other case or punctuation: `ALSFRS-R` is alsfrs_r."""
+    return next((field for field in known if _plain_key(key) == field), None)
+
+
+def _block_of(key: str, known: Iterable[str]) -> str | None:
+    """The block a key names with one of its fields run into it: `fvc_percent` is a value of
+    fvc, `als_onset_date` of als."""
+    return next((field for field in sorted(known, key=len, reverse=True)
+                 if _plain_key(key).startswith(field + "_")), None)
+
+
+def _home_of(model: Any, at: Sequence[Any], key: str, known: Iterable[str]) -> str:
+    """Where a key written one level too high belongs: `(it belongs under items:, indented
+    below it)` for an ALSFRS-R item beside the date, `(an entry of the list? ...)` for an
+    entry's field written without its '- '; nothing when several places would take it."""
+    homes = [field for field in known if key in _fields_at(model, (*at, field))
+             or key in _record_fields(model, (*at, field))]
+    if homes == ["items"] and key in _record_fields(model, (*at, "items")):
+        return f"(an entry of the list? start each entry with '- ', as in - {key}: ...)"
+    if not homes or len(homes) > 2:
+        return ""
+    return f"(it belongs under {' or '.join(f'{home}:' for home in homes)}, indented below it)"
+
+
+def _record_fields(model: Any, loc: Sequence[Any]) -> list[str]:
+    """The fields of the record a history field (a tuple of records) at `loc` holds."""
+    current: Any = model
+    for step in loc:
+        current = _step(current, step)
+    args = typing.get_args(_unwrap(current))
+    return _model_fields(args[0]) if args else []
+
+
+def _holds_a_record(annotation: Any) -> bool:
+    """Whether a field's value is a record of fields (or a list of them): a block such as fvc,
+    not a value such as sex."""
+    if isinstance(annotation, type):
+        return issubclass(annotation, BaseModel)
+    return any(_holds_a_record(arg) for arg in typing.get_args(annotation))
 
 
 def _nearest(word: str, allowed: list[str]) -> str:

@@ -33,12 +33,20 @@ def format_value(fact: Fact, value: Any, *, unit: bool = True) -> str:
         return "yes" if value else "no"
     if isinstance(value, (int, float)):
         text = _decimal(fact, value)
-        return f"{text} {fact.unit}" if unit and fact.unit else text
+        return f"{text} {unit_for(fact.unit, value)}" if unit and fact.unit else text
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
         return " or ".join(format_value(fact, item, unit=False) for item in value)
     return str(value)
+
+
+_COUNTED = ("points", "months", "years", "weeks", "days", "hours")
+
+
+def unit_for(unit: str, value: float) -> str:
+    """A counted unit in the singular for one (or minus one): `1 point`, `-1 point`, `2 points`."""
+    return unit[:-1] if unit in _COUNTED and abs(value) == 1 else unit
 
 
 def _decimal(fact: Fact, value: float) -> str:
@@ -256,18 +264,48 @@ def join(sentences: Sequence[str]) -> str:
     """Several part sentences as one: `A; B`, each sentence said once, and the item lists of
     one group said in one sentence (`items not scored: a, b` and `...: b, c` as `a, b, c`)."""
     parts: dict[str, list[str] | None] = {}
-    for sentence in sentences:
+    for sentence in (clause for whole in sentences for clause in _clauses(whole)):
         if not sentence:
             continue
         listed = _LISTED.match(sentence) if " not scored: " in sentence else None
+        unrecorded = _UNRECORDED.match(sentence) if sentence.endswith(" is not recorded") else None
+        if unrecorded is not None:  # `Hemoglobin and Platelets are not recorded`
+            missing = parts.setdefault(_NOT_RECORDED, [])
+            assert missing is not None
+            missing += [unrecorded[1]] if unrecorded[1] not in missing else []
+            continue
         if listed is None:
             parts.setdefault(sentence, None)
             continue
         items = parts.setdefault(listed[1] + ": ", [])
         assert items is not None
         items += [item for item in listed[2].split(", ") if item not in items]
-    return "; ".join(key + ", ".join(items) if items is not None else key
-                     for key, items in parts.items())
+    return "; ".join(_said(key, items) for key, items in parts.items())
+
+
+_NOT_RECORDED = "\0 not recorded"
+_UNRECORDED = re.compile(r"^([^;]+) is not recorded$")
+
+
+def _said(key: str, items: list[str] | None) -> str:
+    if key == _NOT_RECORDED:
+        assert items is not None
+        return f"{join_words(items)} {'is' if len(items) == 1 else 'are'} not recorded"
+    return key + ", ".join(items) if items is not None else key
+
+
+def _clauses(sentence: str) -> list[str]:
+    """A joined sentence's parts again (`A; B` is A and B), so that a part said inside one
+    of them is not said twice; a '; ' inside parentheses stays."""
+    if "; " not in sentence:
+        return [sentence]
+    clauses, depth, start = [], 0, 0
+    for index, character in enumerate(sentence):
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth == 0 and sentence.startswith("; ", index):
+            clauses.append(sentence[start:index])
+            start = index + 2
+    return [*clauses, sentence[start:]]
 
 
 def recency(days: int | None) -> str:

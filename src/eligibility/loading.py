@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -365,6 +366,8 @@ def _problems(error: ValidationError, document: Located, model: type[BaseModel])
         if loc and path[-1:] != loc[-1:] and isinstance(loc[-1], str) and loc[-1] not in (
                 _INTERNAL):
             field = describe_path((*path, loc[-1]))  # a field the author did not write
+        if detail["type"] == "invalid_key":  # a number as a key: name its mapping, not fvc[5]
+            field = describe_path(path[:-1])
         span = key_span if detail["type"] == "extra_forbidden" else node.span
         yield Problem(span, field, translate(detail, model))
 
@@ -716,7 +719,9 @@ def assessment_problems(path: Path | str, profile: PatientProfile,
             known = keys[assessment.trial]
             if assessment.criterion not in known:
                 own = [key for key in known if key.startswith(f"{assessment.criterion}.")]
+                same = [key for key in known if key.casefold() == assessment.criterion.casefold()]
                 hint = (f" (its judgments are addressed {' or '.join(map(repr, own))})" if own
+                        else f" (did you mean {same[0]!r}?)" if same
                         else closest(assessment.criterion, known) or (
                             f" (its judgment criteria: {', '.join(known) or 'none'})"))
                 issues.append((("assessments", index, "criterion"),
@@ -750,12 +755,12 @@ def profile_warnings(path: Path | str, profile: PatientProfile,
     from .matching import contradictions
 
     found = contradictions(profile, vocabulary)
-    dosing = list(_unread_dosing(profile, vocabulary))
+    dosing = [*_unplaced_names(profile, vocabulary), *_unread_dosing(profile, vocabulary)]
     if not found and not dosing:
         return []
     document, _ = _parse(_read(Path(path))[0], str(path))
     problems = []
-    for collection, at, message in dosing:
+    for collection, at, message in sorted(dosing, key=lambda found: (found[0], found[1][0])):
         listed = isinstance(document.value.get(collection), list)
         node, _, where = document.find((collection, *(() if listed else ("items",)), *at))
         problems.append(Problem(node.span, describe_path(where), message, "warning"))
@@ -770,6 +775,35 @@ def profile_warnings(path: Path | str, profile: PatientProfile,
             f"{collection}[{negative}] ({describe_entry(items[negative])}): rules that ask "
             "about it stay unknown until one of them is corrected", "warning"))
     return problems
+
+
+def _unplaced_names(profile: PatientProfile, vocabulary: Vocabulary) -> Iterable[
+        tuple[str, tuple[str | int, ...], str]]:
+    """Each present entry named by a name the vocabulary does not know, when screening cannot
+    place it: it has no category (so every rule asking about a category of its list stays
+    unknown), or its name is a near miss of a known one (`edavarone`: a rule asking for
+    edaravone by name does not find it). (list, path in the list, message)."""
+    for name, collection in vocabulary.collections.items():
+        spellings = {spelling: concept.key for spelling, concept in collection.concepts.items()}
+        for index, entry in enumerate(getattr(profile, name).items):
+            written = entry.name
+            if (written is None or entry.status == "absent"
+                    or collection.concept(written) is not None
+                    or normalise_name(written) in collection.category_names
+                    or (entry.codes and collection.thing_named(None, entry.codes) is not None)):
+                continue
+            near = difflib.get_close_matches(normalise_name(written), list(spellings), n=1,
+                                             cutoff=0.75)
+            hint = f" (did you mean {spellings[near[0]]!r}?)" if near else ""
+            if entry.category is None and not entry.codes:
+                yield name, (index, "name"), (
+                    f"{written!r} is not a name the vocabulary knows{hint}: give its category "
+                    f"(or category: other), or rules asking about a category of {name} stay "
+                    "unknown")
+            elif near:
+                yield name, (index, "name"), (
+                    f"{written!r} is not a name the vocabulary knows{hint}: a rule asking for "
+                    f"{spellings[near[0]]} by name does not find it")
 
 
 def _unread_dosing(profile: PatientProfile, vocabulary: Vocabulary) -> Iterable[
@@ -794,11 +828,20 @@ def _unread_dosing(profile: PatientProfile, vocabulary: Vocabulary) -> Iterable[
                         "about the daily dose stay unknown")
                 if frequency is not None and (
                         normalise_name(frequency) not in vocabulary.frequencies):
-                    hint = (closest(normalise_name(frequency), spellings)
+                    hint = (_same_count_spelling(normalise_name(frequency), spellings)
                             or " (once daily, twice daily, bid, ...)")
                     yield name, (*at, "frequency"), (
                         f"frequency {shown(frequency)} is not one the engine reads{hint}: "
                         "rules about the daily dose stay unknown")
+
+
+def _same_count_spelling(written: str, spellings: Iterable[str]) -> str:
+    """` (did you mean 'x'?)` for a misspelt frequency, among the spellings holding the same
+    numbers only: '5x daily' is not a typo of 'daily', and suggesting it would change the
+    daily dose."""
+    numbers = re.findall(r"\d+", written)
+    return closest(written, [spelling for spelling in spellings
+                             if re.findall(r"\d+", spelling) == numbers])
 
 
 def _typo_of(ident: str, known: Iterable[str]) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from .source import SourceSpan, describe_path
-from .syntax_hints import explain_syntax_error
+from .syntax_hints import explain_syntax_error, keyless_line
 
 __all__ = [
     "MAX_DEPTH",
@@ -208,6 +208,17 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str, file: str) -> Refused:
     what = " ".join(part for part in (error.context, error.problem) if part)
     if "maximum nesting depth" in what:  # libyaml's own limit, 1000 levels
         return Refused(span, "", _TOO_DEEP)
+    lines = text.splitlines()
+    line = lines[mark.line] if mark and mark.line < len(lines) else ""
+    keyless = keyless_line(error, lines)
+    if keyless is not None and not (mark and "\t" in line[: mark.column + 1]):
+        # `sex male`: the mistake is on the line without its ':'
+        number, written = keyless
+        span = SourceSpan(file, number + 1, len(written) - len(written.lstrip(" ")) + 1)
+        missing = ("no space after its ':'" if ":" in written
+                   else "no ':' between the field and its value")
+        return Refused(span, "", f"invalid YAML: {written.strip()!r} has {missing} (write "
+                       "'field: value')")
     return Refused(span, "", f"invalid YAML: {explain_syntax_error(error, what, text)}")
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from rich import box
 from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -341,9 +342,17 @@ def render_vocabulary(console: Console, vocabulary: Vocabulary, search: str | No
     lists = [collection for collection in vocabulary.collections.values()
              if word in plain(collection.name) or any(word in plain(category)
                                                       for category in collection.categories)]
-    if not facts and not lists:
-        known = [*vocabulary.facts, *vocabulary.collections]
-        console.print(shown(f"No fact or list matches {search!r}"
+    # Known names (riluzole, Rilutek): whether an entry's name places it without a category.
+    concepts = {(collection.name, concept.key): concept
+                for collection in vocabulary.collections.values() if search
+                for concept in collection.concepts.values()}
+    names = [(listed, concept) for (listed, _), concept in concepts.items()
+             if any(word in plain(spelling) for spelling in (concept.name, *concept.synonyms))]
+    if not facts and not lists and not names:
+        spellings = [spelling for concept in concepts.values()
+                     for spelling in (concept.name, *concept.synonyms)]
+        known = [*vocabulary.facts, *vocabulary.collections, *spellings]
+        console.print(shown(f"No fact, list or known name matches {search!r}"
                             f"{closest(search or '', known)}"))
         return
     table = Table(box=box.SIMPLE_HEAD, title=Text(f"Facts ({len(facts)})", style="table.title"),
@@ -362,6 +371,12 @@ def render_vocabulary(console: Console, vocabulary: Vocabulary, search: str | No
         console.print(Text.assemble(shown(collection.name, "bold"),
                                     shown(f": {', '.join(collection.categories)}")),
                       soft_wrap=False)
+    if names:
+        console.print(Text(f"Known names ({len(names)})", style="table.title"))
+    for listed, concept in names:
+        also = f"; also {', '.join(concept.synonyms)}" if concept.synonyms else ""
+        kinds = ", ".join(concept.categories) or "no category"
+        console.print(Padding(shown(f"{concept.name} in {listed} ({kinds}){also}"), (0, 0, 0, 2)))
 
 
 def render_funnel(console: Console, funnel: Funnel) -> None:

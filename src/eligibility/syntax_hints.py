@@ -11,7 +11,7 @@ import re
 
 import yaml
 
-__all__ = ["explain_syntax_error"]
+__all__ = ["explain_syntax_error", "keyless_line"]
 
 
 def explain_syntax_error(error: yaml.MarkedYAMLError, what: str, text: str) -> str:
@@ -78,3 +78,49 @@ def _indented_under_text(lines: list[str], index: int) -> str | None:
     return (f"line {index + 1} is indented further than '{key}' on line {above + 1}, so it "
             f"reads as more of the value of '{key}': to start a new field, line it up with "
             f"'{key}'; if it is part of a text, put the whole text in quotes")
+
+
+def keyless_line(error: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str] | None:
+    """The line (0-based, and its text) a key lost its ': ' on, when that is what the parser
+    tripped over: the key line itself (`sex male` at the end of a mapping), or the line before
+    the one where the parser found a ':' it could not place (`sex male` followed by a key)."""
+    if "could not find expected ':'" in str(error.problem) and error.context_mark is not None:
+        number = error.context_mark.line
+    elif ("mapping values are not allowed" in str(error.problem)
+          and error.problem_mark is not None and error.problem_mark.line > 0):
+        number = error.problem_mark.line - 1
+    else:
+        return None
+    written = lines[number] if number < len(lines) else ""
+    bare = written.strip()
+    item = bare.startswith("- ")  # `- name riluzole`: the key of a list item
+    if item:
+        bare = bare[2:].strip()
+        written = " " * written.index(bare) + bare
+    if (not bare or bare.startswith(("#", "-", "{", "[", "'", '"')) or bare.endswith(":")
+            or ": " in bare or " #" in bare):
+        return None
+    if "mapping values" in str(error.problem) and not (
+            _in_the_same_item(lines, number, written) if item else _opens_a_key(lines, number)):
+        return None  # the line continues a text above it (`note: ...`): not a lost key
+    return number, written
+
+
+def _in_the_same_item(lines: list[str], number: int, key: str) -> bool:
+    """Whether the line after a list item's first line is another key of the same item."""
+    below = lines[number + 1] if number + 1 < len(lines) else ""
+    return len(below) - len(below.lstrip(" ")) == len(key) - len(key.lstrip(" "))
+
+
+def _opens_a_key(lines: list[str], number: int) -> bool:
+    """Whether line `number` stands where a key would: under `parent:` or beside a sibling key,
+    not as the second line of a text."""
+    indent = len(lines[number]) - len(lines[number].lstrip(" "))
+    for above in reversed(lines[:number]):
+        bare = above.strip()
+        if not bare or bare.startswith("#"):
+            continue
+        step = len(above) - len(above.lstrip(" "))
+        return (step < indent and bare.endswith(":")) or (
+            step == indent and (bare.endswith(":") or ": " in bare))
+    return True

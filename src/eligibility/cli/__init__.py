@@ -107,13 +107,20 @@ def quiet_on_broken_pipe(command: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-# Registered here, in the order `eligibility --help` lists them.
-for name, command in (("screen", screen_command), ("funnel", funnel_command),
-                      ("export", export_command),
-                      ("new", new_command), ("check", check_command),
-                      ("schema", schema_command), ("show", show_command),
-                      ("vocabulary", vocabulary_command), ("test", fixtures_command)):
-    app.command(name)(quiet_on_broken_pipe(command))
+# Registered here, in the order `eligibility --help` lists them, each with the line it shows
+# there: short enough for an 80-column terminal, where click would cut a docstring's first
+# sentence off with '...'.
+for name, command, summary in (
+        ("screen", screen_command, "Screen patients against the trials, explained."),
+        ("funnel", funnel_command, "How many patients each criterion of a trial keeps."),
+        ("export", export_command, "Write profiles as a population table (DuckDB)."),
+        ("new", new_command, "Start a rule file from a ClinicalTrials.gov record."),
+        ("check", check_command, "Validate rule files and profiles; screen no one."),
+        ("schema", schema_command, "Print a JSON Schema for editors."),
+        ("show", show_command, "Print a trial's criteria as a clinician reads them."),
+        ("vocabulary", vocabulary_command, "List the facts and lists rules may read."),
+        ("test", fixtures_command, "Screen the rule files' example patients.")):
+    app.command(name, short_help=summary)(quiet_on_broken_pipe(command))
 
 
 def _register_imports() -> None:
@@ -122,7 +129,8 @@ def _register_imports() -> None:
     for command in import_app.registered_commands:
         if command.callback is not None:
             command.callback = quiet_on_broken_pipe(command.callback)
-    app.add_typer(import_app, name="import")
+    app.add_typer(import_app, name="import",
+                  short_help="Make profiles from a FHIR bundle or a spreadsheet.")
 
 
 _register_imports()

@@ -187,7 +187,7 @@ class VocabularyFormat(StrEnum):
 
 def vocabulary_command(
     search: Annotated[str | None, typer.Argument(
-        metavar="[WORD]", help="Only facts and lists whose name or label contains this.",
+        metavar="WORD", help="Only the facts, lists and known names (Rilutek) containing this.",
         show_default=False)] = None,
     rules: Annotated[Path | None, typer.Option(
         "--rules", help="Add what this folder's vocabulary files and rule files declare.",

@@ -105,6 +105,10 @@ def span(text: str | Duration) -> Duration:
     from ..durations import parse_duration
     from ..forecast import LONGEST_HORIZON
 
+    if isinstance(text, str) and text.strip().isdigit():  # `--horizon 12 months`, unquoted
+        raise typer.BadParameter(f"{text.strip()} needs its unit in the same word: quote the "
+                                 f"span (--horizon '{text.strip()} months') or join it "
+                                 f"(--horizon {text.strip()}months)")
     try:
         found = parse_duration(text)
     except ValueError as error:

@@ -16,7 +16,7 @@ __all__ = ["fixtures_command"]
 
 def fixtures_command(
     path: Annotated[Path | None, typer.Argument(
-        metavar="[RULES]", help="Rule file, or folder of rule files (as --rules).",
+        metavar="RULES", help="Rule file, or folder of rule files (as --rules).",
         show_default=False, readable=False)] = None,
     rules: RulesPath = Path("rules"),
 ) -> None:

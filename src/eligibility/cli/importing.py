@@ -25,7 +25,8 @@ import_app = typer.Typer(
 Force = Annotated[bool, typer.Option("--force", help="Overwrite profiles that already exist.")]
 
 
-@import_app.command("fhir")
+@import_app.command(
+    "fhir", short_help="Write the profile a FHIR R4 bundle states.")
 def fhir_command(
     bundle: Annotated[Path, typer.Argument(
         metavar="BUNDLE", help="A FHIR R4 Bundle (JSON) holding one patient's record.",
@@ -113,7 +114,8 @@ def _write_checked(out: Console, err: Console, text: str, destination: Path | No
 
 
 
-@import_app.command("csv")
+@import_app.command(
+    "csv", short_help="Write a profile for each row of a spreadsheet (CSV).")
 def csv_command(
     sheet: Annotated[Path | None, typer.Argument(
         metavar="FILE.csv", help="A spreadsheet saved as CSV: one row per patient, one column "

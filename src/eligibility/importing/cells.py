@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ..errors import number_hint
 from ..vocabulary import Fact, closest
 
 __all__ = ["STATUSES", "boolean", "date", "integer", "number", "one_of", "parser", "status",
@@ -46,13 +47,14 @@ def number(cell: str) -> float:
             raise ValueError(cell)
         return number
     except ValueError:
-        hint = " (write decimals with a point: 84.5)" if re.fullmatch(r"-?\d+,\d+", cell) else ""
+        hint = (" (write decimals with a point: 84.5)" if re.fullmatch(r"-?\d+,\d+", cell)
+                else number_hint(cell))
         raise ValueError(f"expected a number, got {cell!r}{hint}") from None
 
 
 def integer(cell: str) -> int:
     if not re.fullmatch(r"-?\d+", cell):
-        raise ValueError(f"expected a whole number, got {cell!r}")
+        raise ValueError(f"expected a whole number, got {cell!r}{number_hint(cell)}")
     return int(cell)
 
 

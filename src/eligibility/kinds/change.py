@@ -220,9 +220,10 @@ class ChangePlan:
         holds = self.test(Observation("", amount, None), self.change.value, context.as_of)
         fact = self.fact
         rate = " per month" if self.change.per else ""
+        unit = explain.unit_for(fact.unit, round(amount, 2))  # as shown: -1.003 reads -1 point
         sentence = (f"{fact.label} went from {_point(fact, earlier)} to {_point(fact, later)}: "
-                    f"a change of {_signed(amount)} {fact.unit}{rate}, which "
-                    f"{self.phrase[0 if holds else 1]} {self.threshold}")
+                    f"a change of {_signed(amount)} {unit}{rate}, "
+                    f"which {self.phrase[0 if holds else 1]} {self.threshold}")
         evidence = tuple(Evidence(fact.name, "observed", observation.value, observation.date,
                                   fact.unit) for observation in (earlier, later))
         return Outcome(truth_of(holds), sentence, evidence,
@@ -243,7 +244,7 @@ def _point(fact: Fact, observation: Observation) -> str:
 def _threshold(value: Any, unit: str) -> str:
     if isinstance(value, tuple):
         return f"{value[0]:g} to {value[1]:g} {unit}".rstrip()
-    return f"{value:g} {unit}".rstrip()
+    return f"{value:g} {explain.unit_for(unit, value)}".rstrip()
 
 
 def _unknown(sentence: str, fact: Fact, need: Need, code: str) -> Outcome:

@@ -200,7 +200,7 @@ class FirstPlan:
             sentence = part.explanation
             if index:
                 earlier = explain.join([earlier.explanation for earlier in parts[:index]])
-                sentence = f"{earlier}; so the next source decides: {sentence}"
+                sentence = f"{earlier}; so the rule falls back to: {sentence}"
             against = [later.explanation for later in parts[index + 1:]
                        if later.truth not in (Truth.UNKNOWN, part.truth)]
             if against:
