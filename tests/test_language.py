@@ -178,6 +178,24 @@ def test_change_between_two_visits_is_later_minus_earlier(later, expected):
     assert outcome(DECLINE, patient).truth is expected
 
 
+@pytest.mark.parametrize(("earlier", "later", "op", "value", "expected"), [
+    (70.3, 70.1, "at_least", -0.2, T),
+    (70.3, 70.1, "below", -0.2, F),
+    (0.1, 0.3, "at_most", 0.2, T),
+    (80.1, 79.1, "between", [-1, 0], T),
+], ids=["loss-of-0.2-is-at-least-minus-0.2", "loss-of-0.2-is-not-below-minus-0.2",
+        "gain-of-0.2-is-at-most-0.2", "loss-of-1-is-within-minus-1-to-0"])
+def test_a_change_between_decimals_is_the_difference_as_written(earlier, later, op, value,
+                                                                 expected):
+    # 70.1 - 70.3 is -0.20000000000000284 in binary; the change is compared as written.
+    rule = {"change": {"fact": "weight.kg", "from": {"visit": "screening"},
+                       "to": {"visit": "randomization"}, "op": op, "value": value}}
+    patient = profile(visits=RUN_IN, weight=[
+        {"date": D(2026, 8, 3), "visit": "screening", "kg": earlier},
+        {"date": D(2026, 10, 26), "visit": "randomization", "kg": later}])
+    assert outcome(rule, patient).truth is expected
+
+
 def test_change_explains_both_assessments_and_the_amount():
     patient = profile(visits=RUN_IN, alsfrs_r=[
         {"date": D(2026, 8, 3), "visit": "screening", "total": 41},

@@ -61,6 +61,11 @@ EDGE_RULES = {
     "no-cancer": "has: {in: conditions, category: [cancer], status: ever}",
     "onset-2-years": "check: {fact: als.onset_date, op: within_years, value: 2}",
     "onset-24-months": "check: {fact: als.onset_date, op: at_most_ago, value: 24 months}",
+    "bilirubin-1.5-uln": "check: {fact: labs.bilirubin, op: at_most_times_upper_limit, "
+                         "value: 1.5}",
+    "alt-3-uln": "check: {fact: labs.alt, op: above_times_upper_limit, value: 3}",
+    "weight-loss": "change: {fact: weight.kg, from: {before: 12 weeks, within_days: 14}, "
+                   "op: at_least, value: -0.2}",
 }
 
 EDGE_PROFILES = {
@@ -79,6 +84,13 @@ EDGE_PROFILES = {
     "onset-on-the-boundary": {"als": {"onset_date": dt.date(2024, 2, 29),
                                       "date": dt.date(2026, 1, 1)}},
     "nothing-at-all": {},
+    "bilirubin-exactly-1.5-uln": {"labs": {
+        "bilirubin": {"value": 1.8, "unit": "mg/dL", "date": dt.date(2026, 1, 1),
+                      "reference_range": {"low": 0.3, "high": 1.2}},
+        "alt": {"value": 0.9, "unit": "U/L", "date": dt.date(2026, 1, 1),
+                "reference_range": {"low": 0.1, "high": 0.3}}}},
+    "weight-lost-exactly-0.2": {"weight": [{"kg": 70.3, "date": dt.date(2025, 10, 20)},
+                                           {"kg": 70.1, "date": dt.date(2026, 1, 12)}]},
 }
 
 
@@ -241,6 +253,13 @@ MONTH_PROFILES = {
                            "screening_date": dt.date(2026, 2, 28), "age": 18,
                            "visits": {"screening": dt.date(2026, 3, 1)}},
     "nothing-at-all": {},
+    "bilirubin-exactly-1.5-uln": {"labs": {
+        "bilirubin": {"value": 1.8, "unit": "mg/dL", "date": dt.date(2026, 1, 1),
+                      "reference_range": {"low": 0.3, "high": 1.2}},
+        "alt": {"value": 0.9, "unit": "U/L", "date": dt.date(2026, 1, 1),
+                "reference_range": {"low": 0.1, "high": 0.3}}}},
+    "weight-lost-exactly-0.2": {"weight": [{"kg": 70.3, "date": dt.date(2025, 10, 20)},
+                                           {"kg": 70.1, "date": dt.date(2026, 1, 12)}]},
 }
 
 
