@@ -9,6 +9,7 @@ import pytest
 
 from conftest import TRIAL_ID, condition, criterion_result, outcome, profile, texts
 from eligibility.logic import Truth
+from eligibility.results import Status
 
 D = dt.date
 T, F, U = Truth.TRUE, Truth.FALSE, Truth.UNKNOWN
@@ -150,6 +151,19 @@ def test_a_derived_value_on_a_day_of_division_by_zero_is_unknown_not_an_error():
                       alsfrs_r={"date": D(2026, 11, 2), "total": 44})
     assert outcome({"check": {"fact": "als.delta_fs", "op": "above", "value": 0.5}},
                    patient).truth is U
+
+
+@pytest.mark.parametrize("kind", ["inclusion", "exclusion"])
+@pytest.mark.parametrize(("op", "value"), [("below", 0.5), ("above", 1.0)])
+def test_delta_fs_of_an_alsfrs_r_dated_before_the_onset_is_unknown_not_negative(kind, op,
+                                                                               value):
+    # (48 - 36) over -1.94 months was a ΔFS of -6.19, below 0.5 and not above 1: decided
+    # from a rate the record cannot give (an ALSFRS-R before the first symptom).
+    patient = profile(als={"onset_date": D(2026, 3, 1)},
+                      alsfrs_r={"date": D(2026, 1, 1), "total": 36})
+    result = criterion_result({"check": {"fact": "als.delta_fs", "op": op, "value": value}},
+                              patient, kind=kind)
+    assert result.status is Status.UNKNOWN
 
 
 def test_bmi_is_derived_from_the_latest_weight_and_height():
