@@ -391,6 +391,26 @@ def test_a_diagnosis_recorded_after_a_negative_is_news_not_a_contradiction():
     assert result.truth is T
 
 
+@pytest.mark.parametrize(("later", "expected"), [
+    ({"name": "breast cancer", "category": "cancer", "status": "past",
+      "start": D(2020, 1, 1), "stop": D(2021, 1, 1)}, U),
+    ({"name": "breast cancer", "category": "cancer", "status": "past", "date": D(2010, 1, 1),
+      "stop": D(2011, 1, 1)}, F),
+], ids=["news-after-the-negative-reopens-it", "an-entry-before-it-does-not"])
+def test_a_negative_overtaken_by_news_no_longer_rules_anything_out(later, expected):
+    # "No cancer" recorded in 2015, then a cancer treated 2020-2021: the negative no longer
+    # describes the patient, so "current cancer" is not ruled out (it was: false, from 2015).
+    patient = profile(conditions=[
+        {"category": "cancer", "status": "absent", "date": D(2015, 6, 1)}, later])
+    rule = {"has": {"in": "conditions", "category": "cancer", "status": "current"}}
+    result = outcome(rule, patient)
+    assert result.truth is expected
+    if expected is U:
+        assert result.code == "has.overtaken"
+        assert "recorded absent: any cancer (2015-06-01), but something it rules out was " \
+               "recorded after it" in result.explanation
+
+
 # has: dates, doses and attributes
 
 

@@ -59,6 +59,7 @@ EDGE_RULES = {
                   "measured_within_days: 30}",
     "adult": "check: {fact: age, op: at_least, value: 18}",
     "no-cancer": "has: {in: conditions, category: [cancer], status: ever}",
+    "no-current-cancer": "has: {in: conditions, category: [cancer], status: current}",
     "onset-2-years": "check: {fact: als.onset_date, op: within_years, value: 2}",
     "onset-24-months": "check: {fact: als.onset_date, op: at_most_ago, value: 24 months}",
     "bilirubin-1.5-uln": "check: {fact: labs.bilirubin, op: at_most_times_upper_limit, "
@@ -81,6 +82,10 @@ EDGE_PROFILES = {
     "complete-list-unclassified": {"conditions": {"complete": True,
                                                   "items": [{"name": "gout"}]}},
     "negative-recorded": {"conditions": [{"category": "cancer", "status": "absent"}]},
+    "negative-overtaken": {"conditions": [
+        {"category": "cancer", "status": "absent", "date": dt.date(2015, 6, 1)},
+        {"name": "breast cancer", "status": "past", "start": dt.date(2020, 1, 1),
+         "stop": dt.date(2021, 1, 1)}]},
     "onset-on-the-boundary": {"als": {"onset_date": dt.date(2024, 2, 29),
                                       "date": dt.date(2026, 1, 1)}},
     "nothing-at-all": {},

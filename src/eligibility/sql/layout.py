@@ -37,7 +37,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..matching import Regimen, absent_category, entry_key
+from ..matching import Regimen, absent_category, entry_key, overtaken
 from ..observations import Facts, moving_facts
 from ..patient import Entry, PatientProfile
 from ..vocabulary import Collection, Fact, Vocabulary, normalise_name
@@ -141,7 +141,9 @@ def row(profile: PatientProfile, vocabulary: Vocabulary) -> dict[str, Any]:
     for name, collection in vocabulary.collections.items():
         listed = getattr(profile, name)
         items = list(_entries(collection, listed.items, vocabulary))
-        found[name] = {"complete": listed.complete, **_recorded(items),
+        late = overtaken(collection, listed.items)
+        found[name] = {"complete": listed.complete, **_recorded(
+            [item for index, item in enumerate(items) if index not in late]),
                        "items": items}
     found["vocabulary"] = fingerprint(vocabulary)
     found["profile"] = json.dumps(profile.model_dump(mode="json", by_alias=True,
