@@ -108,6 +108,28 @@ def test_the_total_is_derived_from_the_items_of_one_assessment_never_mixed():
     assert "36 points on 2026-06-01" in result.explanation
 
 
+@pytest.mark.parametrize(("total", "speech", "message"), [
+    (10, 4, "total 10 is less than the sum of the items scored"),
+    (47, 1, "total 47 is more than the items scored allow, even with the items not scored at 4"),
+], ids=["below-the-items-scored", "above-what-the-items-scored-allow"])
+def test_a_recorded_total_that_the_items_scored_rule_out_is_refused(total, speech, message):
+    # Eleven items scored, respiratory_insufficiency not: the total can only be 44 to 48 (with
+    # speech 4) or 41 to 45 (speech 1). A total of 10 was taken as read: 'total at least 20'
+    # failed though the items scored add up to 44.
+    items = {**{item: 4 for item in ITEMS_3}, "speech": speech}
+    del items["respiratory_insufficiency"]
+    with pytest.raises(ValueError, match=message):
+        profile(alsfrs_r={"date": D(2026, 10, 20), "total": total, "items": items})
+
+
+@pytest.mark.parametrize("total", [44, 48])
+def test_a_recorded_total_within_what_the_items_scored_allow_stands(total):
+    items = {item: 4 for item in ITEMS_3 if item != "respiratory_insufficiency"}
+    patient = profile(alsfrs_r={"date": D(2026, 10, 20), "total": total, "items": items})
+    assert outcome({"check": {"fact": "alsfrs_r.total", "op": "equals", "value": total}},
+                   patient).truth is T
+
+
 def test_a_recorded_total_stands_when_the_items_are_not_scored():
     patient = profile(alsfrs_r={"date": D(2026, 10, 20), "total": 41})
     assert outcome({"check": {"fact": "alsfrs_r.total", "op": "equals", "value": 41}},
