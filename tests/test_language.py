@@ -429,8 +429,27 @@ def test_a_negative_overtaken_by_news_no_longer_rules_anything_out(later, expect
     assert result.truth is expected
     if expected is U:
         assert result.code == "has.overtaken"
-        assert "recorded absent: any cancer (2015-06-01), but something it rules out was " \
-               "recorded after it" in result.explanation
+        assert "recorded absent: any cancer (2015-06-01), but an entry recorded after it " \
+               "is, or may be, what it rules out" in result.explanation
+
+
+@pytest.mark.parametrize(("drug", "expected"), [
+    ({"name": "Kardegic", "status": "current", "start": D(2026, 6, 1)}, U),
+    ({"name": "Kardegic", "status": "current", "start": D(2025, 6, 1)}, F),
+    ({"name": "Kardegic", "status": "current"}, F),
+    ({"name": "Kardegic", "category": "antiplatelet", "status": "current",
+      "start": D(2026, 6, 1)}, F),
+    ({"name": "Kardegic", "category": "anticoagulant", "status": "current",
+      "start": D(2026, 6, 1)}, T),
+], ids=["unclassified-begun-after-the-negative", "unclassified-begun-before-it",
+        "unclassified-undated", "classified-as-something-else", "classified-as-one"])
+def test_a_drug_without_a_category_begun_after_no_anticoagulant_leaves_it_open(drug, expected):
+    # It was false: the January negative closed the question for a drug begun in June that
+    # may be an anticoagulant, and giving it its category then flipped false to true.
+    patient = profile(medications=[
+        {"category": "anticoagulant", "status": "absent", "date": D(2026, 1, 1)}, drug])
+    rule = {"has": {"in": "medications", "category": "anticoagulant", "status": "current"}}
+    assert outcome(rule, patient).truth is expected
 
 
 # has: dates, doses and attributes

@@ -111,11 +111,24 @@ def excused(before, after) -> bool:
     """The three ways a decided outcome may change when a fact is filled in, all documented
     (docs/rules.md, "What filling in a fact can change"): the new fact contradicts a recorded
     one, or shows a negative was overtaken by news after it (the answer becomes unknown,
-    saying so); the old answer came from a less authoritative
-    source of a `first`, which the new fact, from a more authoritative one, overrides; or the
-    new fact is a newer observation of what was read, which supersedes it."""
-    return (after.truth is Truth.UNKNOWN and {"has.conflict", "has.overtaken"} & codes(after)) or (
-        "first.fallback" in codes(before)) or superseded(before, after)
+    saying so); the old answer came from a less authoritative source of a `first`, which the
+    new fact, from a more authoritative one, overrides; or the new fact is a newer observation
+    of what was read, which supersedes it.
+
+    Traced down the parts: a combination's change is excused only when every decided part of
+    it that changed is, so a `first` decided by its fallback somewhere in a criterion does not
+    excuse a flip in another part of it."""
+    if after.truth is Truth.UNKNOWN and after.code in ("has.conflict", "has.overtaken"):
+        return True
+    if before.code == "first.fallback":
+        return True
+    if not before.parts:
+        return superseded(before, after)
+    if len(before.parts) != len(after.parts):  # a criterion that no longer applies
+        return superseded(before, after) or "first.fallback" in codes(before)
+    changed = [(old, new) for old, new in zip(before.parts, after.parts, strict=True)
+               if old.truth is not Truth.UNKNOWN and new.truth is not old.truth]
+    return bool(changed) and all(excused(old, new) for old, new in changed)
 
 
 @laws

@@ -82,6 +82,9 @@ EDGE_PROFILES = {
     "complete-list-unclassified": {"conditions": {"complete": True,
                                                   "items": [{"name": "gout"}]}},
     "negative-recorded": {"conditions": [{"category": "cancer", "status": "absent"}]},
+    "negative-overtaken-unclassified": {"conditions": [
+        {"category": "cancer", "status": "absent", "date": dt.date(2015, 6, 1)},
+        {"name": "gout flare", "status": "current", "date": dt.date(2020, 1, 1)}]},
     "negative-overtaken": {"conditions": [
         {"category": "cancer", "status": "absent", "date": dt.date(2015, 6, 1)},
         {"name": "breast cancer", "status": "past", "start": dt.date(2020, 1, 1),

@@ -498,8 +498,9 @@ class HasPlan:
         stale = [absent[id(entry)] for index, entry in enumerate(items)
                  if index in late and id(entry) in absent]
         if stale:
-            details.append(f"recorded absent: {', '.join(stale)}, but something it rules out "
-                           "was recorded after it, so it no longer rules anything out")
+            details.append(f"recorded absent: {', '.join(stale)}, but an entry recorded after "
+                           "it is, or may be, what it rules out, so it no longer rules anything "
+                           "out")
         sentence = unrecorded + (f" ({'; '.join(details)})" if details else "")
         return Outcome(Truth.UNKNOWN, sentence, evidence, collect,
                        code="has.overtaken" if stale else "has.unrecorded")
