@@ -156,6 +156,12 @@ def worked_out(vocabulary: Vocabulary) -> tuple[str, ...]:
     return tuple(name for name in stored(vocabulary) if vocabulary.facts[name].derived)
 
 
+NEGATIVES = 2
+"""How export sums up what a list records absent, written into `fingerprint`: 2, leaving out
+a negative a later entry overtakes (`matching.overtaken`); a table from an export before it
+(no `negatives`) may hold such a negative, and is refused."""
+
+
 @functools.lru_cache(maxsize=16)
 def fingerprint(vocabulary: Vocabulary) -> str:
     """What a row was worked out with, as the text of its `vocabulary` column: a digest of
@@ -172,6 +178,7 @@ def fingerprint(vocabulary: Vocabulary) -> str:
             groups[name] = _meaning(group)
     specs = {name: spec for _, file in vocabulary.files for name, spec in file.facts.items()}
     return json.dumps({
+        "negatives": NEGATIVES,
         "lists": {name: _digest(parts) for name, parts in lists.items()},
         "doses": _digest({"frequencies": dict(vocabulary.frequencies),
                           "dose_units": dict(vocabulary.dose_units)}),
