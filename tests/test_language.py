@@ -188,6 +188,15 @@ def test_delta_fs_of_an_alsfrs_r_dated_before_the_onset_is_unknown_not_negative(
     assert result.status is Status.UNKNOWN
 
 
+@pytest.mark.parametrize(("kg", "expected"), [(59.94, T), (59.93, F)])
+def test_a_bmi_exactly_on_the_threshold_in_decimal_is_on_it(kg, expected):
+    # 59.94 / (1.8 * 1.8) is 18.5, but 18.499999999999996 in binary: 'at least 18.5' failed.
+    patient = profile(weight={"kg": kg, "date": D(2026, 10, 1)},
+                      height={"cm": 180, "date": D(2020, 5, 5)})
+    assert outcome({"check": {"fact": "bmi", "op": "at_least", "value": 18.5}},
+                   patient).truth is expected
+
+
 def test_bmi_is_derived_from_the_latest_weight_and_height():
     patient = profile(weight=[{"kg": 80, "date": D(2026, 1, 5)},
                               {"kg": 72, "date": D(2026, 10, 1)}],

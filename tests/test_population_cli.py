@@ -509,18 +509,19 @@ def test_a_fact_worked_out_with_another_definition_is_named(registry: Path, tmp_
 
 def test_a_table_exported_before_negatives_could_be_overtaken_is_refused(
         registry: Path, tmp_path: Path) -> None:
-    # Its lists sum up as absent a negative that a later entry overtakes: screened as it is,
-    # "no cancer" of 2015 would still rule out a current cancer after one treated since.
+    # Its lists sum up as absent a negative that a later entry overtakes (screened as it is,
+    # "no cancer" of 2015 would still rule out a current cancer after one treated since), and
+    # its derived numbers are not rounded to 9 places.
     from eligibility.loading import load_trials, trials_vocabulary
     from eligibility.sql.layout import fingerprint
 
     theirs = json.loads(fingerprint(trials_vocabulary(load_trials(RULES))))
-    del theirs["negatives"]
+    del theirs["export"]
     table = _with_vocabulary(tmp_path, registry, json.dumps(theirs), json.dumps(theirs))
     result = _run("screen", str(table))
     assert result.exit_code == 1, result.output
-    assert (f"{table}: exported by an earlier version of eligibility export, which summed up "
-            "the negatives of its lists otherwise") in " ".join(result.output.split())
+    assert (f"{table}: exported by another version of eligibility export, which worked out "
+            "negatives and derived numbers otherwise") in " ".join(result.output.split())
 
 
 @pytest.mark.parametrize(

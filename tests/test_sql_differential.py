@@ -65,6 +65,8 @@ EDGE_RULES = {
     "bilirubin-1.5-uln": "check: {fact: labs.bilirubin, op: at_most_times_upper_limit, "
                          "value: 1.5}",
     "alt-3-uln": "check: {fact: labs.alt, op: above_times_upper_limit, value: 3}",
+    "bmi-18.5": "check: {fact: bmi, op: at_least, value: 18.5}",
+    "months-since-onset": "check: {fact: als.months_since_onset, op: at_least, value: 12}",
     "weight-loss": "change: {fact: weight.kg, from: {before: 12 weeks, within_days: 14}, "
                    "op: at_least, value: -0.2}",
 }
@@ -97,6 +99,8 @@ EDGE_PROFILES = {
                       "reference_range": {"low": 0.3, "high": 1.2}},
         "alt": {"value": 0.9, "unit": "U/L", "date": dt.date(2026, 1, 1),
                 "reference_range": {"low": 0.1, "high": 0.3}}}},
+    "bmi-exactly-18.5": {"weight": {"kg": 59.94, "date": dt.date(2026, 1, 1)},
+                         "height": {"cm": 180, "date": dt.date(2020, 1, 1)}},
     "weight-lost-exactly-0.2": {"weight": [{"kg": 70.3, "date": dt.date(2025, 10, 20)},
                                            {"kg": 70.1, "date": dt.date(2026, 1, 12)}]},
 }
@@ -266,6 +270,8 @@ MONTH_PROFILES = {
                       "reference_range": {"low": 0.3, "high": 1.2}},
         "alt": {"value": 0.9, "unit": "U/L", "date": dt.date(2026, 1, 1),
                 "reference_range": {"low": 0.1, "high": 0.3}}}},
+    "bmi-exactly-18.5": {"weight": {"kg": 59.94, "date": dt.date(2026, 1, 1)},
+                         "height": {"cm": 180, "date": dt.date(2020, 1, 1)}},
     "weight-lost-exactly-0.2": {"weight": [{"kg": 70.3, "date": dt.date(2025, 10, 20)},
                                            {"kg": 70.1, "date": dt.date(2026, 1, 12)}]},
 }

@@ -362,6 +362,10 @@ def evaluate(expression: Expression, read: Read, as_of: dt.date,
     readings = tuple(read_) if len(read_) < 2 else tuple(dict.fromkeys(read_))
     if isinstance(value, _Unknown):
         return Evaluated(None, readings, tuple(dict.fromkeys(value.missing)))
+    if isinstance(value, float):
+        # To 9 decimal places, where numbers written in decimal give their decimal result:
+        # 59.94 kg over 1.80 m squared is a BMI of 18.5, not 18.499999999999996.
+        value = round(value, 9)
     return Evaluated(value, readings, (), (expression, as_of, groups))
 
 

@@ -156,10 +156,11 @@ def worked_out(vocabulary: Vocabulary) -> tuple[str, ...]:
     return tuple(name for name in stored(vocabulary) if vocabulary.facts[name].derived)
 
 
-NEGATIVES = 2
-"""How export sums up what a list records absent, written into `fingerprint`: 2, leaving out
-a negative a later entry overtakes (`matching.overtaken`); a table from an export before it
-(no `negatives`) may hold such a negative, and is refused."""
+EXPORT = 2
+"""How export works rows out, written into `fingerprint`: 2, leaving out of what a list records
+absent a negative a later entry overtakes (`matching.overtaken`), and derived numbers to 9
+decimal places (`expressions.evaluate`). A table from an export before it (no `export`) may
+hold such a negative, or a BMI of 18.499999999999996, and is refused."""
 
 
 @functools.lru_cache(maxsize=16)
@@ -178,7 +179,7 @@ def fingerprint(vocabulary: Vocabulary) -> str:
             groups[name] = _meaning(group)
     specs = {name: spec for _, file in vocabulary.files for name, spec in file.facts.items()}
     return json.dumps({
-        "negatives": NEGATIVES,
+        "export": EXPORT,
         "lists": {name: _digest(parts) for name, parts in lists.items()},
         "doses": _digest({"frequencies": dict(vocabulary.frequencies),
                           "dose_units": dict(vocabulary.dose_units)}),

@@ -481,9 +481,9 @@ def same_vocabulary(connection: Any, path: Path, vocabulary: Vocabulary) -> None
                          f"eligibility export writes there (leave it empty in a table another "
                          f"program writes): {again}")
     ours = json.loads(fingerprint(vocabulary))
-    if theirs.get("negatives") != ours["negatives"]:
-        raise TableError(f"{path}: exported by an earlier version of eligibility export, which "
-                         f"summed up the negatives of its lists otherwise: {again}")
+    if theirs.get("export") != ours["export"]:
+        raise TableError(f"{path}: exported by another version of eligibility export, which "
+                         f"worked out negatives and derived numbers otherwise: {again}")
     try:
         differ = [f"the list {name}" for name, digest in ours["lists"].items()
                   if theirs["lists"].get(name) != digest]
