@@ -9,6 +9,7 @@ import pytest
 
 from conftest import TRIAL_ID, condition, criterion_result, outcome, profile, texts
 from eligibility.logic import Truth
+from eligibility.results import Status
 
 D = dt.date
 T, F, U = Truth.TRUE, Truth.FALSE, Truth.UNKNOWN
@@ -107,6 +108,28 @@ def test_the_total_is_derived_from_the_items_of_one_assessment_never_mixed():
     assert "36 points on 2026-06-01" in result.explanation
 
 
+@pytest.mark.parametrize(("total", "speech", "message"), [
+    (10, 4, "total 10 is less than the sum of the items scored"),
+    (47, 1, "total 47 is more than the items scored allow, even with the items not scored at 4"),
+], ids=["below-the-items-scored", "above-what-the-items-scored-allow"])
+def test_a_recorded_total_that_the_items_scored_rule_out_is_refused(total, speech, message):
+    # Eleven items scored, respiratory_insufficiency not: the total can only be 44 to 48 (with
+    # speech 4) or 41 to 45 (speech 1). A total of 10 was taken as read: 'total at least 20'
+    # failed though the items scored add up to 44.
+    items = {**{item: 4 for item in ITEMS_3}, "speech": speech}
+    del items["respiratory_insufficiency"]
+    with pytest.raises(ValueError, match=message):
+        profile(alsfrs_r={"date": D(2026, 10, 20), "total": total, "items": items})
+
+
+@pytest.mark.parametrize("total", [44, 48])
+def test_a_recorded_total_within_what_the_items_scored_allow_stands(total):
+    items = {item: 4 for item in ITEMS_3 if item != "respiratory_insufficiency"}
+    patient = profile(alsfrs_r={"date": D(2026, 10, 20), "total": total, "items": items})
+    assert outcome({"check": {"fact": "alsfrs_r.total", "op": "equals", "value": total}},
+                   patient).truth is T
+
+
 def test_a_recorded_total_stands_when_the_items_are_not_scored():
     patient = profile(alsfrs_r={"date": D(2026, 10, 20), "total": 41})
     assert outcome({"check": {"fact": "alsfrs_r.total", "op": "equals", "value": 41}},
@@ -152,6 +175,28 @@ def test_a_derived_value_on_a_day_of_division_by_zero_is_unknown_not_an_error():
                    patient).truth is U
 
 
+@pytest.mark.parametrize("kind", ["inclusion", "exclusion"])
+@pytest.mark.parametrize(("op", "value"), [("below", 0.5), ("above", 1.0)])
+def test_delta_fs_of_an_alsfrs_r_dated_before_the_onset_is_unknown_not_negative(kind, op,
+                                                                               value):
+    # (48 - 36) over -1.94 months was a ΔFS of -6.19, below 0.5 and not above 1: decided
+    # from a rate the record cannot give (an ALSFRS-R before the first symptom).
+    patient = profile(als={"onset_date": D(2026, 3, 1)},
+                      alsfrs_r={"date": D(2026, 1, 1), "total": 36})
+    result = criterion_result({"check": {"fact": "als.delta_fs", "op": op, "value": value}},
+                              patient, kind=kind)
+    assert result.status is Status.UNKNOWN
+
+
+@pytest.mark.parametrize(("kg", "expected"), [(59.94, T), (59.93, F)])
+def test_a_bmi_exactly_on_the_threshold_in_decimal_is_on_it(kg, expected):
+    # 59.94 / (1.8 * 1.8) is 18.5, but 18.499999999999996 in binary: 'at least 18.5' failed.
+    patient = profile(weight={"kg": kg, "date": D(2026, 10, 1)},
+                      height={"cm": 180, "date": D(2020, 5, 5)})
+    assert outcome({"check": {"fact": "bmi", "op": "at_least", "value": 18.5}},
+                   patient).truth is expected
+
+
 def test_bmi_is_derived_from_the_latest_weight_and_height():
     patient = profile(weight=[{"kg": 80, "date": D(2026, 1, 5)},
                               {"kg": 72, "date": D(2026, 10, 1)}],
@@ -176,6 +221,24 @@ def test_change_between_two_visits_is_later_minus_earlier(later, expected):
         {"date": D(2026, 8, 3), "visit": "screening", "total": 41},
         {"date": D(2026, 10, 26), "visit": "randomization", "total": later}])
     assert outcome(DECLINE, patient).truth is expected
+
+
+@pytest.mark.parametrize(("earlier", "later", "op", "value", "expected"), [
+    (70.3, 70.1, "at_least", -0.2, T),
+    (70.3, 70.1, "below", -0.2, F),
+    (0.1, 0.3, "at_most", 0.2, T),
+    (80.1, 79.1, "between", [-1, 0], T),
+], ids=["loss-of-0.2-is-at-least-minus-0.2", "loss-of-0.2-is-not-below-minus-0.2",
+        "gain-of-0.2-is-at-most-0.2", "loss-of-1-is-within-minus-1-to-0"])
+def test_a_change_between_decimals_is_the_difference_as_written(earlier, later, op, value,
+                                                                 expected):
+    # 70.1 - 70.3 is -0.20000000000000284 in binary; the change is compared as written.
+    rule = {"change": {"fact": "weight.kg", "from": {"visit": "screening"},
+                       "to": {"visit": "randomization"}, "op": op, "value": value}}
+    patient = profile(visits=RUN_IN, weight=[
+        {"date": D(2026, 8, 3), "visit": "screening", "kg": earlier},
+        {"date": D(2026, 10, 26), "visit": "randomization", "kg": later}])
+    assert outcome(rule, patient).truth is expected
 
 
 def test_change_explains_both_assessments_and_the_amount():
@@ -357,6 +420,45 @@ def test_a_diagnosis_recorded_after_a_negative_is_news_not_a_contradiction():
          "date": D(2026, 3, 14)}])
     result = outcome({"has": {"in": "conditions", "category": "intracranial_lesion"}}, patient)
     assert result.truth is T
+
+
+@pytest.mark.parametrize(("later", "expected"), [
+    ({"name": "breast cancer", "category": "cancer", "status": "past",
+      "start": D(2020, 1, 1), "stop": D(2021, 1, 1)}, U),
+    ({"name": "breast cancer", "category": "cancer", "status": "past", "date": D(2010, 1, 1),
+      "stop": D(2011, 1, 1)}, F),
+], ids=["news-after-the-negative-reopens-it", "an-entry-before-it-does-not"])
+def test_a_negative_overtaken_by_news_no_longer_rules_anything_out(later, expected):
+    # "No cancer" recorded in 2015, then a cancer treated 2020-2021: the negative no longer
+    # describes the patient, so "current cancer" is not ruled out (it was: false, from 2015).
+    patient = profile(conditions=[
+        {"category": "cancer", "status": "absent", "date": D(2015, 6, 1)}, later])
+    rule = {"has": {"in": "conditions", "category": "cancer", "status": "current"}}
+    result = outcome(rule, patient)
+    assert result.truth is expected
+    if expected is U:
+        assert result.code == "has.overtaken"
+        assert "recorded absent: any cancer (2015-06-01), but an entry recorded after it " \
+               "is, or may be, what it rules out" in result.explanation
+
+
+@pytest.mark.parametrize(("drug", "expected"), [
+    ({"name": "Kardegic", "status": "current", "start": D(2026, 6, 1)}, U),
+    ({"name": "Kardegic", "status": "current", "start": D(2025, 6, 1)}, F),
+    ({"name": "Kardegic", "status": "current"}, F),
+    ({"name": "Kardegic", "category": "antiplatelet", "status": "current",
+      "start": D(2026, 6, 1)}, F),
+    ({"name": "Kardegic", "category": "anticoagulant", "status": "current",
+      "start": D(2026, 6, 1)}, T),
+], ids=["unclassified-begun-after-the-negative", "unclassified-begun-before-it",
+        "unclassified-undated", "classified-as-something-else", "classified-as-one"])
+def test_a_drug_without_a_category_begun_after_no_anticoagulant_leaves_it_open(drug, expected):
+    # It was false: the January negative closed the question for a drug begun in June that
+    # may be an anticoagulant, and giving it its category then flipped false to true.
+    patient = profile(medications=[
+        {"category": "anticoagulant", "status": "absent", "date": D(2026, 1, 1)}, drug])
+    rule = {"has": {"in": "medications", "category": "anticoagulant", "status": "current"}}
+    assert outcome(rule, patient).truth is expected
 
 
 # has: dates, doses and attributes

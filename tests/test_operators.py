@@ -350,6 +350,43 @@ def test_at_least_times_lower_limit_includes_the_multiple(observed_value, argume
                  reference_range=LIMITS) is expected
 
 
+@pytest.mark.parametrize(("name", "value", "times", "limits", "expected"), [
+    ("at_most_times_upper_limit", 1.8, 1.5, (0.3, 1.2), True),
+    ("above_times_upper_limit", 1.8, 1.5, (0.3, 1.2), False),
+    ("above_times_upper_limit", 0.9, 3, (0.1, 0.3), False),
+    ("below_times_upper_limit", 0.9, 3, (0.1, 0.3), False),
+    ("at_least_times_lower_limit", 0.3, 3, (0.1, 0.3), True),
+    ("below_times_lower_limit", 0.3, 3, (0.1, 0.3), False),
+], ids=["bilirubin-1.8-at-most-1.5-x-1.2", "bilirubin-1.8-not-above-1.5-x-1.2",
+        "alt-0.9-not-above-3-x-0.3", "alt-0.9-not-below-3-x-0.3",
+        "0.3-at-least-3-x-0.1", "0.3-not-below-3-x-0.1"])
+def test_a_value_exactly_a_multiple_of_a_decimal_limit_sits_on_the_boundary(
+        name, value, times, limits, expected):
+    # 1.5 * 1.2 is 1.7999999999999998 in binary: the multiple is compared as written.
+    assert holds(name, value, times, reference_range=limits) is expected
+
+
+_TENTHS = st.integers(1, 5000).map(lambda tenths: tenths / 10)
+_MULTIPLES = st.sampled_from([0.25, 0.5, 0.75, 0.8, 1, 1.2, 1.5, 2, 2.5, 3, 5, 10])
+
+
+@given(low=_TENTHS, high=_TENTHS, times=_MULTIPLES)
+def test_a_lab_exactly_at_a_multiple_of_its_limit_is_at_it_and_not_past_it(low, high, times):
+    # The law for every limit and multiple written in decimal: a value equal to the product
+    # (worked out in decimal, as a reader would) is at most / at least it, never past it.
+    from decimal import Decimal
+
+    low, high = sorted((low, high))
+    upper = float(Decimal(repr(times)) * Decimal(repr(high)))
+    lower = float(Decimal(repr(times)) * Decimal(repr(low)))
+    limits = (low, high)
+    assert holds("at_most_times_upper_limit", upper, times, reference_range=limits)
+    assert not holds("above_times_upper_limit", upper, times, reference_range=limits)
+    assert not holds("below_times_upper_limit", upper, times, reference_range=limits)
+    assert holds("at_least_times_lower_limit", lower, times, reference_range=limits)
+    assert not holds("below_times_lower_limit", lower, times, reference_range=limits)
+
+
 # Spans of time before the screening date (AS_OF is 2026-11-02): inclusive and strict
 
 

@@ -566,6 +566,26 @@ def test_a_fact_worked_out_with_another_definition_is_named(registry: Path, tmp_
             "otherwise than in the rules' vocabulary") in " ".join(result.output.split())
 
 
+@pytest.mark.parametrize("version", [None, 1], ids=["before-versions", "an-earlier-version"])
+def test_a_table_exported_before_negatives_could_be_overtaken_is_refused(
+        registry: Path, tmp_path: Path, version: int | None) -> None:
+    # Same vocabulary, same columns; its lists sum up as absent a negative that a later entry
+    # overtakes (screened as it is, "no cancer" of 2015 would still rule out a current cancer
+    # after one treated since), and its derived numbers are not rounded to 9 places.
+    from eligibility.loading import load_trials, trials_vocabulary
+    from eligibility.sql.layout import EXPORT, fingerprint
+
+    theirs = json.loads(fingerprint(trials_vocabulary(load_trials(RULES))))
+    del theirs["export"]
+    if version is not None:
+        theirs["export"] = EXPORT - version
+    table = _with_vocabulary(tmp_path, registry, json.dumps(theirs), json.dumps(theirs))
+    result = _run("screen", str(table))
+    assert result.exit_code == 1, result.output
+    assert (f"{table}: exported by another version of eligibility export, which worked out "
+            "its rows otherwise") in " ".join(result.output.split())
+
+
 @pytest.mark.parametrize(
     ("texts", "message"),
     [(["A", "B"], "rows exported with 2 different vocabularies (tables of two exports put "

@@ -59,8 +59,16 @@ EDGE_RULES = {
                   "measured_within_days: 30}",
     "adult": "check: {fact: age, op: at_least, value: 18}",
     "no-cancer": "has: {in: conditions, category: [cancer], status: ever}",
+    "no-current-cancer": "has: {in: conditions, category: [cancer], status: current}",
     "onset-2-years": "check: {fact: als.onset_date, op: within_years, value: 2}",
     "onset-24-months": "check: {fact: als.onset_date, op: at_most_ago, value: 24 months}",
+    "bilirubin-1.5-uln": "check: {fact: labs.bilirubin, op: at_most_times_upper_limit, "
+                         "value: 1.5}",
+    "alt-3-uln": "check: {fact: labs.alt, op: above_times_upper_limit, value: 3}",
+    "bmi-18.5": "check: {fact: bmi, op: at_least, value: 18.5}",
+    "months-since-onset": "check: {fact: als.months_since_onset, op: at_least, value: 12}",
+    "weight-loss": "change: {fact: weight.kg, from: {before: 12 weeks, within_days: 14}, "
+                   "op: at_least, value: -0.2}",
 }
 
 EDGE_PROFILES = {
@@ -76,9 +84,25 @@ EDGE_PROFILES = {
     "complete-list-unclassified": {"conditions": {"complete": True,
                                                   "items": [{"name": "gout"}]}},
     "negative-recorded": {"conditions": [{"category": "cancer", "status": "absent"}]},
+    "negative-overtaken-unclassified": {"conditions": [
+        {"category": "cancer", "status": "absent", "date": dt.date(2015, 6, 1)},
+        {"name": "gout flare", "status": "current", "date": dt.date(2020, 1, 1)}]},
+    "negative-overtaken": {"conditions": [
+        {"category": "cancer", "status": "absent", "date": dt.date(2015, 6, 1)},
+        {"name": "breast cancer", "status": "past", "start": dt.date(2020, 1, 1),
+         "stop": dt.date(2021, 1, 1)}]},
     "onset-on-the-boundary": {"als": {"onset_date": dt.date(2024, 2, 29),
                                       "date": dt.date(2026, 1, 1)}},
     "nothing-at-all": {},
+    "bilirubin-exactly-1.5-uln": {"labs": {
+        "bilirubin": {"value": 1.8, "unit": "mg/dL", "date": dt.date(2026, 1, 1),
+                      "reference_range": {"low": 0.3, "high": 1.2}},
+        "alt": {"value": 0.9, "unit": "U/L", "date": dt.date(2026, 1, 1),
+                "reference_range": {"low": 0.1, "high": 0.3}}}},
+    "bmi-exactly-18.5": {"weight": {"kg": 59.94, "date": dt.date(2026, 1, 1)},
+                         "height": {"cm": 180, "date": dt.date(2020, 1, 1)}},
+    "weight-lost-exactly-0.2": {"weight": [{"kg": 70.3, "date": dt.date(2025, 10, 20)},
+                                           {"kg": 70.1, "date": dt.date(2026, 1, 12)}]},
 }
 
 
@@ -241,6 +265,15 @@ MONTH_PROFILES = {
                            "screening_date": dt.date(2026, 2, 28), "age": 18,
                            "visits": {"screening": dt.date(2026, 3, 1)}},
     "nothing-at-all": {},
+    "bilirubin-exactly-1.5-uln": {"labs": {
+        "bilirubin": {"value": 1.8, "unit": "mg/dL", "date": dt.date(2026, 1, 1),
+                      "reference_range": {"low": 0.3, "high": 1.2}},
+        "alt": {"value": 0.9, "unit": "U/L", "date": dt.date(2026, 1, 1),
+                "reference_range": {"low": 0.1, "high": 0.3}}}},
+    "bmi-exactly-18.5": {"weight": {"kg": 59.94, "date": dt.date(2026, 1, 1)},
+                         "height": {"cm": 180, "date": dt.date(2020, 1, 1)}},
+    "weight-lost-exactly-0.2": {"weight": [{"kg": 70.3, "date": dt.date(2025, 10, 20)},
+                                           {"kg": 70.1, "date": dt.date(2026, 1, 12)}]},
 }
 
 

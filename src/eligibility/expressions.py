@@ -391,6 +391,10 @@ def evaluate(expression: Expression, read: Read, as_of: dt.date,
     readings = tuple(read_) if len(read_) < 2 else tuple(dict.fromkeys(read_))
     if isinstance(value, _Unknown):
         return Evaluated(None, readings, tuple(dict.fromkeys(value.missing)))
+    if isinstance(value, float):
+        # To 9 decimal places, where numbers written in decimal give their decimal result:
+        # 59.94 kg over 1.80 m squared is a BMI of 18.5, not 18.499999999999996.
+        value = round(value, 9)
     return Evaluated(value, readings, (), (expression, as_of, groups))
 
 
@@ -543,9 +547,8 @@ class _Walker:
         result = self._value(node)
         if not isinstance(result, _Unknown):
             shown = _show(result)
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (
-                    node.func.id.endswith("_between")):
-                shown += " " + node.func.id.split("_")[0]
+            if unit := _span_unit(node):
+                shown += " " + unit
             self.shown[id(node)] = shown
         return result
 
@@ -654,6 +657,17 @@ def _show(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def _span_unit(node: ast.expr) -> str:
+    """The unit of a span a call gives (`months` for months_between), also through min and
+    max of one (`max(months_between(a, b), 0)`), so a formula shows `19 months`."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if node.func.id.endswith("_between"):
+            return node.func.id.split("_")[0]
+        if node.func.id in ("min", "max"):
+            return next((unit for arg in node.args if (unit := _span_unit(arg))), "")
+    return ""
 
 
 def _completed_years(start: dt.date, end: dt.date) -> int:

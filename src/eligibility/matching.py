@@ -353,12 +353,15 @@ def _index(collection: Collection, entries: Sequence[Entry]) -> _Index:
     present: set[str] = set()
     named: set[str] = set()
     negatives = False
-    for entry in entries:
+    late = overtaken(collection, entries)
+    for position, entry in enumerate(entries):
         known = _known(collection, entry, memo)
         key = known.key
         keyed.append((entry, key))
         if entry.status == "absent":
             negatives = True
+            if position in late:
+                continue
             if key is not None:
                 names.add(key)
             if known.absent_category is not None:
@@ -419,6 +422,45 @@ def covers(collection: Collection, negative: Entry, entry: Entry) -> bool:
         return True
     category = absent_category(collection, negative)
     return category is not None and category in _categories(collection, entry)
+
+
+def overtaken(collection: Collection, entries: Sequence[Entry]) -> frozenset[int]:
+    """The indexes of the negatives that a present entry recorded after them overtakes: news
+    of what the negative names, or of something that is (or, unclassified, may be) in the
+    category it rules out. The news shows the negative no longer describes the patient, so it
+    closes no question: a past cancer diagnosed after "no cancer" was recorded leaves "current
+    cancer" open, and so does a drug without a category begun after "no anticoagulant"."""
+    dated = [(index, entry) for index, entry in enumerate(entries)
+             if entry.status == "absent" and entry.date is not None]
+    if not dated:
+        return frozenset()
+    later = [(when, entry) for entry in entries if entry.status != "absent"
+             and (when := entry.start or entry.date) is not None]
+    found = set()
+    for index, negative in dated:
+        news = [entry for when, entry in later if when > negative.date]  # type: ignore[operator]
+        if not news:
+            continue
+        key, category = entry_key(collection, negative), absent_category(collection, negative)
+        if any((key is not None and key == entry_key(collection, entry))
+               or (category is not None and (category in _categories(collection, entry)
+                                             or _may_be_in(collection, category, entry)))
+               for entry in news):
+            found.add(index)
+    return frozenset(found)
+
+
+def _may_be_in(collection: Collection, category: str, entry: Entry) -> bool:
+    """Whether an entry not known to be in `category` may be (`Query._unclassified`): it has
+    no category at all, or only a partitioned one above it."""
+    key = entry_key(collection, entry)
+    direct = set(collection.known_names.get(key, ()) if key is not None else ())
+    if entry.category:
+        direct.add(entry.category)
+    for system, code in entry.codes.items():
+        direct.update(collection.categories_by_code(system, code))
+    broader = frozenset(collection.ancestors(category)[1:]) & collection.partitioned
+    return not direct or not broader.isdisjoint(direct)
 
 
 def contradictions(profile: PatientProfile, vocabulary: Vocabulary) -> list[

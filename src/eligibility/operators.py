@@ -368,6 +368,13 @@ def on_or_after(observed: Observation, day: dt.date, as_of: dt.date) -> bool:
 
 # Lab results against the reporting lab's own reference range
 
+def _times(times: float, limit: float) -> float:
+    """A multiple of a reference limit, rounded to 9 decimal places: the product of two
+    numbers written in decimal is exact there, where the binary product is not (1.5 x 1.2 is
+    1.7999999999999998, so a bilirubin of 1.8 would be above 1.5 x ULN 1.2)."""
+    return round(times * limit, 9)
+
+
 @operator("below_lower_limit", phrase="is below the lab's lower limit",
           negation="is not below the lab's lower limit", kinds={"lab"}, value="none")
 def below_lower_limit(observed: Observation, _: None, as_of: dt.date) -> bool:
@@ -399,7 +406,7 @@ def above_times_upper_limit(observed: Observation, times: float, as_of: dt.date)
     `{fact: labs.alt, op: above_times_upper_limit, value: 3}`
     """
     assert observed.reference_range is not None, "a lab observation has a reference range"
-    return bool(observed.value > times * observed.reference_range[1])
+    return bool(observed.value > _times(times, observed.reference_range[1]))
 
 
 @operator("outside_reference_range", phrase="is outside the lab's reference range",
@@ -423,7 +430,7 @@ def below_times_upper_limit(observed: Observation, times: float, as_of: dt.date)
     `{fact: labs.alt, op: below_times_upper_limit, value: 2}`
     """
     assert observed.reference_range is not None, "a lab observation has a reference range"
-    return bool(observed.value < times * observed.reference_range[1])
+    return bool(observed.value < _times(times, observed.reference_range[1]))
 
 
 @operator("at_most_times_upper_limit", phrase="is at most {value} times the lab's upper limit",
@@ -435,7 +442,7 @@ def at_most_times_upper_limit(observed: Observation, times: float, as_of: dt.dat
     `{fact: labs.ast, op: at_most_times_upper_limit, value: 3}`
     """
     assert observed.reference_range is not None, "a lab observation has a reference range"
-    return bool(observed.value <= times * observed.reference_range[1])
+    return bool(observed.value <= _times(times, observed.reference_range[1]))
 
 
 @operator("below_times_lower_limit", phrase="is below {value} times the lab's lower limit",
@@ -447,7 +454,7 @@ def below_times_lower_limit(observed: Observation, times: float, as_of: dt.date)
     `{fact: labs.neutrophils, op: below_times_lower_limit, value: 0.8}`
     """
     assert observed.reference_range is not None, "a lab observation has a reference range"
-    return bool(observed.value < times * observed.reference_range[0])
+    return bool(observed.value < _times(times, observed.reference_range[0]))
 
 
 @operator("at_least_times_lower_limit", phrase="is at least {value} times the lab's lower limit",
@@ -459,7 +466,7 @@ def at_least_times_lower_limit(observed: Observation, times: float, as_of: dt.da
     `{fact: labs.platelets, op: at_least_times_lower_limit, value: 0.75}`
     """
     assert observed.reference_range is not None, "a lab observation has a reference range"
-    return bool(observed.value >= times * observed.reference_range[0])
+    return bool(observed.value >= _times(times, observed.reference_range[0]))
 
 
 # Dates relative to the screening date, by a span of time ("24 months", "12 weeks")

@@ -197,11 +197,14 @@ class ChangePlan:
         return earlier, later
 
     def _amount(self, earlier: Observation, later: Observation) -> float:
+        """Later minus earlier (per month with `per`), rounded to 9 decimal places: the
+        difference of two numbers written in decimal is exact there, where the binary one is
+        not (70.1 - 70.3 is -0.20000000000000284, below -0.2)."""
         amount = later.value - earlier.value
         if self.change.per:
             months = (later.date - earlier.date).days / MEAN_MONTH_DAYS  # type: ignore[operator]
             amount = amount / months
-        return float(amount)
+        return round(float(amount), 9)
 
     def truth(self, context: Context) -> int:
         ends = self._ends(context)

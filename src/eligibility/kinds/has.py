@@ -35,6 +35,7 @@ from ..matching import (
     daily_dose,
     entry_key,
     name_key,
+    overtaken,
     regimen,
 )
 from ..observations import Observation
@@ -529,8 +530,16 @@ class HasPlan:
             collect = tuple(need for _, _, need in open_)
             details.insert(0, "the rest is ruled out: " + self._coverage_reason(
                 items, absent, {}))
+        late = overtaken(collection, items)
+        stale = [absent[id(entry)] for index, entry in enumerate(items)
+                 if index in late and id(entry) in absent]
+        if stale:
+            details.append(f"recorded absent: {', '.join(stale)}, but an entry recorded after "
+                           "it is, or may be, what it rules out, so it no longer rules anything "
+                           "out")
         sentence = unrecorded + (f" ({'; '.join(details)})" if details else "")
-        return Outcome(Truth.UNKNOWN, sentence, evidence, collect, code="has.unrecorded")
+        return Outcome(Truth.UNKNOWN, sentence, evidence, collect,
+                       code="has.overtaken" if stale else "has.unrecorded")
 
     def _coverage_reason(self, entries: Sequence[Entry], described: Mapping[int, str],
                          why_not: Mapping[int, tuple[str, ...]]) -> str:

@@ -11,9 +11,9 @@ computed from those columns and the row's screening date (`__as_of`):
   one of them is dated, for each observation of that one, keeping the latest value; its date is
   the latest date read (no earlier than the screening date when the expression reads it).
 
-Numbers are compared unrounded (`decimals` only says how a value is shown), division by zero
-is unknown, a month is 30.4375 days. What cannot be worked out from the table's columns
-exactly as the per-patient path does is refused, naming the fact and why.
+A derived number is compared to 9 decimal places (`decimals` only says how a value is shown),
+division by zero is unknown, a month is 30.4375 days. What cannot be worked out from the
+table's columns exactly as the per-patient path does is refused, naming the fact and why.
 """
 
 from __future__ import annotations
@@ -107,11 +107,11 @@ class _Reader:
                 if name == driver.name:
                     return Observed(b.field(element, "value"), lambda: record_date(element))
                 inner = self.vocabulary.facts[name]
-                value = self._translate(inner.derive.tree, read)
+                value = _rounded(inner, self._translate(inner.derive.tree, read))
                 return Observed(value, lambda: b.case(
                     [(exp.Is(this=value, expression=b.NULL), b.NULL)], record_date(element)))
 
-            return self._translate(tree, read)
+            return _rounded(fact, self._translate(tree, read))
 
         def date_in(element: exp.Expr) -> exp.Expr:
             if uses_as_of:
@@ -216,7 +216,7 @@ class _Reader:
                         reads[name] = self.latest(name)
                 return reads[name]
 
-            value = self._translate(tree, read)
+            value = _rounded(fact, self._translate(tree, read))
             return value, lambda: date_of_result(reads)
 
         if primary is None:
@@ -333,6 +333,13 @@ class _Reader:
             return days
         return exp.Div(this=exp.cast(days, "DOUBLE"),
                        expression=exp.Literal.number(MEAN_MONTH_DAYS))
+
+
+def _rounded(fact: Fact, value: exp.Expr) -> exp.Expr:
+    """A derived number to 9 decimal places, as `expressions.evaluate` gives it."""
+    if fact.kind != "number":
+        return value
+    return exp.Round(this=value, decimals=exp.Literal.number(9))
 
 
 def _unless_any_null(values: list[exp.Expr], result: exp.Expr) -> exp.Expr:

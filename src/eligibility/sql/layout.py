@@ -37,7 +37,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..matching import Regimen, absent_category, entry_key
+from ..matching import Regimen, absent_category, entry_key, overtaken
 from ..observations import Facts, moving_facts
 from ..patient import Entry, PatientProfile
 from ..vocabulary import Collection, Fact, Vocabulary, normalise_name
@@ -141,7 +141,9 @@ def row(profile: PatientProfile, vocabulary: Vocabulary) -> dict[str, Any]:
     for name, collection in vocabulary.collections.items():
         listed = getattr(profile, name)
         items = list(_entries(collection, listed.items, vocabulary))
-        found[name] = {"complete": listed.complete, **_recorded(items),
+        late = overtaken(collection, listed.items)
+        found[name] = {"complete": listed.complete, **_recorded(
+            [item for index, item in enumerate(items) if index not in late]),
                        "items": items}
     found["vocabulary"] = fingerprint(vocabulary)
     found["profile"] = json.dumps(profile.model_dump(mode="json", by_alias=True,
@@ -154,11 +156,13 @@ def worked_out(vocabulary: Vocabulary) -> tuple[str, ...]:
     return tuple(name for name in stored(vocabulary) if vocabulary.facts[name].derived)
 
 
-# What export works out for a row, apart from the vocabulary (which the digests below cover):
-# one more whenever the code changes it (which negatives a list records absent, what an
-# entry's fields hold), so that a table exported before is refused, not screened with the
-# old answers.
 EXPORT = 2
+"""How export works rows out, written into `fingerprint`, one more whenever the code changes it
+(the vocabulary's own changes are covered by its digests): 2, leaving out of what a list
+records absent a negative a later entry overtakes (`matching.overtaken`), and derived numbers
+to 9 decimal places (`expressions.evaluate`). A table from an export before it (no `export`)
+may hold such a negative, or a BMI of 18.499999999999996, and is refused, not screened with
+the old answers."""
 
 
 @functools.lru_cache(maxsize=16)
