@@ -36,10 +36,20 @@ __all__ = [
     "Scope",
     "evaluate",
     "parse",
+    "settled",
 ]
 
 MEAN_MONTH_DAYS = 30.4375
 AS_OF = "screening_date"
+PLACES = 9
+
+
+def settled(value: float) -> float:
+    """A number worked out from numbers written in decimal, to `PLACES` decimal places, where
+    their decimal result is exact and the binary one is not (1.5 x 1.2 is 1.7999999999999998;
+    59.94 kg over 1.80 m squared is a BMI of 18.499999999999996): what every comparison of a
+    worked-out number reads, on the Python path and in SQL (`sql.build.settled`)."""
+    return round(value, PLACES)
 
 
 class ExpressionError(ValueError):
@@ -394,7 +404,7 @@ def evaluate(expression: Expression, read: Read, as_of: dt.date,
     if isinstance(value, float):
         # To 9 decimal places, where numbers written in decimal give their decimal result:
         # 59.94 kg over 1.80 m squared is a BMI of 18.5, not 18.499999999999996.
-        value = round(value, 9)
+        value = settled(value)
     return Evaluated(value, readings, (), (expression, as_of, groups))
 
 

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from .durations import Duration, parse_duration, shift_date
+from .expressions import settled
 from .observations import Observation
 from .source import shown
 from .vocabulary import Fact, Kind
@@ -372,7 +373,7 @@ def _times(times: float, limit: float) -> float:
     """A multiple of a reference limit, rounded to 9 decimal places: the product of two
     numbers written in decimal is exact there, where the binary product is not (1.5 x 1.2 is
     1.7999999999999998, so a bilirubin of 1.8 would be above 1.5 x ULN 1.2)."""
-    return round(times * limit, 9)
+    return settled(times * limit)
 
 
 @operator("below_lower_limit", phrase="is below the lab's lower limit",

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from .. import explain
 from ..context import Context
 from ..durations import DurationField
-from ..expressions import MEAN_MONTH_DAYS
+from ..expressions import MEAN_MONTH_DAYS, settled
 from ..logic import Truth, truth_of
 from ..observations import Observation, at_visit, outside_window
 from ..operators import OPERATORS
@@ -204,7 +204,7 @@ class ChangePlan:
         if self.change.per:
             months = (later.date - earlier.date).days / MEAN_MONTH_DAYS  # type: ignore[operator]
             amount = amount / months
-        return round(float(amount), 9)
+        return settled(float(amount))
 
     def truth(self, context: Context) -> int:
         ends = self._ends(context)

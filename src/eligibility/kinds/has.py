@@ -26,6 +26,7 @@ from pydantic import (
 from .. import explain
 from ..context import Context
 from ..durations import Duration, DurationField
+from ..expressions import settled
 from ..logic import Truth, truth_of
 from ..matching import (
     Filter,
@@ -338,7 +339,7 @@ def _daily_dose(test: DoseTest, vocabulary: Vocabulary) -> Filter:
             lacks = "frequency" if found.frequency is None else (
                 f"a dose in {test.unit} at a known frequency")
             return Truth.UNKNOWN, lacks
-        if _compare(test.op, round(daily, 9), test.value):
+        if _compare(test.op, settled(daily), test.value):
             return Truth.TRUE, ""
         return Truth.FALSE, f"{daily:g} {test.unit} a day"
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlglot import exp
 
 from ..durations import Duration
+from ..expressions import PLACES
 
 __all__ = [
     "FALSE",
@@ -25,6 +26,7 @@ __all__ = [
     "last",
     "length",
     "literal",
+    "settled",
     "span_before",
     "truth_of_level",
 ]
@@ -57,6 +59,12 @@ def literal(value: Any) -> exp.Expr:
     if isinstance(value, str):
         return exp.Literal.string(value)
     raise TypeError(f"no SQL literal for {value!r}")
+
+
+def settled(value: exp.Expr) -> exp.Expr:
+    """A worked-out number to `expressions.PLACES` decimal places, as `expressions.settled`
+    gives it on the Python path."""
+    return exp.Round(this=value, decimals=exp.Literal.number(PLACES))
 
 
 def date(day: dt.date) -> exp.Expr:

@@ -339,7 +339,7 @@ def _rounded(fact: Fact, value: exp.Expr) -> exp.Expr:
     """A derived number to 9 decimal places, as `expressions.evaluate` gives it."""
     if fact.kind != "number":
         return value
-    return exp.Round(this=value, decimals=exp.Literal.number(9))
+    return b.settled(value)
 
 
 def _unless_any_null(values: list[exp.Expr], result: exp.Expr) -> exp.Expr:

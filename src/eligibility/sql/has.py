@@ -161,8 +161,7 @@ def _daily_dose(test: DoseTest, vocabulary: Vocabulary, entry: exp.Expr,
     base, factor = vocabulary.dose_units[test.unit]
     daily = _regimen(entry, reference, "daily", "dose_daily")
     unit = _regimen(entry, reference, "base", "dose_base")
-    amount = exp.Round(this=exp.Div(this=daily, expression=exp.Literal.number(factor)),
-                       decimals=exp.Literal.number(9))
+    amount = b.settled(exp.Div(this=daily, expression=exp.Literal.number(factor)))
     holds = (exp.Between(this=amount, low=b.literal(test.value[0]),
                          high=b.literal(test.value[1]))
              if test.op == "between" else _COMPARE[test.op](amount, b.literal(test.value)))

@@ -101,7 +101,7 @@ def change_truth(change: Change, as_of: exp.Expr) -> exp.Expr:
                                                     unit=exp.var("DAY")), "DOUBLE"),
                          expression=exp.Literal.number(MEAN_MONTH_DAYS))
         amount = exp.Div(this=amount, expression=months)
-    amount = exp.Round(this=amount, decimals=exp.Literal.number(9))  # as ChangePlan._amount
+    amount = b.settled(amount)  # as ChangePlan._amount
     value = change.value
     if change.op == "between":
         holds: exp.Expr = exp.Between(this=amount, low=b.literal(value[0]),

@@ -33,8 +33,7 @@ def _high(observation: exp.Expr) -> exp.Expr:
 
 def _times(value: Any, limit: exp.Expr) -> exp.Expr:
     """A multiple of a reference limit, rounded to 9 places as `operators._times` does."""
-    return exp.Round(this=exp.Mul(this=_num(value), expression=limit),
-                     decimals=exp.Literal.number(9))
+    return b.settled(exp.Mul(this=_num(value), expression=limit))
 
 
 def _between(low: exp.Expr, value: exp.Expr, high: exp.Expr) -> exp.Expr:
