@@ -53,6 +53,21 @@ def test_duckdb_and_the_python_path_give_the_same_statuses_and_verdicts(
     assert_paths_agree(patients, trial, as_of)
 
 
+# Worked-out numbers exactly on a threshold written in decimal (binary arithmetic lands
+# beside it: 1.5 x 1.2, a BMI of 59.94 kg at 180 cm, 70.1 - 70.3 kg).
+DECIMAL_BOUNDARIES = {
+    "bilirubin-exactly-1.5-uln": {"labs": {
+        "bilirubin": {"value": 1.8, "unit": "mg/dL", "date": dt.date(2026, 1, 1),
+                      "reference_range": {"low": 0.3, "high": 1.2}},
+        "alt": {"value": 0.9, "unit": "U/L", "date": dt.date(2026, 1, 1),
+                "reference_range": {"low": 0.1, "high": 0.3}}}},
+    "bmi-exactly-18.5": {"weight": {"kg": 59.94, "date": dt.date(2026, 1, 1)},
+                         "height": {"cm": 180, "date": dt.date(2020, 1, 1)}},
+    "weight-lost-exactly-0.2": {"weight": [{"kg": 70.3, "date": dt.date(2025, 10, 20)},
+                                           {"kg": 70.1, "date": dt.date(2026, 1, 12)}]},
+}
+
+
 EDGE_RULES = {
     "every-recorded": "every: {in: alsfrs_r.items, op: recorded}",
     "recent-fvc": "check: {fact: fvc.percent_predicted, op: at_least, value: 80, "
@@ -94,15 +109,7 @@ EDGE_PROFILES = {
     "onset-on-the-boundary": {"als": {"onset_date": dt.date(2024, 2, 29),
                                       "date": dt.date(2026, 1, 1)}},
     "nothing-at-all": {},
-    "bilirubin-exactly-1.5-uln": {"labs": {
-        "bilirubin": {"value": 1.8, "unit": "mg/dL", "date": dt.date(2026, 1, 1),
-                      "reference_range": {"low": 0.3, "high": 1.2}},
-        "alt": {"value": 0.9, "unit": "U/L", "date": dt.date(2026, 1, 1),
-                "reference_range": {"low": 0.1, "high": 0.3}}}},
-    "bmi-exactly-18.5": {"weight": {"kg": 59.94, "date": dt.date(2026, 1, 1)},
-                         "height": {"cm": 180, "date": dt.date(2020, 1, 1)}},
-    "weight-lost-exactly-0.2": {"weight": [{"kg": 70.3, "date": dt.date(2025, 10, 20)},
-                                           {"kg": 70.1, "date": dt.date(2026, 1, 12)}]},
+    **DECIMAL_BOUNDARIES,
 }
 
 
@@ -265,15 +272,7 @@ MONTH_PROFILES = {
                            "screening_date": dt.date(2026, 2, 28), "age": 18,
                            "visits": {"screening": dt.date(2026, 3, 1)}},
     "nothing-at-all": {},
-    "bilirubin-exactly-1.5-uln": {"labs": {
-        "bilirubin": {"value": 1.8, "unit": "mg/dL", "date": dt.date(2026, 1, 1),
-                      "reference_range": {"low": 0.3, "high": 1.2}},
-        "alt": {"value": 0.9, "unit": "U/L", "date": dt.date(2026, 1, 1),
-                "reference_range": {"low": 0.1, "high": 0.3}}}},
-    "bmi-exactly-18.5": {"weight": {"kg": 59.94, "date": dt.date(2026, 1, 1)},
-                         "height": {"cm": 180, "date": dt.date(2020, 1, 1)}},
-    "weight-lost-exactly-0.2": {"weight": [{"kg": 70.3, "date": dt.date(2025, 10, 20)},
-                                           {"kg": 70.1, "date": dt.date(2026, 1, 12)}]},
+    **DECIMAL_BOUNDARIES,
 }
 
 
