@@ -241,13 +241,17 @@ def test_a_change_between_decimals_is_the_difference_as_written(earlier, later, 
     assert outcome(rule, patient).truth is expected
 
 
-def test_change_explains_both_assessments_and_the_amount():
+@pytest.mark.parametrize(("earlier", "later", "said"), [
+    (41, 39, "a change of -2 points, which is at most -1 point"),
+    (39, 40, "a change of +1 point, which is above -1 point"),  # one point, not one points
+])
+def test_change_explains_both_assessments_and_the_amount(earlier, later, said):
     patient = profile(visits=RUN_IN, alsfrs_r=[
-        {"date": D(2026, 8, 3), "visit": "screening", "total": 41},
-        {"date": D(2026, 10, 26), "visit": "randomization", "total": 39}])
+        {"date": D(2026, 8, 3), "visit": "screening", "total": earlier},
+        {"date": D(2026, 10, 26), "visit": "randomization", "total": later}])
     assert outcome(DECLINE, patient).explanation == (
-        "ALSFRS-R total went from 41 on 2026-08-03 (screening) to 39 on 2026-10-26 "
-        "(randomization): a change of -2 points, which is at most -1 point")
+        f"ALSFRS-R total went from {earlier} on 2026-08-03 (screening) to {later} on "
+        f"2026-10-26 (randomization): {said}")
 
 
 def test_change_before_the_later_visit_is_unknown_and_asks_for_it():
@@ -562,15 +566,6 @@ def test_an_open_list_entry_read_and_not_matching_is_named_in_the_unknown_senten
                      patient)
     assert result.truth is U
     assert result.explanation.endswith("(BiPAP (current, hours_per_day: 7) does not match)")
-
-
-def test_one_point_of_change_is_one_point_not_one_points():
-    patient = profile(visits=RUN_IN, alsfrs_r=[
-        {"date": D(2026, 8, 3), "visit": "screening", "total": 39},
-        {"date": D(2026, 10, 26), "visit": "randomization", "total": 40}])
-    assert outcome(DECLINE, patient).explanation == (
-        "ALSFRS-R total went from 39 on 2026-08-03 (screening) to 40 on 2026-10-26 "
-        "(randomization): a change of +1 point, which is above -1 point")
 
 
 def test_item_5a_says_it_is_scored_without_gastrostomy_where_it_stands_for_no_gastrostomy():
