@@ -33,6 +33,15 @@ def load_bad_patient(name: str) -> object:
     return load_patient(name, today=SCREENING_DAY)
 
 
+def _profile_problems(tmp_path: Path, text: str) -> tuple[Problem, ...]:
+    """The problems of a profile written as `text`, which must be refused."""
+    path = tmp_path / "p.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_patient(str(path), today=SCREENING_DAY)
+    return tuple(caught.value.problems)
+
+
 def problems_of(load: Callable[[str], object], name: str) -> tuple[Problem, ...]:
     """The problems `load(name)` reports, in file order."""
     with pytest.raises(InputError) as caught:
@@ -740,11 +749,8 @@ def test_a_decimal_comma_inside_braces_says_a_comma_starts_a_new_field(tmp_path:
 def test_a_field_named_as_a_report_names_it_suggests_the_profiles_field(
         tmp_path: Path, key: str, expected: str) -> None:
     # 'ALSFRS-R' and 'fvc_percent' drew only the list of the 25 allowed fields.
-    path = tmp_path / "p.yaml"
-    path.write_text(f"id: P\n{key}: 78\n", encoding="utf-8")
-    with pytest.raises(InputError) as caught:
-        load_patient(str(path), today=SCREENING_DAY)
-    assert [problem.message for problem in caught.value.problems] == [expected]
+    problems = _profile_problems(tmp_path, f"id: P\n{key}: 78\n")
+    assert [problem.message for problem in problems] == [expected]
 
 
 @pytest.mark.parametrize(("text", "field"), [
@@ -756,11 +762,8 @@ def test_a_block_left_empty_says_so_not_that_a_list_was_expected(
         tmp_path: Path, text: str, field: str) -> None:
     # `fvc:` with nothing under it said 'expected a list, got an empty value' (fvc takes one
     # record or a list); `medications:` said 'expected a mapping'.
-    path = tmp_path / "p.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(InputError) as caught:
-        load_patient(str(path), today=SCREENING_DAY)
-    assert [(problem.field, problem.message) for problem in caught.value.problems] == [
+    problems = _profile_problems(tmp_path, text)
+    assert [(problem.field, problem.message) for problem in problems] == [
         (field, "empty: write what it holds on the indented lines under it, or remove the "
                 "line")]
 
@@ -770,11 +773,8 @@ def test_an_onset_known_only_to_the_month_says_a_rule_needs_the_day(
         tmp_path: Path, written: str) -> None:
     # Symptom onset is often recorded as a month; the message only gave the form, so the
     # user picked a day without knowing that it may decide a window criterion.
-    path = tmp_path / "p.yaml"
-    path.write_text(f"id: P\nals: {{onset_date: {written}}}\n", encoding="utf-8")
-    with pytest.raises(InputError) as caught:
-        load_patient(str(path), today=SCREENING_DAY)
-    (problem,) = caught.value.problems
+    problems = _profile_problems(tmp_path, f"id: P\nals: {{onset_date: {written}}}\n")
+    (problem,) = problems
     assert problem.field == "als.onset_date"
     assert problem.message.endswith(
         ": a rule needs the day too (only the month or year known: see 'Dates known only to "
@@ -803,21 +803,16 @@ def test_an_onset_known_only_to_the_month_says_a_rule_needs_the_day(
 ])
 def test_a_value_one_level_off_says_where_it_belongs(
         tmp_path: Path, text: str, expected: str) -> None:
-    path = tmp_path / "p.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(InputError) as caught:
-        load_patient(str(path), today=SCREENING_DAY)
-    assert [f"{problem.field}: {problem.message}" for problem in caught.value.problems] == [
+    problems = _profile_problems(tmp_path, text)
+    assert [f"{problem.field}: {problem.message}" for problem in problems] == [
         expected]
 
 
 def test_yes_where_a_word_is_expected_says_yaml_read_it_as_true(tmp_path: Path) -> None:
     # `status: yes` said "expected one of 'current', 'past' or 'absent', got true": the user
     # wrote no 'true'.
-    path = tmp_path / "p.yaml"
-    path.write_text("id: P\nconditions:\n  - {name: diabetes, status: yes}\n", encoding="utf-8")
-    with pytest.raises(InputError) as caught:
-        load_patient(str(path), today=SCREENING_DAY)
-    assert [problem.message for problem in caught.value.problems] == [
+    problems = _profile_problems(tmp_path,
+                                 "id: P\nconditions:\n  - {name: diabetes, status: yes}\n")
+    assert [problem.message for problem in problems] == [
         "expected one of 'current', 'past' or 'absent', got true (YAML reads an unquoted yes, "
         "no, on or off as true or false: write one of these words instead)"]
