@@ -68,10 +68,14 @@ class Screened(NamedTuple):
     piece: Any = None
     about: About | None = None  # with `Work.chart`
     patient: str | None = None  # the profile's id, when it was screened
+    warnings: tuple[Problem, ...] = ()  # with `screen_one(warn=True)`: what check warns of
 
 
-def screen_one(work: Work, path: str, text: str | None = None) -> Screened:
-    """Read, check and screen one profile; `text` is its content when already read."""
+def screen_one(work: Work, path: str, text: str | None = None, *,
+               warn: bool = False) -> Screened:
+    """Read, check and screen one profile; `text` is its content when already read. With
+    `warn`, what `check` would warn about in a profile file (not standard input or a FHIR
+    bundle) comes with it, read from the profile already checked."""
     if path == STDIN and text is None:
         return Screened(path, ())  # standard input could not be read: already said why
     name = "<stdin>" if path == STDIN else path
@@ -105,7 +109,14 @@ def screen_one(work: Work, path: str, text: str | None = None) -> Screened:
 
         screenings = attach(screenings, forecast_all(profile, work.trials, as_of=on,
                                                      horizon=work.horizon))
-    return Screened(path, (), work.piece(profile.id, on, screenings), who, profile.id)
+    warnings: tuple[Problem, ...] = ()
+    if warn and path != STDIN and not bundle:
+        from ..loading import profile_warnings
+
+        warnings = tuple(profile_warnings(path, profile, work.vocabulary or
+                                          trials_vocabulary(work.trials)))
+    return Screened(path, (), work.piece(profile.id, on, screenings), who, profile.id,
+                    warnings)
 
 
 def default_jobs() -> int:

@@ -186,13 +186,13 @@ def _screen_one_patient(out: Console, err: Console, work: Work, files: list[str]
                         stdin: str | None, problems: list[Problem], output: Format,
                         destination: Path | None) -> None:
     """One profile: its summary and tables, or its document; exit 1 if it was unusable."""
-    result = screen_one(work, files[0], stdin) if files else None
+    result = screen_one(work, files[0], stdin, warn=True) if files else None
     if result is not None:
         problems += result.problems
     if problems:
         render_problems(err, problems)
-    elif result is not None and result.piece is not None:
-        render_problems(err, _warnings(work, files[0]))
+    elif result is not None:
+        render_problems(err, list(result.warnings))
     patient: Patient | None = result.piece if result is not None else None
     if patient is None and output not in _MACHINE:
         raise typer.Exit(1)  # the one profile could not be used; its problems are printed
@@ -229,22 +229,6 @@ def _screen_one_patient(out: Console, err: Console, work: Work, files: list[str]
             sink.close()
     if problems:
         raise typer.Exit(1)
-
-
-def _warnings(work: Work, path: str) -> list[Problem]:
-    """What `check` would warn about in the one profile screened (an entry name the vocabulary
-    does not know, a frequency it cannot read): said before the screening it leaves unknown."""
-    from ..importing import is_bundle
-    from ..loading import check_patient_to_screen, profile_warnings
-
-    if path == STDIN or is_bundle(path, None):
-        return []
-    profile, problems = check_patient_to_screen(path, work.trials, as_of=work.as_of,
-                                                today=work.today, vocabulary=work.vocabulary,
-                                                elsewhere=work.elsewhere)
-    if profile is None or problems:
-        return []
-    return profile_warnings(path, profile, work.vocabulary or trials_vocabulary(work.trials))
 
 
 def _screen_batch(out: Console, err: Console, work: Work, files: list[str],
