@@ -29,8 +29,10 @@ __all__ = [
     "absent_category",
     "contradictions",
     "covers",
+    "direct_categories",
     "entry_key",
     "name_key",
+    "overtaken",
     "regimen",
     "stated",
 ]
@@ -245,15 +247,22 @@ class Query:
         read as a possible substance use disorder: organ-system categories are not partitioned
         by their sub-categories)."""
         collection = self.collection
-        known = collection.known_names.get(key, ()) if key is not None else ()
-        if not self.broader and (known or entry.category):
+        if not self.broader and (entry.category or (
+                key is not None and collection.known_names.get(key))):
             return False  # classified, and nothing asked for is partitioned above it
-        direct = set(known)
-        if entry.category:
-            direct.add(entry.category)
-        for system, code in entry.codes.items():
-            direct.update(collection.categories_by_code(system, code))
+        direct = direct_categories(collection, entry, key)
         return not direct or not self.broader.isdisjoint(direct)
+
+
+def direct_categories(collection: Collection, entry: Entry, key: str | None) -> set[str]:
+    """The categories an entry is filed under itself, not those above them: its known name's
+    (`key`), its own `category`, and its codes'."""
+    direct = set(collection.known_names.get(key, ()) if key is not None else ())
+    if entry.category:
+        direct.add(entry.category)
+    for system, code in entry.codes.items():
+        direct.update(collection.categories_by_code(system, code))
+    return direct
 
 
 def name_key(collection: Collection, name: str) -> str:
@@ -453,12 +462,7 @@ def overtaken(collection: Collection, entries: Sequence[Entry]) -> frozenset[int
 def _may_be_in(collection: Collection, category: str, entry: Entry) -> bool:
     """Whether an entry not known to be in `category` may be (`Query._unclassified`): it has
     no category at all, or only a partitioned one above it."""
-    key = entry_key(collection, entry)
-    direct = set(collection.known_names.get(key, ()) if key is not None else ())
-    if entry.category:
-        direct.add(entry.category)
-    for system, code in entry.codes.items():
-        direct.update(collection.categories_by_code(system, code))
+    direct = direct_categories(collection, entry, entry_key(collection, entry))
     broader = frozenset(collection.ancestors(category)[1:]) & collection.partitioned
     return not direct or not broader.isdisjoint(direct)
 

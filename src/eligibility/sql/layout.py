@@ -37,7 +37,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..matching import Regimen, absent_category, entry_key, overtaken
+from ..matching import Regimen, absent_category, direct_categories, entry_key, overtaken
 from ..observations import Facts, moving_facts
 from ..patient import Entry, PatientProfile
 from ..vocabulary import Collection, Fact, Vocabulary, normalise_name
@@ -266,11 +266,7 @@ def _entries(collection: Collection, items: tuple[Entry, ...],
     for entry in items:
         key = entry_key(collection, entry)
         known = collection.known_names.get(key, ()) if key is not None else ()
-        direct = set(known)
-        if entry.category:
-            direct.add(entry.category)
-        for system, code in entry.codes.items():
-            direct.update(collection.categories_by_code(system, code))
+        direct = direct_categories(collection, entry, key)
         categories = collection.categories_of(
             entry.name, (entry.category,) if entry.category else (), tuple(entry.codes.items()))
         found: dict[str, Any] = {"key": key, "category": entry.category, "coded": bool(entry.codes),
